@@ -1,0 +1,64 @@
+// Sweep YAML -> SweepConfig. Validated completely before any model loads; every problem is a
+// ConfigError naming FILE:LINE:COL and the key. Schema documented in README.md ("Sweep file").
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace icsweep {
+
+struct ModelSpec {
+  std::string name;    // unique in the sweep; used in file names and the report
+  std::string path;    // model directory (config.json, *.safetensors, tokenizer files), absolute
+  std::string series;  // e.g. "Qwen2.5"; default: name up to the last '-'
+  std::string size;    // size label, e.g. "0.5B"; default: ""
+  std::string dtype = "bfloat16";        // float32 | bfloat16 | float16
+  std::string flops_profile;             // "" = settings.flops_profile; else reference | exact
+  std::string attention;                 // "" | "mla": overrides the FLOPs attention branch
+  std::string tokenizer;                 // tokenizer directory, default = path
+  int line = 0;                          // YAML line of the entry, for messages
+};
+
+struct DatasetSpec {
+  std::string name;                // unique; default: file name without .jsonl
+  std::string path;                // JSONL file, absolute
+  std::string text_field = "text";
+  double bias = -27.0;             // b in bits/token (design.md §1.5)
+  bool bias_from_config = false;   // true when the YAML set it
+  std::string on_bad_record = "skip";  // skip | fail
+  int line = 0;
+};
+
+struct Settings {
+  int64_t max_sample_length = 1024;
+  int64_t tokens_per_batch = 0;   // token budget per batch (padded B*T); 0 = automatic
+  std::string output_dir;         // absolute; default "<yaml dir>/results"
+  bool per_token = false;         // write /tokens/nll_bits
+  std::string device = "auto";    // auto | cpu | cuda
+  std::string flops_profile = "reference";  // reference | exact
+  int threads = 0;                // CPU threads per rank for torch; 0 = torch default
+};
+
+struct SweepConfig {
+  std::string source_path;   // the YAML file as given
+  std::string source_text;   // its full text (stored in results for provenance)
+  std::vector<ModelSpec> models;
+  std::vector<DatasetSpec> datasets;
+  Settings settings;
+};
+
+// Reads and validates PATH. Relative paths inside are resolved against the YAML's directory.
+SweepConfig load_sweep_config(const std::string& path);
+
+// Same, from text; `file_for_messages` names the source in errors, `base_dir` resolves paths.
+// `check_paths` = false skips the existence checks (for unit tests of the schema).
+SweepConfig parse_sweep_config(const std::string& text, const std::string& file_for_messages,
+                               const std::string& base_dir, bool check_paths = true);
+
+// Reference bias b (design.md §1.5) for a dataset file: -24 for mixed_text.jsonl,
+// -18.7 for Ch-FineWeb-Edu.jsonl, -27 otherwise (matched on the file name).
+double default_bias_for(const std::string& dataset_path);
+
+}  // namespace icsweep

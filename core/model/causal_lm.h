@@ -1,0 +1,48 @@
+// CausalLM: the one model interface (design.md §5). Includes torch: only model/ and score/ use it.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+namespace icsweep {
+
+struct ModelInfo {
+  std::string architecture;  // config.json architectures[0] (or model_type)
+  std::string family;        // icsweep family file that implements it, e.g. "llama"
+  int64_t vocab_size = 0;    // rows of the output embedding (config vocab_size)
+  int64_t hidden_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_parameters = 0;
+  std::string fingerprint;   // hash of config.json + safetensors headers
+};
+
+class CausalLM {
+ public:
+  virtual ~CausalLM() = default;
+
+  // ids: (B, T) int64 on the model's device, right-padded; causal attention, positions 0..T-1.
+  // Returns the final hidden states after the last norm: (B, T, D) in the model dtype.
+  virtual torch::Tensor forward_hidden(const torch::Tensor& ids) = 0;
+
+  // hidden: (N, D) -> logits (N, V) in the model dtype (lm_head, plus any family-specific
+  // scaling or soft-capping). The scorer calls it on chunks of rows.
+  virtual torch::Tensor logits(const torch::Tensor& hidden) = 0;
+
+  virtual const ModelInfo& info() const = 0;
+  virtual torch::Device device() const = 0;
+  virtual torch::ScalarType dtype() const = 0;
+};
+
+// Loads a Hugging Face model directory (config.json + model.safetensors or a sharded index),
+// dispatching on architectures[0]/model_type (registry.cpp). Throws ModelError listing every
+// missing/unexpected tensor and shape mismatch at once, or naming an unsupported architecture
+// together with the supported ones.
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         torch::Device device);
+
+// "float32" | "bfloat16" | "float16" (also fp32/bf16/fp16) -> ScalarType; ModelError otherwise.
+torch::ScalarType parse_dtype(const std::string& name);
+
+}  // namespace icsweep

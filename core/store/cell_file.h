@@ -1,0 +1,34 @@
+// Cell HDF5 files and the results.h5 index (design.md §4).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "core/store/cell_result.h"
+
+namespace icsweep {
+
+// Writes PATH atomically: PATH.tmp-<pid>, fsync, rename, fsync of the directory. Never modifies an
+// existing file in place. Throws StoreError naming the file and the HDF5 object.
+void write_cell_file(const std::string& path, const CellResult& cell);
+
+// Reads a cell file back (everything write_cell_file writes).
+CellResult read_cell_file(const std::string& path);
+
+struct IndexEntry {
+  std::string model_name;
+  std::string data_name;
+  std::string cell_file;  // path relative to the index file's directory
+};
+
+// (Re)writes the index results.h5 atomically: a group /cells/<model>__<dataset> per entry as an
+// external link to the cell file's root, a /cells_table of (model_name, data_name, file), and
+// sweep-level provenance attributes on the root.
+void write_index_file(const std::string& path, const std::vector<IndexEntry>& entries,
+                      const std::map<std::string, std::string>& attributes);
+
+// Entries of an index file (cell_file resolved to a path usable from the current directory).
+std::vector<IndexEntry> read_index_file(const std::string& path);
+
+}  // namespace icsweep
