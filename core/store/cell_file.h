@@ -13,8 +13,15 @@ namespace icsweep {
 // existing file in place. Throws StoreError naming the file and the HDF5 object.
 void write_cell_file(const std::string& path, const CellResult& cell);
 
-// Reads a cell file back (everything write_cell_file writes).
+// Reads a cell file back (everything write_cell_file writes). Root attributes that are not
+// result fields come back in `attributes` (numbers as "%.17g" text).
 CellResult read_cell_file(const std::string& path);
+
+// Only the root attributes (published row, scalars, provenance): samples, errors and tokens empty.
+CellResult read_cell_summary(const std::string& path);
+
+// True when PATH is an index file (results.h5) rather than a cell file.
+bool is_index_file(const std::string& path);
 
 struct IndexEntry {
   std::string model_name;

@@ -1,0 +1,19 @@
+// Crash-safe replacement of a file: write a temp file in the same directory, fsync it, rename it
+// over the target, fsync the directory. A reader sees the old file or the complete new one, never
+// a partial one; a failed write leaves the old file untouched and no temp file behind.
+#pragma once
+
+#include <functional>
+#include <string>
+
+namespace icsweep {
+
+// Calls write(temp_path) with a fresh temp path "PATH.tmp-<pid>" and then publishes it as PATH.
+// Throws StoreError naming PATH when the directory is missing or any step fails; exceptions from
+// `write` propagate after the temp file is removed.
+void write_file_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+
+// fsync of an existing file or directory; throws StoreError naming it.
+void fsync_path(const std::string& path, bool is_directory);
+
+}  // namespace icsweep

@@ -1,0 +1,33 @@
+// The published columns (design.md §1.5) of a results file as text: `icsweep report` and tests.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/metrics/information_capacity.h"
+
+namespace icsweep {
+
+enum class TableFormat { kTable, kCsv, kJson, kMarkdown };
+
+// "table", "csv", "json", "markdown"; throws UsageError naming the accepted values otherwise.
+TableFormat parse_table_format(const std::string& name);
+
+struct ReportCell {
+  PublishedRow row;
+  std::string status;     // "ok" or "failed"
+  std::string cell_file;  // path of the cell file it came from
+};
+
+// The cells of a results.h5 index (in index order) or of a single cell file.
+std::vector<ReportCell> read_report_cells(const std::string& path);
+
+// One row per cell in the published column order. table/markdown round floats for reading
+// (constant 2 decimals, entropies and IC 5, BF16_TFLOPs shortest exact form); csv/json print every
+// float in its shortest form that parses back to the same double. NaN: "nan" (text), null (json).
+std::string format_published_rows(const std::vector<PublishedRow>& rows, TableFormat format);
+
+// Shortest "%.Ng" text of `value` that strtod reads back as exactly `value`.
+std::string shortest_round_trip(double value);
+
+}  // namespace icsweep
