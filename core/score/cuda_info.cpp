@@ -1,0 +1,29 @@
+#include "core/score/cuda_info.h"
+
+#include <cstdio>
+
+#if defined(ICSWEEP_HAVE_CUDART)
+#include <c10/cuda/CUDACachingAllocator.h>
+#include <cuda_runtime_api.h>
+#endif
+
+namespace icsweep {
+
+#if defined(ICSWEEP_HAVE_CUDART)
+std::string cuda_device_name(int index) {
+  cudaDeviceProp props{};
+  if (cudaGetDeviceProperties(&props, index) != cudaSuccess) return "unknown CUDA device";
+  char uuid[64];
+  const auto* u = reinterpret_cast<const unsigned char*>(props.uuid.bytes);
+  std::snprintf(uuid, sizeof uuid, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+  return std::string(props.name) + " " + uuid;
+}
+
+void cuda_empty_cache() { c10::cuda::CUDACachingAllocator::emptyCache(); }
+#else
+std::string cuda_device_name(int) { return "unknown CUDA device"; }
+void cuda_empty_cache() {}
+#endif
+
+}  // namespace icsweep

@@ -1,0 +1,15 @@
+// CUDA runtime queries that libtorch's C++ API lacks (device name and UUID, cache release).
+// Compiled against the CUDA runtime when the build has it (ICSWEEP_HAVE_CUDART), else stubs.
+#pragma once
+
+#include <string>
+
+namespace icsweep {
+
+// "NVIDIA H200 GPU-1234abcd-..." for device `index`; "unknown CUDA device" without the runtime.
+std::string cuda_device_name(int index);
+
+// Returns cached, unused CUDA memory to the driver after an out-of-memory error.
+void cuda_empty_cache();
+
+}  // namespace icsweep

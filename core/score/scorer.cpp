@@ -1,0 +1,176 @@
+#include "core/score/scorer.h"
+
+#include <chrono>
+#include <cmath>
+#include <sstream>
+#include <thread>
+
+#include "core/common/errors.h"
+#include "core/model/causal_lm.h"
+#include "core/score/cuda_info.h"
+
+namespace icsweep {
+namespace {
+
+constexpr double kLn2 = 0.69314718055994530942;
+
+bool is_out_of_memory(const std::exception& e) {
+  const std::string what = e.what();
+  return what.find("out of memory") != std::string::npos || what.find("CUDA_ERROR_OUT_OF_MEMORY") != std::string::npos;
+}
+
+class TorchScorer final : public Scorer {
+ public:
+  explicit TorchScorer(const ScorerOptions& options) : options_(options), device_(options.device) {
+    const auto start = std::chrono::steady_clock::now();
+    torch::InferenceMode guard;
+    model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), device_);
+    const ModelInfo& info = model_->info();
+    info_.architecture = info.architecture;
+    info_.family = info.family;
+    info_.fingerprint = info.fingerprint;
+    info_.vocab_size = info.vocab_size;
+    info_.num_parameters = info.num_parameters;
+    info_.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    info_.load_gigabytes = static_cast<double>(info.num_parameters) * torch::elementSize(model_->dtype()) / 1e9;
+    if (options_.vocab_limit <= 0 || options_.vocab_limit > info.vocab_size) {
+      if (options_.vocab_limit > info.vocab_size)
+        throw ModelError(options.model_dir + ": tokenizer has " + std::to_string(options_.vocab_limit) +
+                         " tokens but the model's output embedding only " + std::to_string(info.vocab_size) +
+                         " rows; tokenizer and model do not match");
+      options_.vocab_limit = info.vocab_size;
+    }
+    if (options_.logits_chunk_bytes <= 0)
+      options_.logits_chunk_bytes = device_.is_cuda() ? (int64_t{2} << 30) : (int64_t{256} << 20);
+  }
+
+  std::vector<SequenceScore> score(const std::vector<std::vector<int32_t>>& sequences) override {
+    try {
+      return score_unchecked(sequences);
+    } catch (const ScoreError&) {
+      throw;
+    } catch (const std::exception& e) {
+      const bool oom = is_out_of_memory(e);
+      if (oom && device_.is_cuda()) cuda_empty_cache();
+      std::string what = e.what();
+      if (what.size() > 2000) what.resize(2000);
+      throw ScoreError("forward of a batch of " + std::to_string(sequences.size()) + " sequences on " +
+                           device_.str() + " failed: " + what, oom);
+    }
+  }
+
+  void set_per_token(bool per_token) override { options_.per_token = per_token; }
+  const ScorerModelInfo& model_info() const override { return info_; }
+  const ScorerOptions& options() const override { return options_; }
+
+ private:
+  std::vector<SequenceScore> score_unchecked(const std::vector<std::vector<int32_t>>& sequences) {
+    torch::InferenceMode guard;
+    const int64_t batch = static_cast<int64_t>(sequences.size());
+    int64_t max_length = 0;
+    int64_t scored = 0;
+    for (const auto& s : sequences) {
+      if (s.size() < 2) throw ScoreError("a sequence with fewer than 2 ids cannot be scored", false);
+      max_length = std::max<int64_t>(max_length, s.size());
+      scored += static_cast<int64_t>(s.size()) - 1;
+    }
+    // Right-padded ids (B, T) and the flat row index / target of every scored position (N).
+    auto ids_host = torch::zeros({batch, max_length}, torch::kInt64);
+    auto rows_host = torch::empty({scored}, torch::kInt64);
+    auto targets_host = torch::empty({scored}, torch::kInt64);
+    auto* ids = ids_host.data_ptr<int64_t>();
+    auto* rows = rows_host.data_ptr<int64_t>();
+    auto* targets = targets_host.data_ptr<int64_t>();
+    int64_t n = 0;
+    for (int64_t b = 0; b < batch; ++b) {
+      const auto& s = sequences[b];
+      const int64_t length = static_cast<int64_t>(s.size());
+      for (int64_t t = 0; t < length; ++t) {
+        if (s[t] < 0 || s[t] >= options_.vocab_limit)
+          throw ScoreError("token id " + std::to_string(s[t]) + " outside the tokenizer vocabulary of " +
+                               std::to_string(options_.vocab_limit), false);
+        ids[b * max_length + t] = s[t];
+      }
+      for (int64_t t = 0; t + 1 < length; ++t) {
+        rows[n] = b * max_length + t;
+        targets[n] = s[t + 1];
+        ++n;
+      }
+    }
+    const auto ids_device = ids_host.to(device_, /*non_blocking=*/false);
+    const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D)
+    const int64_t d = hidden.size(2);
+    const auto scored_hidden = hidden.reshape({batch * max_length, d}).index_select(0, rows_host.to(device_));  // (N, D)
+    const auto targets_device = targets_host.to(device_);
+
+    // Chunked lm_head + fp32 log-softmax over logits[:, :V_tok]: never the full (N, V) fp32 logits.
+    const int64_t chunk_rows = std::max<int64_t>(1, options_.logits_chunk_bytes / (4 * options_.vocab_limit));
+    auto nll = torch::empty({scored}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));  // (N)
+    for (int64_t begin = 0; begin < scored; begin += chunk_rows) {
+      const int64_t end = std::min(scored, begin + chunk_rows);
+      auto logits = model_->logits(scored_hidden.slice(0, begin, end));  // (n, V) model dtype
+      logits = logits.narrow(1, 0, options_.vocab_limit).to(torch::kFloat32);
+      const auto log_probs = torch::log_softmax(logits, 1);  // (n, V_tok) nats
+      const auto picked = log_probs.gather(1, targets_device.slice(0, begin, end).unsqueeze(1)).squeeze(1);
+      nll.slice(0, begin, end).copy_(picked.neg() / kLn2);
+    }
+    const auto nll_host = nll.to(torch::kCPU).contiguous();
+    const float* bits = nll_host.data_ptr<float>();
+
+    std::vector<SequenceScore> out(batch);
+    int64_t offset = 0;
+    for (int64_t b = 0; b < batch; ++b) {
+      const int64_t count = static_cast<int64_t>(sequences[b].size()) - 1;
+      SequenceScore& s = out[b];
+      s.n_tokens = count;
+      double sum = 0;  // float64, in token order: deterministic for any rank count
+      for (int64_t t = 0; t < count; ++t) sum += static_cast<double>(bits[offset + t]);
+      s.nll_bits = sum;
+      if (options_.per_token) s.token_nll_bits.assign(bits + offset, bits + offset + count);
+      offset += count;
+    }
+    return out;
+  }
+
+  ScorerOptions options_;
+  torch::Device device_;
+  std::unique_ptr<CausalLM> model_;
+  ScorerModelInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Scorer> Scorer::create(const ScorerOptions& options) {
+  return std::make_unique<TorchScorer>(options);
+}
+
+int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
+
+std::string choose_device(const std::string& preference, int local_worker_index) {
+  if (preference == "cpu") return "cpu";
+  const int gpus = cuda_device_count();
+  if (preference.rfind("cuda:", 0) == 0) {
+    if (gpus == 0) throw UsageError("device '" + preference + "' asked for, but CUDA is not available on this host");
+    return preference;
+  }
+  if (preference != "auto" && preference != "cuda")
+    throw UsageError("unknown device '" + preference + "' (use auto, cpu, cuda or cuda:N)");
+  if (gpus == 0) {
+    if (preference == "cuda") throw UsageError("device 'cuda' asked for, but CUDA is not available on this host");
+    return "cpu";
+  }
+  return "cuda:" + std::to_string(local_worker_index % gpus);
+}
+
+std::string describe_device(const std::string& device) {
+  if (device.rfind("cuda", 0) == 0) return device + " " + cuda_device_name(torch::Device(device).index());
+  std::ostringstream out;
+  out << "cpu (" << at::get_num_threads() << " threads)";
+  return out.str();
+}
+
+void set_cpu_threads(int threads) {
+  if (threads > 0) at::set_num_threads(threads);
+}
+
+}  // namespace icsweep

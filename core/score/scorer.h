@@ -1,0 +1,64 @@
+// Scorer: per-token NLL in bits (design.md §1.3) for batches of token sequences on one device.
+// No torch in this header: the driver and worker include it without paying for torch's headers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace icsweep {
+
+struct ScorerOptions {
+  std::string model_dir;
+  std::string dtype = "bfloat16";  // float32 | bfloat16 | float16
+  std::string device = "cpu";      // cpu | cuda:N (see choose_device)
+  int64_t vocab_limit = 0;         // V_tok: softmax over logits[:V_tok]; 0 = all rows
+  bool per_token = false;          // keep every token's NLL, not only the sums
+  int64_t logits_chunk_bytes = 0;  // fp32 logits held at once; 0 = 256 MiB (CPU) / 2 GiB (CUDA)
+};
+
+struct SequenceScore {
+  int64_t n_tokens = 0;             // scored tokens = L - 1
+  double nll_bits = 0;              // sum over t of -log2 p(ids[t+1] | ids[..t]), float64 sum in order
+  std::vector<float> token_nll_bits;  // per token (only with per_token)
+};
+
+struct ScorerModelInfo {
+  std::string architecture, family, fingerprint;
+  int64_t vocab_size = 0, num_parameters = 0;
+  double load_seconds = 0;
+  double load_gigabytes = 0;
+};
+
+class Scorer {
+ public:
+  // Loads the model onto the device; throws ModelError (bad checkpoint) or ScoreError.
+  static std::unique_ptr<Scorer> create(const ScorerOptions& options);
+  virtual ~Scorer() = default;
+
+  // One forward over the right-padded (B, T_max) batch. Each sequence needs >= 2 ids.
+  // Throws ScoreError (out_of_memory set for CUDA OOM) on failure.
+  virtual std::vector<SequenceScore> score(const std::vector<std::vector<int32_t>>& sequences) = 0;
+
+  // Keep (or stop keeping) every token's NLL in later score() calls.
+  virtual void set_per_token(bool per_token) = 0;
+
+  virtual const ScorerModelInfo& model_info() const = 0;
+  virtual const ScorerOptions& options() const = 0;
+};
+
+// Device for a worker: `preference` auto | cpu | cuda | cuda:N. auto/cuda pick
+// cuda:(local_worker_index mod visible GPUs) when CUDA is available; auto falls back to cpu.
+std::string choose_device(const std::string& preference, int local_worker_index);
+
+// Human-readable device description ("cpu (16 threads)", "cuda:0 NVIDIA H200 GPU-uuid").
+std::string describe_device(const std::string& device);
+
+// Number of visible CUDA devices (0 without CUDA).
+int cuda_device_count();
+
+// Sets torch's intra-op CPU threads (0 leaves torch's default).
+void set_cpu_threads(int threads);
+
+}  // namespace icsweep

@@ -1,0 +1,157 @@
+#include "driver/cell_assembly.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+
+#include "core/metrics/flops.h"
+#include "core/metrics/information_capacity.h"
+
+namespace icsweep {
+namespace {
+
+std::string utc_now() {
+  char text[32];
+  const std::time_t now = std::time(nullptr);
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  return text;
+}
+
+int64_t config_vocab_size(const nlohmann::json& config) {
+  const nlohmann::json* c = &config;
+  if (!c->contains("vocab_size") && c->contains("text_config")) c = &(*c)["text_config"];
+  return c->contains("vocab_size") ? c->at("vocab_size").get<int64_t>() : 0;
+}
+
+void fill_common(const CellPlan& cell, const Settings& settings, const SweepProvenance& provenance,
+                 CellResult* out) {
+  out->bias = cell.dataset.bias;
+  out->max_sample_length = settings.max_sample_length;
+  out->flops_profile = cell.model.flops_profile.empty() ? settings.flops_profile : cell.model.flops_profile;
+  out->attributes = provenance.attributes;
+  out->attributes["model_path"] = cell.model.path;
+  out->attributes["dataset_path"] = cell.dataset.path;
+  out->attributes["text_field"] = cell.dataset.text_field;
+  out->attributes["dtype"] = cell.model.dtype;
+  out->attributes["model_fingerprint"] = cell.model_fingerprint;
+  out->attributes["tokenizer_fingerprint"] = cell.data ? cell.data->tokenizer_fingerprint : "";
+  out->attributes["cell_fingerprint"] = cell.fingerprint;
+  out->attributes["finished_at"] = utc_now();
+  out->row.model_name = cell.model.name;
+  out->row.model_series = cell.model.series;
+  out->row.model_size = cell.model.size;
+  out->row.data_name = cell.dataset.name;
+  out->row.seq_len = settings.max_sample_length;
+}
+
+}  // namespace
+
+CellResult assemble_cell(const CellPlan& cell, const CellScores& scores, const Settings& settings,
+                         const SweepProvenance& provenance) {
+  CellResult out;
+  fill_common(cell, settings, provenance, &out);
+  const TokenizedDataset& data = *cell.data;
+  const auto& records = data.contents->records;
+  const auto& bad = data.contents->bad;
+
+  // Rows for good records and bad ones, merged in sample_index order.
+  std::vector<SampleRow> rows;
+  rows.reserve(records.size() + bad.size());
+  double text_bits_per_token_sum = 0;  // float64, sample order
+  double nll_sum = 0;
+  int64_t token_sum = 0;
+  std::vector<int64_t> scored_lengths;
+  for (size_t i = 0; i < records.size(); ++i) {
+    SampleRow row;
+    row.sample_index = records[i].sample_index;
+    const int64_t length = static_cast<int64_t>(data.ids[i].size());
+    if (length < 2) {
+      row.status = SampleStatus::kTooShort;
+    } else if (scores.failed.count(i) || !scores.scored[i]) {
+      row.status = SampleStatus::kFailed;
+      const auto it = scores.failed.find(i);
+      out.errors.push_back({row.sample_index, records[i].line, "sample_failed",
+                            it != scores.failed.end() ? it->second : "no result"});
+    } else {
+      row.text_bytes = data.tail_bytes[i];
+      row.n_tokens = scores.n_tokens[i];
+      row.text_bits = 8.0 * static_cast<double>(row.text_bytes);
+      row.nll_bits = scores.nll_bits[i];
+      row.text_bits_per_token = row.text_bits / static_cast<double>(row.n_tokens);
+      row.nll_bits_per_token = row.nll_bits / static_cast<double>(row.n_tokens);
+    }
+    rows.push_back(row);
+  }
+  for (const auto& b : bad) {
+    SampleRow row;
+    row.sample_index = b.sample_index;
+    row.status = SampleStatus::kBadRecord;
+    rows.push_back(row);
+    out.errors.push_back({b.sample_index, b.line, b.reason, b.message});
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const SampleRow& a, const SampleRow& b) { return a.sample_index < b.sample_index; });
+  std::stable_sort(out.errors.begin(), out.errors.end(), [](const ErrorRow& a, const ErrorRow& b) { return a.sample_index < b.sample_index; });
+
+  // Per-token output follows the same sample order (CSR offsets).
+  std::map<int64_t, size_t> position_of;  // sample_index -> record position
+  for (size_t i = 0; i < records.size(); ++i) position_of[records[i].sample_index] = i;
+  out.has_tokens = settings.per_token;
+  if (out.has_tokens) out.token_offsets.push_back(0);
+
+  for (const auto& row : rows) {
+    if (row.status == SampleStatus::kOk) {
+      text_bits_per_token_sum += row.text_bits_per_token;
+      nll_sum += row.nll_bits;
+      token_sum += row.n_tokens;
+      ++out.samples_scored;
+      scored_lengths.push_back(row.n_tokens + 1);
+      if (out.has_tokens) {
+        const auto& t = scores.token_nll_bits[position_of[row.sample_index]];
+        out.token_nll_bits.insert(out.token_nll_bits.end(), t.begin(), t.end());
+      }
+    } else {
+      ++out.samples_skipped;
+    }
+    if (out.has_tokens) out.token_offsets.push_back(static_cast<int64_t>(out.token_nll_bits.size()));
+  }
+  out.samples = std::move(rows);
+  out.total_nll_bits = nll_sum;
+  out.total_scored_tokens = token_sum;
+  if (out.samples_scored == 0) {
+    out.status = "failed";
+    out.errors.push_back({-1, 0, "no_samples", "no sample of " + cell.dataset.path + " could be scored"});
+    return out;
+  }
+  out.constant_unrounded = text_bits_per_token_sum / static_cast<double>(out.samples_scored);
+  const double conditional_entropy = nll_sum / static_cast<double>(token_sum);
+
+  const int64_t T = settings.max_sample_length;
+  FlopsEstimate flops = out.flops_profile == "exact"
+                            ? exact_flops(cell.model_config, scored_lengths)
+                            : reference_flops(cell.model_config, cell.model.name, T, cell.model.attention);
+  out.flops_per_token = flops.flops_per_token;
+  // The published BF16_TFLOPs column is the cost of T tokens in the chosen profile.
+  const double total_for_T = flops.flops_per_token * static_cast<double>(T);
+  out.row = make_published_row(cell.model.name, cell.model.series, cell.model.size, cell.dataset.name, T,
+                               config_vocab_size(cell.model_config), out.constant_unrounded,
+                               conditional_entropy, total_for_T, T, cell.dataset.bias);
+  out.information_capacity_unrounded_constant =
+      information_capacity(out.constant_unrounded, conditional_entropy, cell.dataset.bias, out.flops_per_token);
+  std::string notes;
+  for (const auto& n : flops.notes) notes += (notes.empty() ? "" : "; ") + n;
+  out.attributes["flops_notes"] = notes;
+  return out;
+}
+
+CellResult assemble_failed_cell(const CellPlan& cell, const std::string& kind, const std::string& message,
+                                const Settings& settings, const SweepProvenance& provenance) {
+  CellResult out;
+  fill_common(cell, settings, provenance, &out);
+  out.status = "failed";
+  out.row.constant = out.row.conditional_entropy = out.row.entropy_gain = std::nan("");
+  out.row.information_capacity = out.row.ic = std::nan("");
+  out.errors.push_back({-1, 0, kind, message});
+  return out;
+}
+
+}  // namespace icsweep

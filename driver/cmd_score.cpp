@@ -1,0 +1,114 @@
+// `icsweep score -m MODEL_DIR -d data.jsonl`: one (model, dataset) pair, like the reference script,
+// through the same driver/worker path as a sweep (in-process or under mpirun).
+#include <boost/program_options.hpp>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "core/common/errors.h"
+#include "core/config/sweep_config.h"
+#include "driver/commands.h"
+#include "driver/run_sweep.h"
+#include "driver/signals.h"
+
+namespace icsweep {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+int cmd_score(const std::vector<std::string>& args) {
+  po::options_description options(
+      "Usage: icsweep score -m MODEL_DIR -d DATA.jsonl [options]\n\n"
+      "Scores one model on one dataset and prints constant (text bits/token), conditional entropy\n"
+      "(NLL bits/token), decode TFLOPs, information_capacity (unbiased) and ic (biased), as the\n"
+      "reference script does (design.md section 1).\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("model,m", po::value<std::string>(), "model directory (config.json, safetensors, tokenizer)")
+      ("data,d", po::value<std::string>(), "JSONL dataset")
+      ("max-length,l", po::value<int64_t>()->default_value(1024), "max_sample_length in tokens")
+      ("bias", po::value<double>(), "bias b in bits/token (default: the reference's, by file name)")
+      ("out", po::value<std::string>(), "write the cell's HDF5 file here")
+      ("per-token", po::bool_switch(), "store every token's NLL in the cell file")
+      ("name", po::value<std::string>(), "model name (FLOPs quirks match it; default: the directory name)")
+      ("dtype", po::value<std::string>()->default_value("bfloat16"), "float32 | bfloat16 | float16")
+      ("device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")
+      ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
+      ("flops-profile", po::value<std::string>()->default_value("reference"), "reference | exact")
+      ("tokens-per-batch", po::value<int64_t>()->default_value(0), "padded tokens per batch (0 = automatic)")
+      ("threads", po::value<int>()->default_value(0), "CPU threads for torch (0 = default)");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string("score: ") + e.what() + " (see icsweep score --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("model") || !vm.count("data")) throw UsageError("score: -m MODEL_DIR and -d DATA.jsonl are required");
+
+  const std::string model_dir = fs::absolute(vm["model"].as<std::string>()).lexically_normal().string();
+  const std::string data_path = fs::absolute(vm["data"].as<std::string>()).lexically_normal().string();
+  if (!fs::is_directory(model_dir)) throw UsageError("score: model directory " + model_dir + " does not exist");
+  if (!fs::exists(data_path)) throw UsageError("score: dataset " + data_path + " does not exist");
+
+  SweepConfig config;
+  config.source_path = "(icsweep score)";
+  ModelSpec model;
+  model.path = model_dir;
+  model.name = vm.count("name") ? vm["name"].as<std::string>() : fs::path(model_dir).filename().string();
+  model.series = model.name.substr(0, model.name.rfind('-') == std::string::npos ? model.name.size() : model.name.rfind('-'));
+  model.dtype = vm["dtype"].as<std::string>();
+  config.models.push_back(model);
+  DatasetSpec dataset;
+  dataset.path = data_path;
+  dataset.name = fs::path(data_path).stem().string();
+  dataset.text_field = vm["text-field"].as<std::string>();
+  dataset.bias = vm.count("bias") ? vm["bias"].as<double>() : default_bias_for(data_path);
+  dataset.bias_from_config = vm.count("bias") > 0;
+  config.datasets.push_back(dataset);
+  config.settings.max_sample_length = vm["max-length"].as<int64_t>();
+  if (config.settings.max_sample_length < 2) throw UsageError("score: --max-length must be at least 2");
+  config.settings.per_token = vm["per-token"].as<bool>();
+  config.settings.device = vm["device"].as<std::string>();
+  config.settings.flops_profile = vm["flops-profile"].as<std::string>();
+  config.settings.tokens_per_batch = vm["tokens-per-batch"].as<int64_t>();
+  config.settings.threads = vm["threads"].as<int>();
+  char scratch[] = "/tmp/icsweep-score-XXXXXX";
+  if (!mkdtemp(scratch)) throw Error("score: cannot create a scratch directory under /tmp");
+  config.settings.output_dir = scratch;
+  config.source_text = "icsweep score -m " + model_dir + " -d " + data_path;
+
+  RunRequest request;
+  request.driver.progress_interval_seconds = 30;
+  SweepOutcome outcome;
+  const int code = run_sweep_command(request, &outcome, &config);
+  if (!outcome.cells.empty()) {
+    const CellSummary& c = outcome.cells.front();
+    if (c.status == "ok") {
+      std::printf("\nmodel %s | data %s | samples %lld scored, %lld skipped | tokens %lld\n", c.row.model_name.c_str(),
+                  c.row.data_name.c_str(), static_cast<long long>(c.samples_scored),
+                  static_cast<long long>(c.samples_skipped), static_cast<long long>(c.total_scored_tokens));
+      std::printf("constant              %.2f  (unrounded %.6f bits/token)\n", c.row.constant, c.constant_unrounded);
+      std::printf("conditional_entropy   %.5f bits/token\n", c.row.conditional_entropy);
+      std::printf("BF16_TFLOPs           %.12g  (N = %.6g FLOPs/token)\n", c.row.bf16_tflops, c.flops_per_token);
+      std::printf("information_capacity  %.5f\n", c.row.information_capacity);
+      std::printf("ic                    %.5f  (bias %.4g)\n", c.row.ic, dataset.bias);
+    }
+    if (vm.count("out") && !c.file.empty()) {
+      const fs::path out = fs::absolute(vm["out"].as<std::string>());
+      if (out.has_parent_path()) fs::create_directories(out.parent_path());
+      fs::copy_file(c.file, out, fs::copy_options::overwrite_existing);
+      std::printf("cell file: %s\n", out.c_str());
+    }
+  }
+  fs::remove_all(scratch);
+  return code;
+}
+
+}  // namespace icsweep

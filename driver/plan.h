@@ -1,0 +1,59 @@
+// The sweep plan (rank 0): cells = model x dataset in model-major order; every dataset read once,
+// tokenized once per distinct tokenizer, truncated to max_sample_length; token-budgeted batches.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/sweep_config.h"
+#include "core/data/jsonl_dataset.h"
+#include "core/score/batching.h"
+
+namespace icsweep {
+
+// One dataset tokenized by one tokenizer. Vectors are indexed by record position (file order).
+struct TokenizedDataset {
+  std::shared_ptr<const DatasetContents> contents;
+  std::vector<std::vector<int32_t>> ids;  // truncated ids with special tokens, per good record
+  std::vector<int64_t> tail_bytes;        // UTF-8 bytes of decode(ids[1:]), per good record
+  std::string tokenizer_fingerprint;
+  int64_t tokenizer_size = 0;             // V_tok
+  double seconds = 0;
+};
+
+struct CellPlan {
+  int64_t cell = 0;              // position in model-major order
+  ModelSpec model;
+  DatasetSpec dataset;
+  std::string key;               // "<model>__<dataset>", also the cell file's stem
+  std::string failure;           // non-empty: the cell cannot run (message for its errors table)
+  std::string failure_kind;      // e.g. model_config, tokenizer, dataset
+  nlohmann::json model_config;   // config.json
+  std::string model_fingerprint;
+  std::shared_ptr<const TokenizedDataset> data;
+  std::vector<BatchPlan> batches;  // members index data->ids
+  std::string fingerprint;       // everything that affects the cell's numbers
+};
+
+struct SweepPlan {
+  std::vector<CellPlan> cells;
+  int64_t token_budget = 0;
+};
+
+// Builds the plan. Per-cell problems (unreadable model config, tokenizer, dataset) become
+// CellPlan::failure instead of exceptions, so one bad model never stops the sweep.
+// `token_budget` > 0: padded tokens per batch. `threads`: tokenizer threads.
+SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads);
+
+// Default token budget per batch when the sweep does not set one.
+int64_t default_token_budget(bool workers_use_cuda);
+
+// Stable hex digest (FNV-1a 64) of a byte string; for fingerprints.
+std::string hex_digest(const std::string& bytes);
+
+}  // namespace icsweep

@@ -1,0 +1,48 @@
+// Progress for batch logs: one line every ~30 s (cell, samples done/total, tokens/s, ETA by tokens,
+// slowest rank), no '\r' bars; and a JSON-lines event log beside the results.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace icsweep {
+
+class EventLog {
+ public:
+  explicit EventLog(const std::string& path);  // appends; "" = no log
+  // Writes {"time": ..., "event": name, ...fields} as one line and flushes.
+  void write(const std::string& event, nlohmann::json fields = nlohmann::json::object());
+
+ private:
+  std::ofstream out_;
+};
+
+class Progress {
+ public:
+  Progress(std::ostream& out, double interval_seconds, int64_t total_tokens, int64_t total_samples);
+
+  void add_done(int64_t samples, int64_t tokens, int worker, double forward_seconds);
+  void set_cell(const std::string& cell_key, int64_t cell_done_samples, int64_t cell_total_samples);
+  // Prints a line when the interval has passed (or `force`).
+  void maybe_print(bool force = false);
+  double elapsed_seconds() const;
+
+ private:
+  std::ostream& out_;
+  double interval_;
+  std::chrono::steady_clock::time_point start_, last_print_;
+  int64_t total_tokens_, total_samples_;
+  int64_t done_tokens_ = 0, done_samples_ = 0;
+  std::string cell_;
+  int64_t cell_done_ = 0, cell_total_ = 0;
+  std::map<int, double> worker_forward_seconds_;
+  std::map<int, int64_t> worker_tokens_;
+};
+
+}  // namespace icsweep

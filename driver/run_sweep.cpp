@@ -1,0 +1,125 @@
+#include "driver/run_sweep.h"
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "core/common/errors.h"
+#include "driver/signals.h"
+#include "worker/messages.h"
+#include "worker/in_process_transport.h"
+#include "worker/mpi_transport.h"
+#include "worker/worker.h"
+
+namespace icsweep {
+namespace fs = std::filesystem;
+namespace {
+
+WorkerOptions worker_options(const SweepConfig& config) {
+  WorkerOptions w;
+  w.device = config.settings.device;
+  w.threads = config.settings.threads;
+  return w;
+}
+
+void check_output_writable(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  const fs::path probe = fs::path(dir) / ".icsweep-write-test";
+  FILE* f = ec ? nullptr : std::fopen(probe.c_str(), "w");
+  if (!f)
+    throw ConfigError("output directory " + dir + " is not writable" + (ec ? " (" + ec.message() + ")" : "") +
+                      ": choose another with --output or settings.output_dir");
+  std::fclose(f);
+  fs::remove(probe);
+}
+
+int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOutcome* outcome) {
+  const int workers = std::max(1, request.in_process_workers);
+  InProcessHub hub(workers + 1);
+  std::vector<std::thread> threads;
+  std::vector<std::string> worker_errors(workers);
+  for (int w = 1; w <= workers; ++w) {
+    threads.emplace_back([&, w] {
+      try {
+        auto transport = hub.connect(w);
+        run_worker(*transport, worker_options(config));
+      } catch (const std::exception& e) {
+        worker_errors[w - 1] = e.what();
+      }
+    });
+  }
+  auto transport = hub.connect(0);
+  try {
+    *outcome = run_driver(config, *transport, request.driver, std::cout);
+  } catch (...) {
+    // Release the worker threads before propagating the error.
+    for (int w = 1; w <= workers; ++w) transport->send(w, MessageTag::kStop, encode(StopMessage{0}));
+    for (auto& t : threads) t.join();
+    throw;
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& e : worker_errors)
+    if (!e.empty()) throw Error("worker thread failed: " + e);
+  return outcome->exit_code;
+}
+
+void print_summary(const SweepOutcome& outcome) {
+  std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
+  for (const auto& c : outcome.cells) {
+    std::printf("%-40s %-8s %9.2f %11.5f %12.6f %10.5f %10.5f%s\n", c.key.c_str(), c.status.c_str(), c.row.constant,
+                c.row.conditional_entropy, c.row.bf16_tflops, c.row.information_capacity, c.row.ic,
+                c.resumed ? "  (resumed)" : "");
+    for (const auto& e : c.cell_errors) std::printf("    %s: %s\n", e.kind.c_str(), e.message.c_str());
+  }
+  std::printf("results: %s\n", outcome.index_file.c_str());
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, const SweepConfig* given) {
+  install_stop_signal_handlers();
+  std::unique_ptr<MpiSession> mpi;
+  if (launched_by_mpi_launcher()) mpi = std::make_unique<MpiSession>(nullptr, nullptr);
+  const bool driver_rank = !mpi || mpi->rank() == 0;
+
+  SweepConfig config;
+  try {
+    config = given ? *given : load_sweep_config(request.sweep_path);
+    if (!request.output_override.empty()) config.settings.output_dir = fs::absolute(request.output_override).string();
+    if (!request.device_override.empty()) config.settings.device = request.device_override;
+    if (driver_rank) check_output_writable(config.settings.output_dir);
+  } catch (const std::exception& e) {
+    // Every rank reads the same file and fails the same way; only rank 0 speaks.
+    if (driver_rank) std::cerr << "icsweep: " << e.what() << std::endl;
+    return kExitUsage;
+  }
+
+  SweepOutcome outcome;
+  int code = kExitOk;
+  if (!mpi || mpi->size() == 1) {
+    code = run_in_process(config, request, &outcome);
+  } else if (driver_rank) {
+    auto transport = mpi->transport();
+    try {
+      outcome = run_driver(config, *transport, request.driver, std::cout);
+    } catch (const std::exception& e) {
+      abort_job(std::string("driver failed: ") + e.what());
+    }
+    code = outcome.exit_code;
+  } else {
+    auto transport = mpi->transport();
+    try {
+      run_worker(*transport, worker_options(config));
+    } catch (const std::exception& e) {
+      abort_job("worker rank " + std::to_string(mpi->rank()) + " failed: " + e.what());
+    }
+    return kExitOk;
+  }
+  print_summary(outcome);
+  if (outcome_out) *outcome_out = outcome;
+  return code;
+}
+
+}  // namespace icsweep

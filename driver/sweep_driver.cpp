@@ -1,0 +1,432 @@
+#include "driver/sweep_driver.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/common/bytes.h"
+#include "core/common/errors.h"
+#include "core/store/cell_file.h"
+#include "core/store/journal.h"
+#include "driver/cell_assembly.h"
+#include "driver/plan.h"
+#include "driver/progress.h"
+#include "driver/signals.h"
+#include "icsweep_version.h"
+#include "worker/messages.h"
+
+namespace icsweep {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kBatchesInFlightPerWorker = 2;
+
+struct WorkItem {
+  int64_t cell = 0;
+  int64_t batch = 0;
+  std::vector<int64_t> members;  // record positions
+};
+
+struct CellState {
+  CellScores scores;
+  int64_t remaining = 0;  // members neither scored nor failed
+  bool finished = false;
+  bool failed = false;
+  std::string failure_kind, failure_message;
+  // This run's sums, for the cross-check against the workers' reduction.
+  double run_nll = 0, run_tokens = 0, run_samples = 0;
+};
+
+class SweepDriver {
+ public:
+  SweepDriver(const SweepConfig& config, Transport& transport, const DriverOptions& options, std::ostream& log)
+      : config_(config), transport_(transport), options_(options), log_(log),
+        out_dir_(config.settings.output_dir), cells_dir_(out_dir_ / "cells"),
+        events_((fs::create_directories(cells_dir_), (out_dir_ / "events.jsonl").string())) {}
+
+  SweepOutcome run() {
+    events_.write("sweep_start", {{"config", config_.source_path}, {"endpoints", transport_.endpoint_count()},
+                                  {"transport", transport_.kind()}});
+    greet_workers();
+    plan_sweep();
+    resume_and_queue();
+    dispatch_loop();
+    stop_workers_and_cross_check();
+    return finish();
+  }
+
+ private:
+  void greet_workers() {
+    const int workers = transport_.endpoint_count() - 1;
+    if (workers < 1) throw Error("no worker endpoint: the driver needs at least one worker");
+    std::set<std::string> hosts, devices;
+    log_ << "rank  host                  device\n";
+    for (int seen = 0; seen < workers;) {
+      Envelope e;
+      if (!transport_.receive(&e, 600000)) throw Error("workers did not report within 10 minutes");
+      if (e.tag != MessageTag::kHello) throw Error("expected hello from rank " + std::to_string(e.source));
+      const HelloMessage hello = decode_hello(e.payload);
+      char line[512];
+      std::snprintf(line, sizeof line, "%-5d %-21s %s\n", e.source, hello.host.c_str(), hello.device_description.c_str());
+      log_ << line;
+      hosts.insert(hello.host);
+      devices.insert(hello.device_description);
+      worker_device_[e.source] = hello.device;
+      events_.write("worker", {{"rank", e.source}, {"host", hello.host}, {"device", hello.device_description}});
+      ++seen;
+    }
+    log_.flush();
+    for (const auto& h : hosts) provenance_.attributes["hosts"] += (provenance_.attributes["hosts"].empty() ? "" : ",") + h;
+    for (const auto& d : devices) provenance_.attributes["devices"] += (provenance_.attributes["devices"].empty() ? "" : "; ") + d;
+  }
+
+  void plan_sweep() {
+    bool cuda = false;
+    for (const auto& [rank, device] : worker_device_) cuda = cuda || device.rfind("cuda", 0) == 0;
+    const int64_t budget = config_.settings.tokens_per_batch > 0 ? config_.settings.tokens_per_batch
+                                                                 : default_token_budget(cuda);
+    const int threads = options_.tokenizer_threads > 0 ? options_.tokenizer_threads
+                                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    plan_ = build_plan(config_, budget, threads);
+    provenance_.attributes["icsweep_version"] = ICSWEEP_VERSION;
+    provenance_.attributes["git_commit"] = ICSWEEP_GIT_COMMIT;
+    provenance_.attributes["config_path"] = config_.source_path;
+    provenance_.attributes["config_text"] = config_.source_text;
+    provenance_.attributes["tokens_per_batch"] = std::to_string(budget);
+    provenance_.attributes["transport"] = transport_.kind();
+    provenance_.attributes["world_size"] = std::to_string(transport_.endpoint_count());
+    log_ << "plan: " << plan_.cells.size() << " cells, token budget " << budget << " per batch\n";
+  }
+
+  std::string cell_path(const CellPlan& cell) const { return (cells_dir_ / (cell.key + ".h5")).string(); }
+
+  void resume_and_queue() {
+    std::vector<std::vector<uint8_t>> records;
+    journal_ = std::make_unique<Journal>((out_dir_ / "journal.bin").string(), &records);
+    std::map<std::string, std::vector<ResultMessage>> replay;  // cell fingerprint -> results
+    for (const auto& r : records) {
+      ByteReader reader(r);
+      const std::string fingerprint = reader.get_string();
+      replay[fingerprint].push_back(decode_result(reader.get_vector<uint8_t>()));
+    }
+    states_.resize(plan_.cells.size());
+    for (auto& cell : plan_.cells) {
+      CellState& state = states_[cell.cell];
+      if (resume_finished_cell(cell)) continue;
+      if (!cell.failure.empty()) {
+        fail_cell(cell, cell.failure_kind, cell.failure);
+        continue;
+      }
+      state.scores = CellScores(cell.data->ids.size());
+      for (const auto& b : cell.batches) state.remaining += static_cast<int64_t>(b.members.size());
+      for (const auto& result : replay[cell.fingerprint]) apply_scores(cell, result, /*this_run=*/false);
+      for (size_t b = 0; b < cell.batches.size(); ++b) {
+        WorkItem item{cell.cell, static_cast<int64_t>(b), {}};
+        for (int64_t m : cell.batches[b].members)
+          if (!state.scores.scored[m]) item.members.push_back(m);
+        if (!item.members.empty()) queue_.push_back(std::move(item));
+      }
+      total_tokens_ += pending_tokens(cell);
+      total_samples_ += state.remaining;
+      maybe_finish_cell(cell);
+    }
+  }
+
+  // A cell whose file exists with status ok and the same fingerprint is done; a different
+  // fingerprint means the sweep changed: stale, redone only with --force.
+  bool resume_finished_cell(const CellPlan& cell) {
+    const std::string path = cell_path(cell);
+    if (!fs::exists(path)) return false;
+    CellResult existing;
+    try {
+      existing = read_cell_file(path);
+    } catch (const std::exception& e) {
+      log_ << "warning: " << path << " unreadable (" << e.what() << "); recomputing the cell\n";
+      return false;
+    }
+    if (existing.status != "ok") return false;
+    const auto it = existing.attributes.find("cell_fingerprint");
+    const bool same = it != existing.attributes.end() && it->second == cell.fingerprint;
+    if (!same && options_.force) {
+      log_ << "cell " << cell.key << ": stale (sweep or inputs changed), recomputing (--force)\n";
+      return false;
+    }
+    if (!same)
+      log_ << "cell " << cell.key << ": STALE: inputs changed since it was computed; keeping the old result "
+           << "(re-run with --force to recompute)\n";
+    CellState& state = states_[cell.cell];
+    state.finished = true;
+    finished_.push_back(summarize(cell, existing, path, /*resumed=*/true));
+    return true;
+  }
+
+  int64_t pending_tokens(const CellPlan& cell) const {
+    int64_t tokens = 0;
+    const CellState& state = states_[cell.cell];
+    for (size_t i = 0; i < cell.data->ids.size(); ++i)
+      if (!state.scores.scored[i] && cell.data->ids[i].size() >= 2) tokens += static_cast<int64_t>(cell.data->ids[i].size()) - 1;
+    return tokens;
+  }
+
+  size_t position_of(const CellPlan& cell, int64_t sample_index) const {
+    const auto& records = cell.data->contents->records;
+    const auto it = std::lower_bound(records.begin(), records.end(), sample_index,
+                                     [](const TextRecord& r, int64_t s) { return r.sample_index < s; });
+    if (it == records.end() || it->sample_index != sample_index)
+      throw Error("result for unknown sample " + std::to_string(sample_index) + " of cell " + cell.key);
+    return static_cast<size_t>(it - records.begin());
+  }
+
+  void apply_scores(const CellPlan& cell, const ResultMessage& result, bool this_run) {
+    CellState& state = states_[cell.cell];
+    for (size_t i = 0; i < result.sample_index.size(); ++i) {
+      const size_t p = position_of(cell, result.sample_index[i]);
+      if (state.scores.scored[p]) continue;
+      if (result.n_tokens[i] != static_cast<int64_t>(cell.data->ids[p].size()) - 1)
+        throw Error("result for sample " + std::to_string(result.sample_index[i]) + " of " + cell.key +
+                    " scored a different number of tokens than planned");
+      state.scores.scored[p] = true;
+      state.scores.n_tokens[p] = result.n_tokens[i];
+      state.scores.nll_bits[p] = result.nll_bits[i];
+      if (!result.token_offsets.empty())
+        state.scores.token_nll_bits[p].assign(result.token_nll_bits.begin() + result.token_offsets[i],
+                                              result.token_nll_bits.begin() + result.token_offsets[i + 1]);
+      --state.remaining;
+      if (this_run) {
+        state.run_nll += result.nll_bits[i];
+        state.run_tokens += static_cast<double>(result.n_tokens[i]);
+        state.run_samples += 1;
+      }
+    }
+  }
+
+  void dispatch_loop() {
+    Progress progress(log_, options_.progress_interval_seconds, total_tokens_, total_samples_);
+    bool announced_stop = false;
+    for (;;) {
+      if (stop_requested() && !announced_stop) {
+        announced_stop = true;
+        log_ << "signal " << stop_signal() << ": no new batches; waiting for " << in_flight_.size()
+             << " in flight, then exiting with " << kExitRequeue << " (re-run to resume)\n";
+        events_.write("stop_requested", {{"signal", stop_signal()}, {"in_flight", in_flight_.size()}});
+      }
+      if (!stop_requested()) dispatch();
+      if (in_flight_.empty()) break;
+      Envelope e;
+      if (transport_.receive(&e, 1000)) {
+        if (e.tag != MessageTag::kResult) throw Error("unexpected message from rank " + std::to_string(e.source));
+        handle_result(e.source, decode_result(e.payload), &progress);
+      }
+      progress.maybe_print();
+    }
+    progress.maybe_print(true);
+  }
+
+  void dispatch() {
+    while (!queue_.empty()) {
+      int best = -1;
+      for (const auto& [rank, device] : worker_device_)
+        if (load_[rank] < kBatchesInFlightPerWorker && (best < 0 || load_[rank] < load_[best])) best = rank;
+      if (best < 0) return;
+      WorkItem item = std::move(queue_.front());
+      queue_.pop_front();
+      const CellPlan& cell = plan_.cells[item.cell];
+      if (states_[item.cell].finished) continue;
+      BatchMessage m;
+      m.work_id = next_work_id_++;
+      m.cell = item.cell;
+      m.batch = item.batch;
+      m.model_dir = cell.model.path;
+      m.dtype = cell.model.dtype;
+      m.vocab_limit = cell.data->tokenizer_size;
+      m.per_token = config_.settings.per_token;
+      m.offsets.push_back(0);
+      for (int64_t p : item.members) {
+        m.sample_index.push_back(cell.data->contents->records[p].sample_index);
+        const auto& ids = cell.data->ids[p];
+        m.ids.insert(m.ids.end(), ids.begin(), ids.end());
+        m.offsets.push_back(static_cast<int64_t>(m.ids.size()));
+      }
+      transport_.send(best, MessageTag::kBatch, encode(m));
+      ++load_[best];
+      in_flight_[m.work_id] = {best, std::move(item)};
+    }
+  }
+
+  void handle_result(int worker, const ResultMessage& result, Progress* progress) {
+    const auto it = in_flight_.find(result.work_id);
+    if (it == in_flight_.end()) throw Error("rank " + std::to_string(worker) + " answered unknown work " + std::to_string(result.work_id));
+    WorkItem item = std::move(it->second.second);
+    in_flight_.erase(it);
+    --load_[worker];
+    const CellPlan& cell = plan_.cells[item.cell];
+    CellState& state = states_[item.cell];
+    if (state.finished) return;  // e.g. the model failed on another worker meanwhile
+    if (result.load_seconds > 0) {
+      log_ << "rank " << worker << ": loaded " << cell.model.name << " in " << result.load_seconds << " s ("
+           << (result.load_seconds > 0 ? result.load_gigabytes / result.load_seconds : 0) << " GB/s)\n";
+      events_.write("model_loaded", {{"rank", worker}, {"model", cell.model.name}, {"seconds", result.load_seconds},
+                                     {"gigabytes", result.load_gigabytes}});
+    }
+    if (result.ok) {
+      ByteWriter record;
+      record.put_string(cell.fingerprint);
+      record.put_vector(encode(result));
+      journal_->append(record.bytes());
+      apply_scores(cell, result, /*this_run=*/true);
+      int64_t tokens = 0;
+      for (auto t : result.n_tokens) tokens += t;
+      progress->add_done(static_cast<int64_t>(result.n_tokens.size()), tokens, worker, result.forward_seconds);
+      progress->set_cell(cell.key, static_cast<int64_t>(cell.data->ids.size()) - state.remaining,
+                         static_cast<int64_t>(cell.data->ids.size()));
+    } else if (result.model_failed) {
+      for (auto& other : plan_.cells)
+        if (other.model.name == cell.model.name && !states_[other.cell].finished)
+          fail_cell(other, "model_load", result.error);
+      return;
+    } else if (item.members.size() > 1) {
+      // Out of memory or a failing sample: retry in halves (front of the queue) to isolate it.
+      log_ << "rank " << worker << ": batch " << item.batch << " of " << cell.key << " failed ("
+           << result.error.substr(0, 200) << "); retrying in halves\n";
+      const size_t half = item.members.size() / 2;
+      WorkItem second{item.cell, item.batch, {item.members.begin() + half, item.members.end()}};
+      item.members.resize(half);
+      queue_.push_front(std::move(second));
+      queue_.push_front(std::move(item));
+    } else {
+      state.scores.failed[item.members[0]] = result.error;
+      --state.remaining;
+      events_.write("sample_failed", {{"cell", cell.key}, {"sample_index", cell.data->contents->records[item.members[0]].sample_index},
+                                      {"error", result.error}});
+    }
+    maybe_finish_cell(cell);
+  }
+
+  void maybe_finish_cell(const CellPlan& cell) {
+    CellState& state = states_[cell.cell];
+    if (state.finished || state.remaining > 0) return;
+    const CellResult result = assemble_cell(cell, state.scores, config_.settings, provenance_);
+    write_cell(cell, result);
+  }
+
+  void fail_cell(const CellPlan& cell, const std::string& kind, const std::string& message) {
+    CellState& state = states_[cell.cell];
+    state.failed = true;
+    log_ << "cell " << cell.key << " FAILED (" << kind << "): " << message << "\n";
+    write_cell(cell, assemble_failed_cell(cell, kind, message, config_.settings, provenance_));
+  }
+
+  void write_cell(const CellPlan& cell, const CellResult& result) {
+    CellState& state = states_[cell.cell];
+    state.finished = true;
+    const std::string path = cell_path(cell);
+    write_cell_file(path, result);
+    finished_.push_back(summarize(cell, result, path, /*resumed=*/false));
+    events_.write("cell_done", {{"cell", cell.key}, {"status", result.status}, {"file", path},
+                                {"samples_scored", result.samples_scored}, {"ic", result.row.ic}});
+    if (result.status == "ok")
+      log_ << "cell " << cell.key << " done: constant " << result.row.constant << " NLL "
+           << result.row.conditional_entropy << " ic " << result.row.ic << " -> " << path << "\n";
+    write_index();
+  }
+
+  CellSummary summarize(const CellPlan& cell, const CellResult& result, const std::string& path, bool resumed) const {
+    CellSummary s;
+    s.key = cell.key;
+    s.file = path;
+    s.status = result.status;
+    s.resumed = resumed;
+    s.row = result.row;
+    s.constant_unrounded = result.constant_unrounded;
+    s.flops_per_token = result.flops_per_token;
+    s.samples_scored = result.samples_scored;
+    s.samples_skipped = result.samples_skipped;
+    s.total_scored_tokens = result.total_scored_tokens;
+    for (const auto& e : result.errors)
+      if (e.sample_index < 0) s.cell_errors.push_back(e);
+    return s;
+  }
+
+  void write_index() {
+    std::vector<IndexEntry> entries;
+    for (const auto& cell : plan_.cells) {
+      const std::string path = cell_path(cell);
+      if (fs::exists(path)) entries.push_back({cell.model.name, cell.dataset.name, "cells/" + cell.key + ".h5"});
+    }
+    write_index_file((out_dir_ / "results.h5").string(), entries, provenance_.attributes);
+  }
+
+  // Workers sum what they scored per cell; the driver's own sums of this run's results must match.
+  void stop_workers_and_cross_check() {
+    const StopMessage stop{static_cast<int64_t>(plan_.cells.size())};
+    for (const auto& [rank, device] : worker_device_) transport_.send(rank, MessageTag::kStop, encode(stop));
+    const auto total = transport_.reduce_sum(std::vector<double>(3 * plan_.cells.size(), 0.0));
+    for (const auto& cell : plan_.cells) {
+      const CellState& s = states_[cell.cell];
+      const double nll = total[3 * cell.cell], tokens = total[3 * cell.cell + 1], samples = total[3 * cell.cell + 2];
+      const bool counts_match = tokens == s.run_tokens && samples == s.run_samples;
+      const bool nll_match = std::fabs(nll - s.run_nll) <= 1e-9 * std::max(1.0, std::fabs(s.run_nll));
+      if (!counts_match || !nll_match)
+        throw Error("cross-check failed for cell " + cell.key + ": workers reduced " + std::to_string(tokens) +
+                    " tokens / " + std::to_string(samples) + " samples / " + std::to_string(nll) +
+                    " bits, the driver recorded " + std::to_string(s.run_tokens) + " / " +
+                    std::to_string(s.run_samples) + " / " + std::to_string(s.run_nll));
+    }
+    events_.write("cross_check", {{"cells", plan_.cells.size()}, {"ok", true}});
+  }
+
+  SweepOutcome finish() {
+    SweepOutcome outcome;
+    outcome.index_file = (out_dir_ / "results.h5").string();
+    bool any_failed = false, all_finished = true;
+    for (const auto& cell : plan_.cells) {
+      all_finished = all_finished && states_[cell.cell].finished;
+    }
+    for (const auto& s : finished_) any_failed = any_failed || s.status != "ok";
+    // Report in plan order.
+    for (const auto& cell : plan_.cells)
+      for (const auto& s : finished_)
+        if (s.key == cell.key) outcome.cells.push_back(s);
+    if (!all_finished) {
+      outcome.exit_code = kExitRequeue;
+    } else {
+      outcome.exit_code = any_failed ? kExitCellsFailed : kExitOk;
+    }
+    events_.write("sweep_end", {{"exit_code", outcome.exit_code}, {"cells", plan_.cells.size()}});
+    return outcome;
+  }
+
+  const SweepConfig& config_;
+  Transport& transport_;
+  DriverOptions options_;
+  std::ostream& log_;
+  fs::path out_dir_, cells_dir_;
+  EventLog events_;
+  SweepProvenance provenance_;
+  SweepPlan plan_;
+  std::vector<CellState> states_;
+  std::unique_ptr<Journal> journal_;
+  std::deque<WorkItem> queue_;
+  std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
+  std::map<int, std::string> worker_device_;
+  std::map<int, int> load_;
+  std::vector<CellSummary> finished_;
+  int64_t next_work_id_ = 1;
+  int64_t total_tokens_ = 0, total_samples_ = 0;
+};
+
+}  // namespace
+
+SweepOutcome run_driver(const SweepConfig& config, Transport& transport, const DriverOptions& options,
+                        std::ostream& log) {
+  SweepDriver driver(config, transport, options, log);
+  return driver.run();
+}
+
+}  // namespace icsweep

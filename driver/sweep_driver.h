@@ -1,0 +1,42 @@
+// Rank 0: plans the sweep, hands out batches (pull scheduling, ~2 in flight per worker, model-major),
+// journals every result durably, writes each finished cell's HDF5 file and the results.h5 index.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/config/sweep_config.h"
+#include "core/store/cell_result.h"
+#include "worker/transport.h"
+
+namespace icsweep {
+
+struct DriverOptions {
+  double progress_interval_seconds = 30;
+  int tokenizer_threads = 0;  // 0 = hardware concurrency
+  bool force = false;         // recompute cells whose results are stale (sweep changed)
+};
+
+struct CellSummary {
+  std::string key;
+  std::string file;    // absolute path of the cell file ("" if none was written)
+  std::string status;  // ok | failed | interrupted
+  bool resumed = false;  // finished in an earlier run
+  PublishedRow row;
+  double constant_unrounded = 0;
+  double flops_per_token = 0;
+  int64_t samples_scored = 0, samples_skipped = 0, total_scored_tokens = 0;
+  std::vector<ErrorRow> cell_errors;  // cell-level errors (sample_index -1)
+};
+
+struct SweepOutcome {
+  int exit_code = 0;  // see driver/signals.h
+  std::vector<CellSummary> cells;
+  std::string index_file;
+};
+
+SweepOutcome run_driver(const SweepConfig& config, Transport& transport, const DriverOptions& options,
+                        std::ostream& log);
+
+}  // namespace icsweep

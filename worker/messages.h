@@ -1,0 +1,63 @@
+// Messages between driver and workers, and their byte encoding (core/common/bytes.h).
+// Batch results are also the journal's records, so their encoding is versioned.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace icsweep {
+
+struct HelloMessage {
+  std::string host;
+  std::string device;              // cpu | cuda:N
+  std::string device_description;  // name and UUID
+  int local_worker_index = 0;
+};
+
+// What a worker needs to score a batch: which model, how, and the token ids.
+struct BatchMessage {
+  int64_t work_id = 0;  // unique per dispatch (retries get new ones)
+  int64_t cell = 0;
+  int64_t batch = 0;    // batch index within the cell's plan
+  std::string model_dir;
+  std::string dtype;
+  int64_t vocab_limit = 0;  // V_tok
+  bool per_token = false;
+  std::vector<int64_t> sample_index;  // (B)
+  std::vector<int64_t> offsets;       // (B + 1) into ids
+  std::vector<int32_t> ids;           // concatenated sequences
+};
+
+struct ResultMessage {
+  int64_t work_id = 0;
+  int64_t cell = 0;
+  int64_t batch = 0;
+  bool ok = true;
+  bool out_of_memory = false;
+  bool model_failed = false;  // the model could not be loaded: fail the model's cells
+  std::string error;
+  std::vector<int64_t> sample_index;  // (B)
+  std::vector<int64_t> n_tokens;      // (B) scored tokens
+  std::vector<double> nll_bits;       // (B) per-sample sums
+  std::vector<float> token_nll_bits;  // per token, only with per_token
+  std::vector<int64_t> token_offsets; // (B + 1) into token_nll_bits, only with per_token
+  double forward_seconds = 0;
+  double load_seconds = 0;            // > 0 when this batch loaded the model
+  double load_gigabytes = 0;
+};
+
+struct StopMessage {
+  int64_t cells = 0;  // length of the per-cell partial sums each worker reduces
+};
+
+std::vector<uint8_t> encode(const HelloMessage& m);
+std::vector<uint8_t> encode(const BatchMessage& m);
+std::vector<uint8_t> encode(const ResultMessage& m);
+std::vector<uint8_t> encode(const StopMessage& m);
+HelloMessage decode_hello(const std::vector<uint8_t>& bytes);
+BatchMessage decode_batch(const std::vector<uint8_t>& bytes);
+ResultMessage decode_result(const std::vector<uint8_t>& bytes);
+StopMessage decode_stop(const std::vector<uint8_t>& bytes);
+
+}  // namespace icsweep

@@ -1,0 +1,159 @@
+#include "worker/worker.h"
+
+#include <chrono>
+#include <iostream>
+#include <map>
+#include <memory>
+
+#include "core/common/errors.h"
+#include "core/score/scorer.h"
+#include "worker/messages.h"
+
+namespace icsweep {
+namespace {
+
+struct CellSums {
+  double nll_bits = 0, tokens = 0, samples = 0;
+};
+
+class BatchScorer {
+ public:
+  explicit BatchScorer(std::string device) : device_(std::move(device)) {}
+
+  ResultMessage score(const BatchMessage& batch) {
+    ResultMessage result;
+    result.work_id = batch.work_id;
+    result.cell = batch.cell;
+    result.batch = batch.batch;
+    try {
+      ensure_model(batch, &result);
+    } catch (const std::exception& e) {
+      result.ok = false;
+      result.model_failed = true;
+      result.error = std::string("loading model ") + batch.model_dir + ": " + e.what();
+      return result;
+    }
+    std::vector<std::vector<int32_t>> sequences(batch.sample_index.size());
+    for (size_t i = 0; i < sequences.size(); ++i)
+      sequences[i].assign(batch.ids.begin() + batch.offsets[i], batch.ids.begin() + batch.offsets[i + 1]);
+    const auto start = std::chrono::steady_clock::now();
+    try {
+      const auto scores = scorer_->score(sequences);
+      result.sample_index = batch.sample_index;
+      if (batch.per_token) result.token_offsets.push_back(0);
+      for (const auto& s : scores) {
+        result.n_tokens.push_back(s.n_tokens);
+        result.nll_bits.push_back(s.nll_bits);
+        if (batch.per_token) {
+          result.token_nll_bits.insert(result.token_nll_bits.end(), s.token_nll_bits.begin(), s.token_nll_bits.end());
+          result.token_offsets.push_back(static_cast<int64_t>(result.token_nll_bits.size()));
+        }
+      }
+    } catch (const ScoreError& e) {
+      result.ok = false;
+      result.out_of_memory = e.out_of_memory();
+      result.error = e.what();
+    } catch (const std::exception& e) {
+      result.ok = false;
+      result.error = e.what();
+    }
+    result.forward_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return result;
+  }
+
+ private:
+  void ensure_model(const BatchMessage& batch, ResultMessage* result) {
+    const std::string key = batch.model_dir + "|" + batch.dtype + "|" + std::to_string(batch.vocab_limit);
+    if (scorer_ && key == key_) {
+      scorer_->set_per_token(batch.per_token);
+      return;
+    }
+    if (!failed_key_.empty() && key == failed_key_) throw ModelError(failed_message_);
+    scorer_.reset();  // free the previous model before loading the next
+    ScorerOptions options;
+    options.model_dir = batch.model_dir;
+    options.dtype = batch.dtype;
+    options.device = device_;
+    options.vocab_limit = batch.vocab_limit;
+    options.per_token = batch.per_token;
+    try {
+      scorer_ = Scorer::create(options);
+    } catch (const std::exception& e) {
+      failed_key_ = key;
+      failed_message_ = e.what();
+      throw;
+    }
+    key_ = key;
+    result->load_seconds = scorer_->model_info().load_seconds;
+    result->load_gigabytes = scorer_->model_info().load_gigabytes;
+  }
+
+  std::string device_;
+  std::string key_, failed_key_, failed_message_;
+  std::unique_ptr<Scorer> scorer_;
+};
+
+}  // namespace
+
+void run_worker(Transport& transport, const WorkerOptions& options) {
+  set_cpu_threads(options.threads);
+  HelloMessage hello;
+  hello.host = transport.host();
+  hello.local_worker_index = transport.local_worker_index();
+  std::string device_error;
+  try {
+    hello.device = choose_device(options.device, hello.local_worker_index);
+    hello.device_description = describe_device(hello.device);
+  } catch (const std::exception& e) {
+    // Reported through every result, so the driver fails the cells with the reason.
+    device_error = e.what();
+    hello.device = "none";
+    hello.device_description = device_error;
+  }
+  transport.send(0, MessageTag::kHello, encode(hello));
+
+  BatchScorer scorer(hello.device);
+  std::map<int64_t, CellSums> sums;
+  for (;;) {
+    Envelope envelope;
+    transport.receive(&envelope, -1);
+    if (envelope.tag == MessageTag::kStop) {
+      const StopMessage stop = decode_stop(envelope.payload);
+      std::vector<double> local(3 * stop.cells, 0.0);
+      for (const auto& [cell, s] : sums) {
+        if (cell < 0 || cell >= stop.cells) continue;
+        local[3 * cell] = s.nll_bits;
+        local[3 * cell + 1] = s.tokens;
+        local[3 * cell + 2] = s.samples;
+      }
+      transport.reduce_sum(local);
+      return;
+    }
+    if (envelope.tag != MessageTag::kBatch)
+      throw Error("worker " + std::to_string(transport.endpoint()) + ": unexpected message tag " +
+                  std::to_string(static_cast<int>(envelope.tag)));
+    const BatchMessage batch = decode_batch(envelope.payload);
+    ResultMessage result;
+    if (!device_error.empty()) {
+      result.work_id = batch.work_id;
+      result.cell = batch.cell;
+      result.batch = batch.batch;
+      result.ok = false;
+      result.model_failed = true;
+      result.error = "no usable device on " + hello.host + ": " + device_error;
+    } else {
+      result = scorer.score(batch);
+    }
+    if (result.ok) {
+      CellSums& s = sums[batch.cell];
+      for (size_t i = 0; i < result.n_tokens.size(); ++i) {
+        s.nll_bits += result.nll_bits[i];
+        s.tokens += static_cast<double>(result.n_tokens[i]);
+        s.samples += 1;
+      }
+    }
+    transport.send(0, MessageTag::kResult, encode(result));
+  }
+}
+
+}  // namespace icsweep
