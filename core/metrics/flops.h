@@ -1,9 +1,22 @@
 // FLOPs profiles (design.md §1.4). `reference`: the leaderboard's decode-cost formula with its
 // name-keyed quirks, exactly. `exact`: true forward FLOPs of scoring (prefill of actual lengths).
+//
+// Units: FLOPs, counting one multiply-add as 2 FLOPs. Embedding lookups, norms, rotary embeddings,
+// activations, softmax and biases are never counted (in either profile).
+//
+// Name matching (reference profile): quirks are keyed on substrings of the model's name or path
+// ("gpt-oss", "Llama-4", "Qwen1.5"/"Qwen2-" with "B-A", "gemma-3", "Ruyi", "deepseek"). icsweep
+// matches them case-insensitively, so a local directory `qwen2-57b-a14b` gets the same value the
+// leaderboard published for `Qwen2-57B-A14B` (the reference matches "deepseek" case-insensitively
+// and the others case-sensitively; the published values were computed on canonical names). The
+// size in the name (gemma-3, Ruyi) is the first match of Python's
+// `re.search(r'(\d+(?:\.\d+)?)\s*(?:B|billion)', name, re.IGNORECASE)` (ASCII digits/spaces):
+// `gemma-3-12b-it` -> 12, `Ruyi-Mini-7B` -> 7, `Qwen1.5-MoE-A2.7B` -> 2.7.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -16,20 +29,35 @@ struct FlopsEstimate {
   int64_t tokens = 0;             // T, or the scored lengths' sum for exact over a cell
   double flops_per_token = 0;     // N = total / tokens
   std::vector<std::string> notes; // quirks/branches applied, e.g. "gemma-3 12B heads 16/8"
+  // Dimensions the formula used, in order (e.g. {"hidden_size d", 1024}), for tables.
+  std::vector<std::pair<std::string, int64_t>> dimensions;
+  // Where the total goes, in FLOPs (summing to total_flops), e.g. {"mlp", 6.9e11}.
+  std::vector<std::pair<std::string, double>> breakdown;
 };
 
 // Decode T tokens from an empty prompt, batch 1, divided by T. `model_name` is the model's name or
-// path (quirks match substrings of it); `attention_override` "mla" forces the MLA branch.
+// path (quirks match substrings of it); `attention_override` "mla" forces the MLA branch, "gqa" the
+// dense one (as the reference's --attention_mechanism), "" decides by name.
 // Throws ModelError naming the missing config key.
 FlopsEstimate reference_flops(const nlohmann::json& config, const std::string& model_name,
                               int64_t T, const std::string& attention_override = "");
 
 // Forward FLOPs of scoring sequences of the given lengths (prefill, causal attention), per token.
+// Counted per layer and sequence of length L, with hd = head_dim (config, default d / h):
+//   projections 2·L·(d·h·hd [q] + 2·d·h_kv·hd [k, v] + h·hd·d [o])
+//   gated MLP   2·L·3·d·f                        (gate, up, down)
+//   attention   2·2·h·hd·Σ_i min(i + 1, W)        (QKᵀ and weights·V, causal; W = sliding window or ∞)
+// plus the LM head 2·L·d·V for every position. Supports the Llama family (model_type llama,
+// mistral, qwen2, qwen3: GQA, head_dim, Mistral's sliding_window). Anything else (MoE, MLA,
+// per-layer windows) is a ModelError rather than a guess.
 FlopsEstimate exact_flops(const nlohmann::json& config, const std::vector<int64_t>& lengths);
 
 // Dispatch on profile name ("reference" | "exact"); for exact with only T, one sequence of T.
 FlopsEstimate flops_for_profile(const std::string& profile, const nlohmann::json& config,
                                 const std::string& model_name, int64_t T,
                                 const std::string& attention_override = "");
+
+// Size in billions parsed from a model name as described above; false when there is none.
+bool parse_size_billions(const std::string& name, double* billions);
 
 }  // namespace icsweep
