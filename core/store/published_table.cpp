@@ -85,6 +85,13 @@ std::string json_value(const PublishedRow& row, const PublishedColumn& column) {
   return exact_value(row, column);
 }
 
+// Characters as a terminal counts them (UTF-8 code points; wide CJK glyphs are not special-cased).
+size_t display_width(const std::string& text) {
+  size_t width = 0;
+  for (unsigned char c : text) width += (c & 0xC0) != 0x80;
+  return width;
+}
+
 // Fixed-width columns: strings left-aligned, numbers right-aligned, two spaces apart.
 std::string format_text_table(const std::vector<PublishedRow>& rows) {
   const auto& columns = published_columns();
@@ -94,13 +101,13 @@ std::string format_text_table(const std::vector<PublishedRow>& rows) {
   for (size_t r = 0; r < rows.size(); ++r) {
     for (size_t c = 0; c < columns.size(); ++c) {
       cells[r].push_back(readable_value(rows[r], columns[c]));
-      widths[c] = std::max(widths[c], cells[r][c].size());
+      widths[c] = std::max(widths[c], display_width(cells[r][c]));
     }
   }
   auto line = [&](const std::vector<std::string>& values) {
     std::string out;
     for (size_t c = 0; c < columns.size(); ++c) {
-      const size_t pad = widths[c] - values[c].size();
+      const size_t pad = widths[c] - display_width(values[c]);
       if (c) out += "  ";
       const bool left = columns[c].kind == Kind::kString;
       out += left ? values[c] + std::string(c + 1 < columns.size() ? pad : 0, ' ') : std::string(pad, ' ') + values[c];
