@@ -1,0 +1,119 @@
+#!/usr/bin/env python3
+"""icsweep vs Hugging Face transformers throughput, side by side in one run (GPU machine).
+
+For each shape (random init, bf16, real vocabulary sizes), runs transformers (SDPA, bf16 forward,
+fp32 log-softmax NLL of every next token, as the reference script computes it) and icsweep's
+scorer (build-gpu/bench_scorer) on the same batches of 1024-token sequences, and prints one
+fixed-column table: shape, batch, icsweep tok/s, transformers tok/s, ratio, MFU of each.
+MFU = (2 x matmul parameters + causal attention) FLOPs x tokens/s / peak (790 TFLOP/s H200 bf16 measured;
+--peak to change).
+
+  python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench_scorer [--shapes qwen2.5-0.5b,qwen2.5-7b] [--json]
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+
+import torch
+import transformers
+
+SHAPES = {
+    "qwen2.5-0.5b": dict(hidden_size=896, intermediate_size=4864, num_hidden_layers=24, num_attention_heads=14,
+                         num_key_value_heads=2, vocab_size=151936, tie_word_embeddings=True),
+    "qwen2.5-1.5b": dict(hidden_size=1536, intermediate_size=8960, num_hidden_layers=28, num_attention_heads=12,
+                         num_key_value_heads=2, vocab_size=151936, tie_word_embeddings=True),
+    "qwen2.5-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
+                       num_key_value_heads=4, vocab_size=152064, tie_word_embeddings=False),
+}
+
+
+def flops_per_token(c, length):
+    d, f, n, h, kv = c["hidden_size"], c["intermediate_size"], c["num_hidden_layers"], c["num_attention_heads"], c["num_key_value_heads"]
+    dh = d // h
+    matmul = n * (d * h * dh + 2 * d * kv * dh + h * dh * d + 3 * d * f) + d * c["vocab_size"]
+    attention = n * 2 * 2 * h * dh * (length + 1) / 2  # causal QK^T and AV, averaged per token
+    return 2 * matmul + attention
+
+
+def make_model(name, directory):
+    config = transformers.Qwen2Config(**SHAPES[name], rope_theta=1000000.0, max_position_embeddings=32768,
+                                      torch_dtype="bfloat16")
+    with torch.device("cuda"):
+        model = transformers.Qwen2ForCausalLM(config).to(torch.bfloat16)
+    model.save_pretrained(directory, safe_serialization=True)
+    return model
+
+
+def hf_tokens_per_second(model, vocab, batch, length, iters):
+    ids = torch.randint(0, vocab, (batch, length), device="cuda", generator=torch.Generator("cuda").manual_seed(0))
+
+    def step():
+        with torch.inference_mode():
+            logits = model(ids).logits  # (B, T, V) bf16
+            logp = torch.log_softmax(logits[:, :-1].float(), dim=-1)
+            nll = -logp.gather(-1, ids[:, 1:, None]).squeeze(-1) / torch.log(torch.tensor(2.0))
+            return nll.sum().item()
+
+    for _ in range(2):
+        step()
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for _ in range(iters):
+        step()
+    torch.cuda.synchronize()
+    return batch * length * iters / (time.perf_counter() - start)
+
+
+def icsweep_tokens_per_second(bench, directory, batch, length, iters):
+    out = subprocess.run([bench, "--model", directory, "--dtype", "bfloat16", "--device", "cuda:0", "--length",
+                          str(length), "--batch", str(batch), "--iters", str(iters), "--json"],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])["tokens_per_second"]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--bench-scorer", required=True)
+    parser.add_argument("--shapes", default="qwen2.5-0.5b,qwen2.5-7b")
+    parser.add_argument("--batches", default="1,8")
+    parser.add_argument("--length", type=int, default=1024)
+    parser.add_argument("--iters", type=int, default=5)
+    parser.add_argument("--peak", type=float, default=790e12)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    rows = []
+    device = torch.cuda.get_device_name(0)
+    for name in args.shapes.split(","):
+        with tempfile.TemporaryDirectory(dir="/tmp") as directory:
+            model = make_model(name, directory)
+            model.config._attn_implementation = "sdpa"
+            per_token = flops_per_token(SHAPES[name], args.length)
+            for batch in [int(b) for b in args.batches.split(",")]:
+                hf = hf_tokens_per_second(model, SHAPES[name]["vocab_size"], batch, args.length, args.iters)
+                torch.cuda.empty_cache()
+                ours = icsweep_tokens_per_second(args.bench_scorer, directory, batch, args.length, args.iters)
+                rows.append(dict(shape=name, batch=batch, icsweep=ours, transformers=hf, ratio=ours / hf,
+                                 mfu_icsweep=ours * per_token / args.peak, mfu_transformers=hf * per_token / args.peak))
+            del model
+            torch.cuda.empty_cache()
+    if args.json:
+        print(json.dumps(dict(host=platform.node(), device=device, torch=torch.__version__,
+                              transformers=transformers.__version__, rows=rows)))
+        return
+    print(f"host {platform.node()} | {device} | torch {torch.__version__} | transformers {transformers.__version__} | "
+          f"{args.length}-token sequences, bf16")
+    print(f"{'shape':<14} {'batch':>5} {'icsweep tok/s':>14} {'transformers tok/s':>19} {'ratio':>6} {'MFU icsweep':>12} {'MFU hf':>8}")
+    for r in rows:
+        print(f"{r['shape']:<14} {r['batch']:>5} {r['icsweep']:>14.0f} {r['transformers']:>19.0f} {r['ratio']:>6.2f} "
+              f"{100 * r['mfu_icsweep']:>11.1f}% {100 * r['mfu_transformers']:>7.1f}%")
+    worst = min(r["ratio"] for r in rows)
+    print(f"verdict: icsweep/transformers ratio between {worst:.2f} and {max(r['ratio'] for r in rows):.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
