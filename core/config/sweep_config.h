@@ -1,5 +1,7 @@
 // Sweep YAML -> SweepConfig. Validated completely before any model loads; every problem is a
-// ConfigError naming FILE:LINE:COL and the key. Schema documented in README.md ("Sweep file").
+// ConfigError naming FILE:LINE:COL and the key. All problems of a file are reported at once: the
+// error's file/line/column are the first problem's, its message lists every problem, one per line.
+// Schema reference: docs/sweep-schema.md; full example: configs/example-sweep.yaml.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +18,7 @@ struct ModelSpec {
   std::string size;    // size label, e.g. "0.5B"; default: ""
   std::string dtype = "bfloat16";        // float32 | bfloat16 | float16
   std::string flops_profile;             // "" = settings.flops_profile; else reference | exact
-  std::string attention;                 // "" | "mla": overrides the FLOPs attention branch
+  std::string attention;                 // "" | "mla" | "gqa": overrides the FLOPs attention branch
   std::string tokenizer;                 // tokenizer directory, default = path
   int line = 0;                          // YAML line of the entry, for messages
 };
@@ -36,13 +38,15 @@ struct Settings {
   int64_t tokens_per_batch = 0;   // token budget per batch (padded B*T); 0 = automatic
   std::string output_dir;         // absolute; default "<yaml dir>/results"
   bool per_token = false;         // write /tokens/nll_bits
-  std::string device = "auto";    // auto | cpu | cuda
+  std::string device = "auto";    // auto | cpu | cuda | cuda:N
   std::string flops_profile = "reference";  // reference | exact
   int threads = 0;                // CPU threads per rank for torch; 0 = torch default
 };
 
 struct SweepConfig {
+  std::string name;          // sweep name; default: the YAML file name without extension
   std::string source_path;   // the YAML file as given
+  std::string source_dir;    // absolute directory relative paths were resolved against
   std::string source_text;   // its full text (stored in results for provenance)
   std::vector<ModelSpec> models;
   std::vector<DatasetSpec> datasets;
@@ -58,7 +62,14 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& file_
                                const std::string& base_dir, bool check_paths = true);
 
 // Reference bias b (design.md §1.5) for a dataset file: -24 for mixed_text.jsonl,
-// -18.7 for Ch-FineWeb-Edu.jsonl, -27 otherwise (matched on the file name).
+// -18.7 for Ch-FineWeb-Edu.jsonl, -27 otherwise. Matched as a case-sensitive substring of the file
+// name (the reference tests `"mixed_text.jsonl" in data_path`), so directories never match.
 double default_bias_for(const std::string& dataset_path);
+
+// Key names of each section, in schema order (for docs, suggestions and tests).
+const std::vector<std::string>& sweep_top_level_keys();
+const std::vector<std::string>& sweep_model_keys();
+const std::vector<std::string>& sweep_dataset_keys();
+const std::vector<std::string>& sweep_settings_keys();
 
 }  // namespace icsweep
