@@ -28,7 +28,7 @@ target_link_libraries(icsweep::onig INTERFACE ${ONIG_LIBRARY})
 
 # utf8proc: Unicode normalization (NFC/NFKC/NFD/NFKD) and categories.
 find_path(UTF8PROC_INCLUDE_DIR utf8proc.h)
-find_library(UTF8PROC_LIBRARY NAMES utf8proc libutf8proc.a libutf8proc.so.2)
+find_library(UTF8PROC_LIBRARY NAMES libutf8proc.a utf8proc libutf8proc.so.2)
 if(NOT UTF8PROC_INCLUDE_DIR OR NOT UTF8PROC_LIBRARY)
   message(FATAL_ERROR "utf8proc not found: install libutf8proc-dev (scripts/install-deps.sh), or unpack it "
                       "with dpkg -x and add its usr/ folder to CMAKE_PREFIX_PATH")
