@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# One call on the GPU machine: CUDA build, ctest (CUDA available), demo sweep on the GPU, and the
+# side-by-side throughput benchmark against transformers. Expects (git-ignored, carried):
+#   .carry/deps/usr        dpkg -x of libonig-dev, libutf8proc-dev, libutf8proc2 (headers missing there)
+#   .carry/testdata.tar.xz ../shared/testdata (tests read it beside the checkout)
+# Writes logs to $OUT (or ./gpu-out).
+set -uo pipefail
+out=${OUT:-gpu-out}
+mkdir -p "$out"
+if [ ! -d ../shared/testdata ] && [ -f .carry/testdata.tar.xz ]; then
+  mkdir -p ../shared && tar -C ../shared -xJf .carry/testdata.tar.xz
+fi
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+step() { echo "=== $1 ($(date +%T))"; }
+step build
+make gpu-build JOBS=16 > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
+tail -2 "$out/build.log"
+step ctest
+(cd build-gpu && ctest --output-on-failure -j 8 ${CTEST_ARGS:-}) > "$out/ctest.log" 2>&1
+grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/ctest.log" | tail -30
+step bench
+PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"
