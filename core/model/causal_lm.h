@@ -16,6 +16,8 @@ struct ModelInfo {
   int64_t num_layers = 0;
   int64_t num_parameters = 0;
   std::string fingerprint;   // hash of config.json + safetensors headers
+  int64_t checkpoint_bytes = 0;  // tensor bytes read from the safetensors files
+  double load_seconds = 0;       // wall time of load_causal_lm (for the "GB/s" progress line)
 };
 
 class CausalLM {

@@ -1,0 +1,166 @@
+#include "core/model/layers.h"
+
+#include <cmath>
+
+#include "core/common/errors.h"
+#include "core/common/torch_compat.h"
+
+namespace icsweep {
+
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  auto h = x.to(torch::kFloat32);
+  auto variance = h.pow(2).mean(-1, /*keepdim=*/true);
+  h = h * torch::rsqrt(variance + eps);
+  return weight * h.to(x.scalar_type());
+}
+
+RopeConfig RopeConfig::from_hf(const HfConfig& config, int64_t rotary_dim) {
+  RopeConfig rope;
+  rope.dim = rotary_dim;
+  rope.max_position_embeddings = config.get_int("max_position_embeddings", 2048);
+  rope.theta = config.get_double("rope_theta", 10000.0);
+  // transformers 5 writes "rope_parameters" (theta included); 4.x wrote "rope_scaling".
+  std::optional<HfConfig> params = config.object("rope_parameters");
+  const char* key = "rope_parameters";
+  if (!params) {
+    params = config.object("rope_scaling");
+    key = "rope_scaling";
+  }
+  if (!params) return rope;
+  rope.theta = params->get_double("rope_theta", rope.theta);
+  rope.type = params->get_string("rope_type", params->get_string("type", "default"));
+  if (rope.type == "default") return rope;
+  if (rope.type == "linear") {
+    rope.factor = params->get_double("factor");
+  } else if (rope.type == "dynamic") {
+    rope.factor = params->get_double("factor");
+    rope.original_max_position_embeddings =
+        params->get_int("original_max_position_embeddings", rope.max_position_embeddings);
+  } else if (rope.type == "llama3") {
+    rope.factor = params->get_double("factor");
+    rope.low_freq_factor = params->get_double("low_freq_factor");
+    rope.high_freq_factor = params->get_double("high_freq_factor");
+    rope.original_max_position_embeddings = params->get_int("original_max_position_embeddings");
+  } else if (rope.type == "yarn") {
+    rope.factor = params->get_double("factor");
+    rope.original_max_position_embeddings = rope.max_position_embeddings;
+    // DeepSeek-V3-style configs carry the pretraining length; transformers then derives the
+    // factor from the two lengths instead of using "factor".
+    if (params->has("original_max_position_embeddings")) {
+      rope.original_max_position_embeddings = params->get_int("original_max_position_embeddings");
+      rope.factor = static_cast<double>(rope.max_position_embeddings) /
+                    static_cast<double>(rope.original_max_position_embeddings);
+    }
+    auto get_mscale = [](double scale, double mscale) {
+      return scale <= 1.0 ? 1.0 : 0.1 * mscale * std::log(scale) + 1.0;
+    };
+    const double mscale = params->get_double("mscale", 0.0);
+    const double mscale_all_dim = params->get_double("mscale_all_dim", 0.0);
+    if (params->has("attention_factor"))
+      rope.attention_factor = params->get_double("attention_factor");
+    else if (mscale != 0.0 && mscale_all_dim != 0.0)
+      rope.attention_factor = get_mscale(rope.factor, mscale) / get_mscale(rope.factor, mscale_all_dim);
+    else
+      rope.attention_factor = get_mscale(rope.factor, 1.0);
+    // `x or default` in transformers: 0 also falls back.
+    rope.beta_fast = params->get_double("beta_fast", 0.0);
+    if (rope.beta_fast == 0.0) rope.beta_fast = 32.0;
+    rope.beta_slow = params->get_double("beta_slow", 0.0);
+    if (rope.beta_slow == 0.0) rope.beta_slow = 1.0;
+    rope.truncate = params->get_bool("truncate", true);
+  } else {
+    throw ModelError(config.source() + ": key '" + key + "': rope type '" + rope.type +
+                     "' is not supported by icsweep (supported: default, linear, dynamic, llama3, yarn)");
+  }
+  return rope;
+}
+
+torch::Tensor rope_inv_freq(const RopeConfig& rope, int64_t seq_len) {
+  const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
+  const double dim = static_cast<double>(rope.dim);
+  auto exponents = torch::arange(0, rope.dim, 2, torch::TensorOptions().dtype(torch::kInt64)).to(torch::kFloat32) / dim;
+  double base = rope.theta;
+  if (rope.type == "dynamic") {
+    // NTK-aware: grow the base once the sequence is longer than the trained context.
+    const int64_t max_pos = rope.original_max_position_embeddings;
+    const double len = static_cast<double>(std::max(seq_len, max_pos));
+    base = base * std::pow(rope.factor * len / static_cast<double>(max_pos) - (rope.factor - 1.0), dim / (dim - 2.0));
+  }
+  auto inv_freq = 1.0 / torch::pow(base, exponents);  // (dim / 2)
+  if (rope.type == "linear") return inv_freq / rope.factor;
+  if (rope.type == "llama3") {
+    const double old_len = static_cast<double>(rope.original_max_position_embeddings);
+    const double low_freq_wavelen = old_len / rope.low_freq_factor;
+    const double high_freq_wavelen = old_len / rope.high_freq_factor;
+    auto wavelen = 2.0 * M_PI / inv_freq;
+    auto scaled = torch::where(wavelen > low_freq_wavelen, inv_freq / rope.factor, inv_freq);
+    auto smooth = (old_len / wavelen - rope.low_freq_factor) / (rope.high_freq_factor - rope.low_freq_factor);
+    auto smoothed = (1 - smooth) * scaled / rope.factor + smooth * scaled;
+    auto is_medium = (wavelen < high_freq_wavelen).logical_not() & (wavelen > low_freq_wavelen).logical_not();
+    return torch::where(is_medium, smoothed, scaled);
+  }
+  if (rope.type == "yarn") {
+    auto pos_freqs = torch::pow(base, torch::arange(0, rope.dim, 2, f32) / dim);
+    auto extrapolation = 1.0 / pos_freqs;
+    auto interpolation = 1.0 / (rope.factor * pos_freqs);
+    auto correction_dim = [&](double rotations) {
+      return dim * std::log(static_cast<double>(rope.original_max_position_embeddings) / (rotations * 2 * M_PI)) /
+             (2 * std::log(base));
+    };
+    double low = correction_dim(rope.beta_fast), high = correction_dim(rope.beta_slow);
+    if (rope.truncate) {
+      low = std::floor(low);
+      high = std::ceil(high);
+    }
+    low = std::max(low, 0.0);
+    high = std::min(high, dim - 1);
+    if (low == high) high += 0.001;  // transformers' singularity guard
+    auto ramp = ((torch::arange(rope.dim / 2, f32) - low) / (high - low)).clamp(0, 1);
+    auto extrapolation_factor = 1 - ramp;
+    return interpolation * (1 - extrapolation_factor) + extrapolation * extrapolation_factor;
+  }
+  return inv_freq;
+}
+
+std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const RopeConfig& rope, int64_t seq_len,
+                                                     torch::ScalarType dtype, torch::Device device) {
+  auto inv_freq = rope_inv_freq(rope, seq_len).to(device);                                      // (dim / 2)
+  auto positions = torch::arange(seq_len, torch::TensorOptions().dtype(torch::kFloat32).device(device));
+  auto freqs = torch::outer(positions, inv_freq);                                               // (T, dim / 2)
+  auto emb = torch::cat({freqs, freqs}, -1);                                                    // (T, dim)
+  auto cos = emb.cos() * rope.attention_factor;
+  auto sin = emb.sin() * rope.attention_factor;
+  return {cos.to(dtype), sin.to(dtype)};
+}
+
+torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t half = x.size(-1) / 2;
+  auto x1 = x.narrow(-1, 0, half);
+  auto x2 = x.narrow(-1, half, x.size(-1) - half);
+  auto rotated = torch::cat({-x2, x1}, -1);
+  return x * cos + rotated * sin;
+}
+
+torch::Tensor repeat_kv(const torch::Tensor& x, int64_t n_rep) {
+  if (n_rep == 1) return x;
+  const auto b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
+  return x.unsqueeze(2).expand({b, h, n_rep, t, d}).reshape({b, h * n_rep, t, d});
+}
+
+torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device device) {
+  if (window <= 0 || seq_len <= window) return {};
+  auto i = torch::arange(seq_len, torch::TensorOptions().dtype(torch::kInt64).device(device)).unsqueeze(1);
+  auto j = i.transpose(0, 1);
+  return (j <= i) & (j > i - window);  // (T, T)
+}
+
+torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& mask) {
+  return compat::attention(q, k, v, mask);
+}
+
+torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+  return bias.defined() ? torch::nn::functional::linear(x, weight, bias) : torch::matmul(x, weight.t());
+}
+
+}  // namespace icsweep

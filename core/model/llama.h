@@ -1,0 +1,86 @@
+// The Llama family: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM (transformers'
+// modeling_llama.py / modeling_mistral.py / modeling_qwen2.py). Pre-norm decoder layers with
+// RMSNorm, rotary attention with grouped kv heads, SiLU-gated MLP; the variants differ only in
+// biases (qwen2 q/k/v; llama attention_bias/mlp_bias) and sliding windows (mistral, qwen2).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model/causal_lm.h"
+#include "core/model/hf_config.h"
+#include "core/model/layers.h"
+#include "core/model/safetensors.h"
+
+namespace icsweep {
+
+struct LlamaConfig {
+  std::string model_type;  // llama | mistral | qwen2
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;  // config "head_dim" when present, else hidden_size / num_heads
+  double rms_norm_eps = 1e-6;
+  bool qkv_bias = false;  // q/k/v projections carry a bias
+  bool o_bias = false;
+  bool mlp_bias = false;
+  bool tie_word_embeddings = false;
+  std::vector<int64_t> sliding_window;  // per layer; 0 = full causal attention
+  RopeConfig rope;
+
+  static LlamaConfig from_hf(const HfConfig& config, const std::string& model_type);
+};
+
+struct LlamaLayerWeights {
+  torch::Tensor input_layernorm;           // (D)
+  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
+  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
+  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
+  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  torch::Tensor post_attention_layernorm;  // (D)
+  torch::Tensor gate_proj, gate_bias;      // (F, D), (F)
+  torch::Tensor up_proj, up_bias;          // (F, D), (F)
+  torch::Tensor down_proj, down_bias;      // (D, F), (D)
+};
+
+struct LlamaWeights {
+  torch::Tensor embed_tokens;  // (V, D)
+  std::vector<LlamaLayerWeights> layers;
+  torch::Tensor norm;     // (D)
+  torch::Tensor lm_head;  // (V, D); the embedding itself when tied
+};
+
+class LlamaModel : public CausalLM {
+ public:
+  LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
+             torch::Device device);
+
+  torch::Tensor forward_hidden(const torch::Tensor& ids) override;
+  torch::Tensor logits(const torch::Tensor& hidden) override;
+  const ModelInfo& info() const override { return info_; }
+  torch::Device device() const override { return device_; }
+  torch::ScalarType dtype() const override { return dtype_; }
+
+ private:
+  torch::Tensor attention(const LlamaLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask) const;
+  torch::Tensor mlp(const LlamaLayerWeights& w, const torch::Tensor& x) const;
+
+  LlamaConfig config_;
+  LlamaWeights weights_;
+  ModelInfo info_;
+  torch::ScalarType dtype_;
+  torch::Device device_;
+};
+
+// Builds the weight table from the config, checks it against the checkpoint (all problems at
+// once) and loads it.
+std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& model_type,
+                                     const SafetensorsCheckpoint& checkpoint, ModelInfo info,
+                                     torch::ScalarType dtype, torch::Device device);
+
+}  // namespace icsweep

@@ -1,0 +1,105 @@
+// load_causal_lm: reads config.json, maps architectures[0] (or model_type) to a family with one
+// explicit switch, and lets the family load its weights. A new family is a new case here and a
+// new file pair, never new branches inside another family.
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/common/errors.h"
+#include "core/model/causal_lm.h"
+#include "core/model/hf_config.h"
+#include "core/model/llama.h"
+#include "core/model/safetensors.h"
+
+namespace icsweep {
+namespace {
+
+enum class Family { kLlama };
+
+struct Architecture {
+  const char* architecture;  // config.json architectures[0]
+  const char* model_type;    // config.json model_type
+  Family family;
+};
+
+constexpr Architecture kArchitectures[] = {
+    {"LlamaForCausalLM", "llama", Family::kLlama},
+    {"MistralForCausalLM", "mistral", Family::kLlama},
+    {"Qwen2ForCausalLM", "qwen2", Family::kLlama},
+};
+
+std::string supported_list() {
+  std::string s;
+  for (const auto& a : kArchitectures) s += std::string(s.empty() ? "" : ", ") + a.architecture + " (" + a.model_type + ")";
+  return s;
+}
+
+// FNV-1a 64: stable across runs and machines, enough to tell checkpoints apart in provenance.
+uint64_t fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+torch::ScalarType parse_dtype(const std::string& name) {
+  if (name == "float32" || name == "fp32" || name == "float") return torch::kFloat32;
+  if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;
+  if (name == "float16" || name == "fp16" || name == "half") return torch::kFloat16;
+  throw ModelError("unknown dtype '" + name + "' (use float32, bfloat16 or float16)");
+}
+
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         torch::Device device) {
+  const auto start = std::chrono::steady_clock::now();
+  const HfConfig top = HfConfig::load(model_dir);
+  const HfConfig config = top.text();
+  const std::string architecture = top.architecture();
+  const std::string model_type = config.get_string("model_type", top.get_string("model_type", ""));
+
+  // architectures[0] decides; model_type is the fallback for configs without architectures.
+  const Architecture* match = nullptr;
+  for (const auto& a : kArchitectures)
+    if (architecture.empty() ? model_type == a.model_type : architecture == a.architecture) match = &a;
+  if (!match)
+    throw ModelError(model_dir + "/config.json: unsupported architecture '" +
+                     (architecture.empty() ? "model_type " + model_type : architecture) +
+                     "'; icsweep supports: " + supported_list());
+
+  const SafetensorsCheckpoint checkpoint(model_dir);
+  ModelInfo info;
+  info.architecture = architecture.empty() ? model_type : architecture;
+  uint64_t h = fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string()));
+  for (const auto& f : checkpoint.files()) h = fnv1a(f->header_text(), h);
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  info.fingerprint = hex;
+
+  std::unique_ptr<CausalLM> model;
+  switch (match->family) {
+    case Family::kLlama:
+      model = load_llama(config, match->model_type, checkpoint, info, dtype, device);
+      break;
+  }
+  if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);
+  // The family built the object just now and we own it: filling in the load statistics here keeps
+  // the timing in one place instead of in every family.
+  auto& loaded = const_cast<ModelInfo&>(model->info());
+  loaded.checkpoint_bytes = static_cast<int64_t>(checkpoint.total_bytes());
+  loaded.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return model;
+}
+
+}  // namespace icsweep

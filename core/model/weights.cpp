@@ -1,0 +1,92 @@
+#include "core/model/weights.h"
+
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/common/errors.h"
+
+namespace icsweep {
+namespace {
+
+torch::ScalarType torch_dtype(StDtype dtype, const TensorEntry& entry) {
+  switch (dtype) {
+    case StDtype::kBool: return torch::kBool;
+    case StDtype::kU8: return torch::kUInt8;
+    case StDtype::kI8: return torch::kInt8;
+    case StDtype::kI16: return torch::kInt16;
+    case StDtype::kI32: return torch::kInt32;
+    case StDtype::kI64: return torch::kInt64;
+    case StDtype::kF16: return torch::kFloat16;
+    case StDtype::kBF16: return torch::kBFloat16;
+    case StDtype::kF32: return torch::kFloat32;
+    case StDtype::kF64: return torch::kFloat64;
+    case StDtype::kF8E4M3:
+    case StDtype::kF8E5M2: break;
+  }
+  throw ModelError(*entry.file + ": tensor '" + entry.name + "' has dtype " + st_dtype_name(dtype) +
+                   ", which icsweep cannot convert (quantized fp8 checkpoints are not supported; use a "
+                   "bf16/fp16/fp32 checkpoint)");
+}
+
+}  // namespace
+
+std::string shape_string(const std::vector<int64_t>& shape) {
+  std::ostringstream out;
+  out << "[";
+  for (size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << "]";
+  return out.str();
+}
+
+torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtype, torch::Device device) {
+  const auto src_dtype = torch_dtype(entry.dtype, entry);
+  // from_blob never frees; the mapping is read-only, and copy=true below guarantees the result
+  // owns its memory, so nothing ever writes through this view.
+  auto view = torch::from_blob(const_cast<uint8_t*>(entry.data), entry.shape,
+                               torch::TensorOptions().dtype(src_dtype).device(torch::kCPU));
+  return view.to(device, dtype, /*non_blocking=*/false, /*copy=*/true);
+}
+
+void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<WeightSpec>& specs,
+                  torch::ScalarType dtype, torch::Device device,
+                  const std::function<bool(const std::string&)>& ignore) {
+  std::vector<std::string> missing, misshaped, unexpected;
+  std::set<std::string> expected;
+  for (const auto& spec : specs) {
+    expected.insert(spec.name);
+    const TensorEntry* e = checkpoint.find(spec.name);
+    if (!e) {
+      if (!spec.optional) missing.push_back(spec.name + " " + shape_string(spec.shape));
+      continue;
+    }
+    if (e->shape != spec.shape)
+      misshaped.push_back(spec.name + ": checkpoint has " + shape_string(e->shape) + ", config.json implies " +
+                          shape_string(spec.shape));
+  }
+  for (const auto& [name, entry] : checkpoint.tensors())
+    if (!expected.count(name) && !(ignore && ignore(name)))
+      unexpected.push_back(name + " " + shape_string(entry->shape));
+
+  if (!missing.empty() || !misshaped.empty() || !unexpected.empty()) {
+    std::ostringstream msg;
+    msg << checkpoint.dir() << ": the checkpoint does not match config.json (" << missing.size() << " missing, "
+        << misshaped.size() << " with the wrong shape, " << unexpected.size()
+        << " unexpected); check that config.json belongs to these weights and that the download is complete";
+    auto list = [&](const char* title, const std::vector<std::string>& items) {
+      if (items.empty()) return;
+      msg << "\n" << title << ":";
+      for (const auto& s : items) msg << "\n  - " << s;
+    };
+    list("missing tensors", missing);
+    list("wrong shapes", misshaped);
+    list("unexpected tensors", unexpected);
+    throw ModelError(msg.str());
+  }
+
+  for (const auto& spec : specs)
+    if (const TensorEntry* e = checkpoint.find(spec.name)) *spec.slot = tensor_from_entry(*e, dtype, device);
+  for (const auto& file : checkpoint.files()) file->release_pages();
+}
+
+}  // namespace icsweep

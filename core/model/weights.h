@@ -1,0 +1,36 @@
+// Turning safetensors entries into torch tensors, and checking a family's name/shape table
+// against a checkpoint with every problem reported at once (design.md §5).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/model/safetensors.h"
+
+namespace icsweep {
+
+// One copy: a zero-copy view of the mapped bytes, converted straight to (device, dtype). The
+// host never holds a second full copy of the model. Throws ModelError for dtypes torch lacks.
+torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtype, torch::Device device);
+
+// One row of a family's weight table: the Hugging Face tensor name, verbatim, and its shape.
+struct WeightSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  torch::Tensor* slot;
+  bool optional = false;  // e.g. lm_head.weight when the embeddings are tied
+};
+
+// Validates every spec against the checkpoint first (missing, mis-shaped, and unexpected
+// tensors, i.e. present but in no spec and not matched by `ignore`), throwing one ModelError
+// that lists them all; then loads each spec into its slot. Absent optional specs stay undefined.
+void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<WeightSpec>& specs,
+                  torch::ScalarType dtype, torch::Device device,
+                  const std::function<bool(const std::string&)>& ignore = nullptr);
+
+std::string shape_string(const std::vector<int64_t>& shape);
+
+}  // namespace icsweep

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Generates the model parity fixtures (tests/fixtures/<name>/) with Hugging Face transformers.
+
+Each fixture is a tiny random checkpoint saved with save_pretrained (config.json +
+model.safetensors, fp32) plus logprobs.json: input id sequences and, per sequence, the
+log-probability in bits of every next token, -log2 softmax(logits[t])[ids[t+1]], computed by
+transformers in fp32 with eager attention (log_softmax taken in float64 from the fp32 logits).
+tests/model/golden_parity.cpp checks icsweep's forward against them.
+
+With --tiny DIR..., it also loads checkpoints written by `icsweep make-tiny-model` with
+AutoModelForCausalLM + AutoTokenizer (proof that transformers accepts them), encodes a few texts
+and writes the same kind of logprobs.json to <out>/tiny_cli_<dirname>/.
+
+Run on the GPU machine (python3 with torch + transformers):
+  python3 tests/model/gen_parity_fixtures.py --out OUTDIR [--tiny .carry/tiny_llama ...]
+then copy OUTDIR/* to tests/fixtures/.
+"""
+import argparse
+import hashlib
+import inspect
+import json
+import math
+import os
+import shutil
+import sys
+import traceback
+
+import torch
+import transformers
+from transformers import (AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig,
+                          MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+
+# name -> (config class, model class, config kwargs, rope (theta, scaling or None), seq lengths,
+#          batch_invariant). Lengths form one right-padded batch in the C++ test unless the rope
+#          depends on the batch's length (dynamic NTK).
+BASE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+            num_key_value_heads=2, vocab_size=256, max_position_embeddings=256, rms_norm_eps=1e-6,
+            initializer_range=0.1, tie_word_embeddings=False)
+LENGTHS = [24, 9, 16, 2]
+
+FIXTURES = {
+    "llama_gqa": (LlamaConfig, LlamaForCausalLM, dict(), (10000.0, None), LENGTHS, True),
+    "llama_mha_tied_bias": (LlamaConfig, LlamaForCausalLM,
+                            dict(hidden_size=48, num_key_value_heads=4, vocab_size=200, tie_word_embeddings=True,
+                                 attention_bias=True, mlp_bias=True, intermediate_size=96),
+                            (500000.0, None), LENGTHS, True),
+    "qwen2_bias": (Qwen2Config, Qwen2ForCausalLM, dict(vocab_size=240, use_sliding_window=False),
+                   (1000000.0, None), LENGTHS, True),
+    "qwen2_window_tied": (Qwen2Config, Qwen2ForCausalLM,
+                          dict(vocab_size=224, use_sliding_window=True, sliding_window=6, max_window_layers=1,
+                               tie_word_embeddings=True, num_key_value_heads=1),
+                          (10000.0, None), LENGTHS, True),
+    "mistral_window_head_dim": (MistralConfig, MistralForCausalLM,
+                                dict(sliding_window=8, head_dim=32, num_key_value_heads=1, vocab_size=256),
+                                (10000.0, None), LENGTHS, True),
+    "llama3_rope": (LlamaConfig, LlamaForCausalLM, dict(),
+                    (10000.0, {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                               "high_freq_factor": 4.0, "original_max_position_embeddings": 32}), LENGTHS, True),
+    "llama_linear_rope": (LlamaConfig, LlamaForCausalLM, dict(),
+                          (10000.0, {"rope_type": "linear", "factor": 2.0}), LENGTHS, True),
+    "llama_yarn_rope": (LlamaConfig, LlamaForCausalLM, dict(),
+                        (10000.0, {"rope_type": "yarn", "factor": 4.0, "original_max_position_embeddings": 64}),
+                        LENGTHS, True),
+    "llama_dynamic_rope": (LlamaConfig, LlamaForCausalLM, dict(max_position_embeddings=16),
+                           (10000.0, {"rope_type": "dynamic", "factor": 2.0}), [24, 12], False),
+}
+
+TEXTS = [
+    "The information capacity of a language model.",
+    "Tokens: 2024, 3.14159; naïve café — 中文 😀!",
+    "  leading spaces\nand a second line\twith a tab",
+    "a",
+]
+
+
+def make_config(cls, kwargs, rope):
+    theta, scaling = rope
+    kw = dict(BASE)
+    kw.update(kwargs)
+    params = inspect.signature(cls.__init__).parameters
+    if "rope_parameters" in params:  # transformers 5
+        rp = {"rope_type": "default", "rope_theta": theta}
+        if scaling:
+            rp.update(scaling)
+        kw["rope_parameters"] = rp
+    else:
+        kw["rope_theta"] = theta
+        kw["rope_scaling"] = scaling
+    return cls(**kw)
+
+
+def bits(model, ids):
+    """Per-token NLL bits of one sequence (list of ints) -> list of floats (len(ids) - 1)."""
+    with torch.no_grad():
+        x = torch.tensor([ids], dtype=torch.long)
+        logits = model(input_ids=x).logits[0].float()  # (T, V) fp32
+        logp = torch.log_softmax(logits.double(), dim=-1)
+        nll = -logp[:-1].gather(1, x[0, 1:, None]).squeeze(1) / math.log(2.0)
+    return [float(v) for v in nll]
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        h.update(f.read())
+    return h.hexdigest()
+
+
+def perturb(model, seed):
+    # transformers initialises norms to 1 and biases to 0; perturb them so their code paths matter.
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if "norm" in name:
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
+            elif name.endswith(".bias"):
+                p.copy_(0.1 * torch.randn(p.shape, generator=g))
+
+
+def gen_fixture(name, spec, out_dir, seed):
+    cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec
+    torch.manual_seed(seed)
+    config = make_config(cfg_cls, kwargs, rope)
+    model = model_cls(config).float().eval()
+    perturb(model, seed + 1)
+    path = os.path.join(out_dir, name)
+    os.makedirs(path, exist_ok=True)
+    model.save_pretrained(path)
+    for extra in ("generation_config.json",):
+        if os.path.exists(os.path.join(path, extra)):
+            os.remove(os.path.join(path, extra))
+    # Reload from disk to score exactly what the fixture holds.
+    model = model_cls.from_pretrained(path, attn_implementation="eager").float().eval()
+    g = torch.Generator().manual_seed(seed + 2)
+    seqs = [torch.randint(0, config.vocab_size, (n,), generator=g).tolist() for n in lengths]
+    out = {
+        "generator": "tests/model/gen_parity_fixtures.py",
+        "transformers": transformers.__version__,
+        "torch": torch.__version__,
+        "architecture": model_cls.__name__,
+        "batch_invariant": batch_invariant,
+        "sequences": [{"ids": s, "nll_bits": bits(model, s)} for s in seqs],
+    }
+    with open(os.path.join(path, "logprobs.json"), "w") as f:
+        json.dump(out, f, indent=1)
+    return os.path.getsize(os.path.join(path, "model.safetensors"))
+
+
+def gen_tiny_cli(src, out_dir):
+    name = "tiny_cli_" + os.path.basename(os.path.normpath(src))
+    tok = AutoTokenizer.from_pretrained(src)
+    model = AutoModelForCausalLM.from_pretrained(src, attn_implementation="eager").float().eval()
+    bos = tok.convert_tokens_to_ids("<|endoftext|>")
+    seqs = []
+    for text in TEXTS:
+        ids = tok(text, add_special_tokens=True)["input_ids"]
+        assert ids[0] == bos, f"{src}: encode does not start with BOS: {ids[:5]}"
+        seqs.append({"text": text, "ids": ids, "decoded": tok.decode(ids), "nll_bits": bits(model, ids)})
+    path = os.path.join(out_dir, name)
+    os.makedirs(path, exist_ok=True)
+    out = {
+        "generator": "tests/model/gen_parity_fixtures.py --tiny",
+        "transformers": transformers.__version__,
+        "torch": torch.__version__,
+        "architecture": type(model).__name__,
+        "tokenizer_class": type(tok).__name__,
+        "tokenizer_len": len(tok),
+        "bos_id": bos,
+        "config": json.load(open(os.path.join(src, "config.json"))),
+        "safetensors_sha256": sha256(os.path.join(src, "model.safetensors")),
+        "batch_invariant": True,
+        "sequences": seqs,
+    }
+    with open(os.path.join(path, "logprobs.json"), "w") as f:
+        json.dump(out, f, indent=1, ensure_ascii=False)
+    return name
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--tiny", nargs="*", default=[])
+    ap.add_argument("--only", nargs="*", default=None)
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    print(f"transformers {transformers.__version__}, torch {torch.__version__}")
+    failures = 0
+    for i, (name, spec) in enumerate(FIXTURES.items()):
+        if args.only and name not in args.only:
+            continue
+        try:
+            size = gen_fixture(name, spec, args.out, seed=1000 + i)
+            print(f"{name:28s} ok  model.safetensors {size} bytes")
+        except Exception:
+            failures += 1
+            print(f"{name:28s} FAILED")
+            traceback.print_exc()
+    for src in args.tiny:
+        try:
+            print(f"{gen_tiny_cli(src, args.out):28s} ok  (transformers loaded {src})")
+        except Exception:
+            failures += 1
+            print(f"{src:28s} FAILED")
+            traceback.print_exc()
+    print("verdict:", "all fixtures written" if failures == 0 else f"{failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
