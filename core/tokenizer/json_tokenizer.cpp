@@ -21,7 +21,7 @@ namespace {
 
 class JsonTokenizer : public Tokenizer {
  public:
-  JsonTokenizer(const std::string& dir, std::string fingerprint);
+  JsonTokenizer(const std::string& dir, std::string fingerprint, TokenizerFlavor flavor);
 
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override;
   std::string decode(const std::vector<int32_t>& ids) const override;
@@ -67,11 +67,12 @@ AddedToken parse_added_token(const nlohmann::json& spec) {
   return token;
 }
 
-JsonTokenizer::JsonTokenizer(const std::string& dir, std::string fingerprint)
+JsonTokenizer::JsonTokenizer(const std::string& dir, std::string fingerprint, TokenizerFlavor flavor)
     : source_(dir), fingerprint_(std::move(fingerprint)) {
   const std::string file = (std::filesystem::path(dir) / "tokenizer.json").string();
   const nlohmann::json json = read_json(file);
-  TokenizerConfig config = read_tokenizer_config(dir);
+  TokenizerConfig config;
+  if (flavor == TokenizerFlavor::kTransformers) config = read_tokenizer_config(dir);
   try {
     const nlohmann::json& model = json.at("model");
     const std::string model_type = model.value("type", std::string("BPE"));
@@ -112,7 +113,8 @@ JsonTokenizer::JsonTokenizer(const std::string& dir, std::string fingerprint)
       post_processor_ = make_bos_eos_processor(add_bos ? id_of(bos, "bos_token") : -1, add_bos,
                                                add_eos ? id_of(eos, "eos_token") : -1, add_eos);
     }
-    clean_up_spaces_ = config.clean_up_tokenization_spaces;
+    // transformers 5 skips the clean-up for BPE models unless forced (TokenizersBackend._decode).
+    clean_up_spaces_ = config.clean_up_tokenization_spaces && config.force_clean_up_for_bpe;
   } catch (const nlohmann::json::exception& e) {
     throw TokenizerError(file + ": malformed component: " + e.what());
   }
@@ -231,8 +233,9 @@ std::string JsonTokenizer::decode(const std::vector<int32_t>& ids) const {
 
 }  // namespace
 
-std::shared_ptr<const Tokenizer> load_json_tokenizer(const std::string& dir, const std::string& fingerprint) {
-  return std::make_shared<JsonTokenizer>(dir, fingerprint);
+std::shared_ptr<const Tokenizer> load_json_tokenizer(const std::string& dir, const std::string& fingerprint,
+                                                     TokenizerFlavor flavor) {
+  return std::make_shared<JsonTokenizer>(dir, fingerprint, flavor);
 }
 
 }  // namespace icsweep

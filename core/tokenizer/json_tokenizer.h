@@ -11,6 +11,7 @@
 namespace icsweep {
 
 // Loads DIR/tokenizer.json (+ tokenizer_config.json). `fingerprint` is the files' hash.
-std::shared_ptr<const Tokenizer> load_json_tokenizer(const std::string& dir, const std::string& fingerprint);
+std::shared_ptr<const Tokenizer> load_json_tokenizer(const std::string& dir, const std::string& fingerprint,
+                                                     TokenizerFlavor flavor);
 
 }  // namespace icsweep

@@ -1,7 +1,7 @@
 // Encoding goes through libsentencepiece itself (ids identical to SentencePieceProcessor.encode);
 // special tokens and decoding follow transformers' LlamaTokenizer: BOS unless add_bos_token is
 // false, EOS only with add_eos_token, and decode = pieces -> Replace("▁", " ") -> ByteFallback ->
-// Fuse -> Strip one leading space, then the optional clean-up.
+// Fuse -> Strip one leading space (the clean-up only when forced, as for BPE in transformers 5).
 #include "core/tokenizer/sentencepiece_tokenizer.h"
 
 #include <sentencepiece_processor.h>
@@ -27,7 +27,8 @@ class SentencePieceTokenizer : public Tokenizer {
     const TokenizerConfig config = read_tokenizer_config(dir);
     add_bos_ = config.add_bos_token.value_or(true) && processor_.bos_id() >= 0;
     add_eos_ = config.add_eos_token.value_or(false) && processor_.eos_id() >= 0;
-    clean_up_spaces_ = config.clean_up_tokenization_spaces;
+    // transformers 5 rebuilds such a tokenizer as BPE and then skips the clean-up unless forced.
+    clean_up_spaces_ = config.clean_up_tokenization_spaces && config.force_clean_up_for_bpe;
     const bool add_prefix_space = config.add_prefix_space.value_or(true);
     const std::string kUnderline = "\xE2\x96\x81";
     nlohmann::json steps = nlohmann::json::array();

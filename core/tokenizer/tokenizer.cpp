@@ -36,14 +36,15 @@ std::string fingerprint_files(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir) {
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, TokenizerFlavor flavor) {
   const std::filesystem::path path(dir);
   if (!std::filesystem::is_directory(path)) {
     throw TokenizerError(dir + ": tokenizer directory does not exist");
   }
   const std::string fingerprint = fingerprint_files(path);
-  if (std::filesystem::is_regular_file(path / "tokenizer.json")) return load_json_tokenizer(dir, fingerprint);
-  if (std::filesystem::is_regular_file(path / "tokenizer.model")) return load_sentencepiece_tokenizer(dir, fingerprint);
+  if (std::filesystem::is_regular_file(path / "tokenizer.json")) return load_json_tokenizer(dir, fingerprint, flavor);
+  if (std::filesystem::is_regular_file(path / "tokenizer.model") && flavor == TokenizerFlavor::kTransformers) return load_sentencepiece_tokenizer(dir, fingerprint);
+  if (flavor == TokenizerFlavor::kTokenizersLibrary) throw TokenizerError(dir + ": tokenizer.json not found");
   throw TokenizerError(dir + ": neither tokenizer.json nor tokenizer.model found");
 }
 

@@ -34,8 +34,18 @@ class Tokenizer {
   virtual const std::string& source() const = 0;
 };
 
+// Which Hugging Face entry point a loaded tokenizer reproduces.
+enum class TokenizerFlavor {
+  // transformers' AutoTokenizer.from_pretrained(DIR) (5.x): tokenizer_config.json applied, class
+  // rebuilds (e.g. LlamaTokenizer's Metaspace pipeline) mirrored. The reference pipeline; default.
+  kTransformers,
+  // tokenizers' Tokenizer.from_file(DIR/tokenizer.json): the file as saved, no tokenizer_config.json.
+  kTokenizersLibrary,
+};
+
 // Loads DIR; throws TokenizerError naming the file and the unsupported component.
-std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir);
+std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir,
+                                                TokenizerFlavor flavor = TokenizerFlavor::kTransformers);
 
 // Reference text size (design.md §1.2) of an already truncated id sequence:
 // UTF-8 bytes of decode(ids[1:]); 0 when ids.size() < 2.

@@ -60,6 +60,9 @@ TokenizerConfig read_tokenizer_config(const std::string& dir) {
     config.add_prefix_space = optional_bool(json, "add_prefix_space", path);
     config.legacy = optional_bool(json, "legacy", path);
     config.clean_up_tokenization_spaces = optional_bool(json, "clean_up_tokenization_spaces", path).value_or(false);
+    config.force_clean_up_for_bpe =
+        optional_bool(json, "clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output", path)
+            .value_or(false);
     config.bos_token = optional_token(json, "bos_token");
     config.eos_token = optional_token(json, "eos_token");
     config.unk_token = optional_token(json, "unk_token");

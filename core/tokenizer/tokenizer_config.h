@@ -21,6 +21,9 @@ struct TokenizerConfig {
   std::optional<bool> add_prefix_space;
   std::optional<bool> legacy;
   bool clean_up_tokenization_spaces = false;  // transformers v5 default
+  // clean_up_tokenization_spaces_for_bpe_even_though_it_will_corrupt_output: without it
+  // transformers 5 ignores the clean-up for BPE models.
+  bool force_clean_up_for_bpe = false;
   std::optional<std::string> bos_token, eos_token, unk_token, pad_token;
   std::vector<std::string> extra_special_tokens;
   std::map<int32_t, AddedToken> added_tokens_decoder;
