@@ -335,7 +335,9 @@ std::string make_tiny_model(const TinyModelOptions& o) {
   tok_config["eos_token"] = kSpecialToken;
   tok_config["model_max_length"] = 2048;
   tok_config["clean_up_tokenization_spaces"] = false;
-  tok_config["added_tokens_decoder"] = {{std::to_string(special_id), special}};
+  ordered_json decoder_entry = special;
+  decoder_entry.erase("id");  // keyed by id here; AddedToken() rejects an "id" field
+  tok_config["added_tokens_decoder"] = {{std::to_string(special_id), decoder_entry}};
   write_text(dir / "tokenizer_config.json", tok_config.dump(2) + "\n");
 
   std::ostringstream summary;

@@ -1,0 +1,117 @@
+// Parity with Hugging Face transformers: every tests/fixtures/<name>/logprobs.json (written by
+// tests/model/gen_parity_fixtures.py on the GPU machine) holds per-token NLL bits computed by
+// transformers in fp32; icsweep's forward must match within 1e-4 bits, one sequence at a time and
+// as one right-padded batch.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/model/causal_lm.h"
+#include "core/model/tiny_model.h"
+#include "test_paths.h"
+
+namespace icsweep {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr double kToleranceBits = 1e-4;
+
+fs::path fixtures_dir() { return fs::path(testing::source_dir()) / "tests" / "fixtures"; }
+
+nlohmann::json read_json(const fs::path& p) {
+  std::ifstream in(p);
+  return nlohmann::json::parse(in);
+}
+
+// NLL bits of ids[t+1] under logits row t, log_softmax in fp32 over the full vocabulary.
+// ids: (B, T); returns (B, T-1) float64.
+torch::Tensor nll_bits(CausalLM& model, const torch::Tensor& ids) {
+  torch::InferenceMode guard;
+  auto hidden = model.forward_hidden(ids);                           // (B, T, D)
+  const auto b = hidden.size(0), t = hidden.size(1), d = hidden.size(2);
+  auto logits = model.logits(hidden.reshape({b * t, d})).view({b, t, -1}).to(torch::kFloat32);  // (B, T, V)
+  auto logp = torch::log_softmax(logits, -1).narrow(1, 0, t - 1);   // (B, T-1, V)
+  auto next = ids.narrow(1, 1, t - 1).unsqueeze(-1);                // (B, T-1, 1)
+  return (-logp.gather(-1, next).squeeze(-1) / std::log(2.0)).to(torch::kFloat64);
+}
+
+// Max |icsweep - transformers| over every scored token of the fixture.
+double max_abs_diff(const fs::path& model_dir, const nlohmann::json& ref) {
+  auto model = load_causal_lm(model_dir.string(), torch::kFloat32, torch::kCPU);
+  double worst = 0;
+  const auto& seqs = ref["sequences"];
+  int64_t longest = 0;
+  for (const auto& s : seqs) longest = std::max<int64_t>(longest, s["ids"].size());
+  const bool batch = ref.value("batch_invariant", true);
+  auto padded = torch::zeros({static_cast<int64_t>(seqs.size()), longest}, torch::kInt64);
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    const auto ids_vec = seqs[i]["ids"].get<std::vector<int64_t>>();
+    const auto expected = seqs[i]["nll_bits"].get<std::vector<double>>();
+    const int64_t n = ids_vec.size();
+    auto ids = torch::tensor(ids_vec, torch::kInt64).unsqueeze(0);  // (1, T)
+    padded[i].narrow(0, 0, n).copy_(ids[0]);
+    if (n < 2) continue;
+    auto got = nll_bits(*model, ids)[0];
+    EXPECT_EQ(got.size(0), static_cast<int64_t>(expected.size()));
+    for (int64_t t = 0; t + 1 < n; ++t) worst = std::max(worst, std::abs(got[t].item<double>() - expected[t]));
+  }
+  if (batch) {
+    // Right padding (id 0) must not change the real tokens' values.
+    auto got = nll_bits(*model, padded);
+    for (size_t i = 0; i < seqs.size(); ++i) {
+      const auto expected = seqs[i]["nll_bits"].get<std::vector<double>>();
+      for (size_t t = 0; t < expected.size(); ++t)
+        worst = std::max(worst, std::abs(got[i][t].item<double>() - expected[t]));
+    }
+  }
+  return worst;
+}
+
+TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(fixtures_dir())) {
+    const fs::path dir = entry.path();
+    if (!fs::exists(dir / "logprobs.json") || !fs::exists(dir / "model.safetensors")) continue;
+    const double diff = max_abs_diff(dir, read_json(dir / "logprobs.json"));
+    std::printf("%-28s max |diff| = %.3e bits\n", dir.filename().c_str(), diff);
+    EXPECT_LE(diff, kToleranceBits) << dir.filename();
+    ++checked;
+  }
+  EXPECT_GE(checked, 9) << "parity fixtures missing from " << fixtures_dir();
+}
+
+// make-tiny-model output, loaded and scored by transformers (AutoModelForCausalLM +
+// AutoTokenizer): regenerate it with the same options and check the config and the forward.
+struct CliFixture {
+  const char* name;
+  TinyModelOptions options;
+};
+
+TEST(Parity, MakeTinyModelCheckpointsMatchTransformers) {
+  TinyModelOptions llama;
+  llama.family = "llama";
+  llama.seed = 7;
+  TinyModelOptions qwen2;
+  qwen2.family = "qwen2";
+  qwen2.seed = 3;
+  qwen2.tie_embeddings = true;
+  qwen2.hidden = 48;
+  qwen2.heads = 4;
+  qwen2.kv_heads = 1;
+  for (auto [name, options] : {CliFixture{"tiny_cli_tiny_llama", llama}, CliFixture{"tiny_cli_tiny_qwen2", qwen2}}) {
+    const auto ref = read_json(fixtures_dir() / name / "logprobs.json");
+    options.out_dir = testing::scratch_dir(name);
+    make_tiny_model(options);
+    EXPECT_EQ(read_json(fs::path(options.out_dir) / "config.json"), ref["config"])
+        << name << ": make-tiny-model no longer writes the checkpoint transformers was checked against";
+    const double diff = max_abs_diff(options.out_dir, ref);
+    std::printf("%-28s max |diff| = %.3e bits\n", name, diff);
+    EXPECT_LE(diff, kToleranceBits) << name;
+  }
+}
+
+}  // namespace
+}  // namespace icsweep
