@@ -6,6 +6,7 @@
 #include "cell_fixture.h"
 #include "core/common/errors.h"
 #include "core/store/cell_file.h"
+#include "core/store/published_columns.h"
 #include "core/store/published_table.h"
 #include "test_paths.h"
 
@@ -18,6 +19,13 @@ std::vector<PublishedRow> two_rows() {
   PublishedRow example{"Hunyuan-0.5B", "Hunyuan", "0.5B", "mixed_text", 1024, 16.882383, 34.95, 3.98853,
                        30.96147, 1.000647688192, 1.0366612, 0.2331059};
   return {testing::hand_made_cell().row, example};
+}
+
+TEST(PublishedTable, ColumnsAreTheMetricsModulesPublishedColumnsInOrder) {
+  int count = 0;
+  const char* const* names = published_column_names(&count);
+  ASSERT_EQ(static_cast<size_t>(count), published_columns().size());
+  for (int i = 0; i < count; ++i) EXPECT_STREQ(published_columns()[i].name, names[i]);
 }
 
 TEST(PublishedTable, TableAlignsColumnsAndRoundsForReading) {

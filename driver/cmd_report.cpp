@@ -1,0 +1,68 @@
+// `icsweep report results.h5 [--format table|csv|json|markdown]`: the published columns of
+// design.md §1.5, one row per (model, dataset), from a sweep's index or from a single cell file.
+#include <boost/program_options.hpp>
+
+#include <filesystem>
+#include <iostream>
+
+#include "core/common/errors.h"
+#include "core/store/published_table.h"
+#include "driver/commands.h"
+#include "driver/signals.h"
+
+namespace icsweep {
+namespace po = boost::program_options;
+
+int cmd_report(const std::vector<std::string>& args) {
+  po::options_description options(
+      "Usage: icsweep report RESULTS.h5 [--format table|csv|json|markdown]\n\n"
+      "Prints the reference's published columns (model_name, model_series, model_size, data_name,\n"
+      "seq_len, uniform_entropy, constant, conditional_entropy, entropy_gain, BF16_TFLOPs,\n"
+      "information_capacity, ic), one row per (model, dataset), from a sweep's results.h5 or from a\n"
+      "single cell file. table and markdown round for reading (constant to 2 decimals, entropies and\n"
+      "IC to 5); csv and json print every float exactly (shortest form that reads back identically).\n"
+      "Failed cells are listed on stderr and left out unless --include-failed.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("format,f", po::value<std::string>()->default_value("table"), "table | csv | json | markdown")
+      ("include-failed", po::bool_switch(), "also print rows of failed cells (their numbers are not meaningful)")
+      ("results", po::value<std::string>(), "results.h5 index or a cell .h5 file (positional)");
+  po::positional_options_description positional;
+  positional.add("results", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string("report: ") + e.what() + " (see icsweep report --help)");
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("results")) throw UsageError("report: give a results.h5 or cell .h5 file (see icsweep report --help)");
+  const std::string path = vm["results"].as<std::string>();
+  const TableFormat format = parse_table_format(vm["format"].as<std::string>());
+  if (!std::filesystem::is_regular_file(path)) throw UsageError("report: " + path + " is not a file");
+
+  std::vector<PublishedRow> rows;
+  int failed = 0;
+  const auto cells = read_report_cells(path);
+  for (const ReportCell& cell : cells) {
+    if (cell.status != "ok") {
+      ++failed;
+      std::cerr << "icsweep report: cell " << cell.row.model_name << " x " << cell.row.data_name << " "
+                << cell.status << (vm["include-failed"].as<bool>() ? "" : ", left out") << " (" << cell.cell_file
+                << ")\n";
+      if (!vm["include-failed"].as<bool>()) continue;
+    }
+    rows.push_back(cell.row);
+  }
+  if (format == TableFormat::kTable) {
+    std::cout << "icsweep report: " << path << " (" << cells.size() << " cells, " << failed << " failed)\n";
+  }
+  std::cout << format_published_rows(rows, format);
+  return kExitOk;
+}
+
+}  // namespace icsweep
