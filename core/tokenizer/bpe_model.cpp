@@ -104,7 +104,34 @@ BpeModel::BpeModel(const nlohmann::json& spec, const std::string& file, BpeOptio
                                 "ByteLevel pre_tokenizer is not supported");
   }
   load_vocab(spec.at("vocab"), file);
-  load_merges(spec.contains("merges") ? spec.at("merges") : nlohmann::json::array(), file);
+  const nlohmann::json merges = spec.contains("merges") ? spec.at("merges") : nlohmann::json::array();
+  load_merges(merges, file);
+  find_word_marker(merges);
+}
+
+void BpeModel::find_word_marker(const nlohmann::json& merges) {
+  const std::string marker = "\xE2\x96\x81";  // U+2581, SentencePiece's space
+  if (options_.byte_level_keys || options_.ignore_merges || !options_.continuing_subword_prefix.empty() ||
+      !options_.end_of_word_suffix.empty() || vocab_.find(marker) == vocab_.end()) {
+    return;
+  }
+  auto ends_with_marker = [&](const std::string& s) {
+    return s.size() >= marker.size() && s.compare(s.size() - marker.size(), marker.size(), marker) == 0;
+  };
+  for (const auto& merge : merges) {
+    std::string left, right;
+    if (merge.is_string()) {
+      const std::string line = merge.get<std::string>();
+      const size_t space = line.find(' ');
+      left = line.substr(0, space);
+      right = line.substr(space + 1);
+    } else {
+      left = merge[0].get<std::string>();
+      right = merge[1].get<std::string>();
+    }
+    if (right.compare(0, marker.size(), marker) == 0 && !ends_with_marker(left)) return;  // could cross a word start
+  }
+  word_marker_ = marker;
 }
 
 void BpeModel::load_vocab(const nlohmann::json& vocab, const std::string& file) {
@@ -201,6 +228,26 @@ int32_t BpeModel::key_id(std::string_view key) const {
 
 void BpeModel::encode_piece(std::string_view piece, std::vector<int32_t>* ids) const {
   if (piece.empty()) return;
+  if (word_marker_.empty() || piece.size() <= PieceCache::kMaxPieceBytes) {
+    encode_cached(piece, ids);
+    return;
+  }
+  // Cut before each marker that follows a non-marker byte sequence (see word_marker_).
+  const size_t m = word_marker_.size();
+  size_t word_begin = 0;
+  size_t pos = piece.find(word_marker_, 1);
+  while (pos != std::string_view::npos) {
+    const bool after_marker = pos >= m && piece.compare(pos - m, m, word_marker_) == 0;
+    if (!after_marker && pos > word_begin) {
+      encode_cached(piece.substr(word_begin, pos - word_begin), ids);
+      word_begin = pos;
+    }
+    pos = piece.find(word_marker_, pos + m);
+  }
+  encode_cached(piece.substr(word_begin), ids);
+}
+
+void BpeModel::encode_cached(std::string_view piece, std::vector<int32_t>* ids) const {
   if (cache_->lookup(piece, ids)) return;
   const size_t first = ids->size();
   merge_symbols(piece, ids);

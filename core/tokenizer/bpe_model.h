@@ -78,6 +78,8 @@ class BpeModel {
   void load_merges(const nlohmann::json& merges, const std::string& file);
   int32_t key_id(std::string_view key) const;
   void merge_symbols(std::string_view piece, std::vector<int32_t>* ids) const;
+  void encode_cached(std::string_view piece, std::vector<int32_t>* ids) const;
+  void find_word_marker(const nlohmann::json& merges);
 
   BpeOptions options_;
   std::unordered_map<std::string, int32_t> vocab_;  // key space: raw bytes when byte_level_keys
@@ -87,6 +89,10 @@ class BpeModel {
   std::array<int32_t, 256> byte_ids_{};           // byte-level keys: id of each single byte, -1 if absent
   std::array<int32_t, 256> byte_fallback_ids_{};  // ids of "<0xXX>" tokens, -1 if absent
   int32_t unk_id_ = -1;
+  // SentencePiece-style vocabularies: when no merge joins a left part ending in another char with a
+  // right part starting with U+2581, a long piece can be cut before each U+2581 that follows another
+  // char and the words encoded (and cached) separately with identical ids. Empty when unsafe.
+  std::string word_marker_;
   MergeTable merges_;
   std::unique_ptr<PieceCache> cache_;
 };
