@@ -33,7 +33,7 @@ void fsync_path(const std::string& path, bool is_directory) {
   }
 }
 
-void write_file_atomically(const std::string& path, const std::function<void(const std::string&)>& write) {
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes) {
   const std::string directory = parent_directory(path);
   std::error_code ec;
   if (!std::filesystem::is_directory(directory, ec)) {
@@ -44,15 +44,29 @@ void write_file_atomically(const std::string& path, const std::function<void(con
     throw StoreError("cannot write " + path + ": a directory of that name is in the way");
   }
   const std::string temp_path = path + ".tmp-" + std::to_string(::getpid());
-  try {
-    write(temp_path);
-    fsync_path(temp_path, false);
-    if (::rename(temp_path.c_str(), path.c_str()) != 0) {
-      throw StoreError("cannot rename " + temp_path + " to " + path + ": " + errno_text());
+  const int fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw StoreError("cannot write " + path + ": cannot create " + temp_path + ": " + errno_text());
+  size_t done = 0;
+  int error = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      error = n < 0 ? errno : ENOSPC;
+      break;
     }
-  } catch (...) {
+    done += static_cast<size_t>(n);
+  }
+  if (error == 0 && ::fsync(fd) != 0) error = errno;
+  if (::close(fd) != 0 && error == 0) error = errno;
+  if (error == 0 && ::rename(temp_path.c_str(), path.c_str()) != 0) error = errno;
+  if (error != 0) {
     std::filesystem::remove(temp_path, ec);
-    throw;
+    throw StoreError("cannot write " + path + " (" + std::to_string(bytes.size()) + " bytes): " +
+                     std::strerror(error) +
+                     (error == ENOSPC || error == EFBIG || error == EDQUOT
+                          ? "; free disk space or quota (any existing file is unchanged), then re-run to resume"
+                          : ""));
   }
   fsync_path(directory, true);
 }

@@ -3,15 +3,15 @@
 // a partial one; a failed write leaves the old file untouched and no temp file behind.
 #pragma once
 
-#include <functional>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace icsweep {
 
-// Calls write(temp_path) with a fresh temp path "PATH.tmp-<pid>" and then publishes it as PATH.
-// Throws StoreError naming PATH when the directory is missing or any step fails; exceptions from
-// `write` propagate after the temp file is removed.
-void write_file_atomically(const std::string& path, const std::function<void(const std::string&)>& write);
+// Writes BYTES to "PATH.tmp-<pid>", fsyncs it and publishes it as PATH. Throws StoreError naming
+// PATH when the directory is missing or any step fails (ENOSPC, EFBIG, EIO, ...).
+void write_file_atomically(const std::string& path, const std::vector<uint8_t>& bytes);
 
 // fsync of an existing file or directory; throws StoreError naming it.
 void fsync_path(const std::string& path, bool is_directory);

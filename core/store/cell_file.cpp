@@ -105,8 +105,11 @@ void write_errors(const h5::Group& root, const std::vector<ErrorRow>& errors) {
   group.write_column("message", message);
 }
 
-void write_cell_contents(const std::string& temp_path, const CellResult& cell) {
-  h5::File file = h5::File::create(temp_path);
+// The whole cell file as bytes, built in memory (see h5::File::create_in_memory).
+std::vector<uint8_t> cell_file_image(const std::string& path, const CellResult& cell) {
+  const size_t size_hint = cell.samples.size() * sizeof(SampleRow) + cell.token_nll_bits.size() * sizeof(float) +
+                           cell.token_offsets.size() * sizeof(int64_t);
+  h5::File file = h5::File::create_in_memory(path, size_hint);
   {
     const h5::Group root = file.root();
     root.set_attribute("icsweep_file_kind", "cell");
@@ -133,7 +136,7 @@ void write_cell_contents(const std::string& temp_path, const CellResult& cell) {
       tokens.write_column("offsets", cell.token_offsets);
     }
   }
-  file.close();
+  return file.take_image();
 }
 
 std::string number_as_text(const h5::Group& root, const std::string& name) {
@@ -237,7 +240,7 @@ const char* sample_status_name(SampleStatus status) {
 
 void write_cell_file(const std::string& path, const CellResult& cell) {
   check_consistent(path, cell);
-  write_file_atomically(path, [&](const std::string& temp_path) { write_cell_contents(temp_path, cell); });
+  write_file_atomically(path, cell_file_image(path, cell));
 }
 
 CellResult read_cell_summary(const std::string& path) {

@@ -395,12 +395,15 @@ static Handle file_access_properties(const std::string& path) {
   return access;
 }
 
-File File::create(const std::string& path) {
+File File::create_in_memory(const std::string& name, size_t size_hint) {
   silence_automatic_error_printing();
-  Handle access = file_access_properties(path);
-  Handle file(check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "creating file", path),
+  Handle access = file_access_properties(name);
+  // One allocation of about the final size instead of many reallocations of a growing image.
+  const size_t increment = std::max<size_t>(size_t{1} << 20, size_hint);
+  check(H5Pset_fapl_core(access.get(), increment, false), "selecting the in-memory driver", name);
+  Handle file(check(H5Fcreate(name.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, access.get()), "creating file", name),
               H5Fclose);
-  return File(std::move(file), path);
+  return File(std::move(file), name);
 }
 
 File File::open_read(const std::string& path) {
@@ -418,5 +421,15 @@ Group File::root() const {
 }
 
 void File::close() { check(handle_.reset(), "closing (flushing) file", path_); }
+
+std::vector<uint8_t> File::take_image() {
+  check(H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL), "flushing file", path_);
+  const ssize_t size = H5Fget_file_image(handle_.get(), nullptr, 0);
+  check(size, "measuring file image", path_);
+  std::vector<uint8_t> image(static_cast<size_t>(size));
+  check(H5Fget_file_image(handle_.get(), image.data(), image.size()), "copying file image", path_);
+  close();
+  return image;
+}
 
 }  // namespace icsweep::h5

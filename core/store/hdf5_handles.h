@@ -104,12 +104,18 @@ class Group {
 // An open HDF5 file. close() flushes and reports errors; the destructor closes silently.
 class File {
  public:
-  static File create(const std::string& path);     // truncates; the caller writes to a temp name
+  // A new file built in memory (HDF5's core driver, no backing store); NAME is only used in
+  // messages. HDF5 itself never touches the disk while writing, so a full disk cannot leave it
+  // with a half-closed file (HDF5 1.10 then crashes at exit): take_image() returns the bytes and
+  // the caller writes them with plain POSIX calls. `size_hint` presizes the buffer.
+  static File create_in_memory(const std::string& name, size_t size_hint);
   static File open_read(const std::string& path);  // read-only
 
   Group root() const;
   const std::string& path() const { return path_; }
   void close();  // throws StoreError if HDF5 cannot flush or close the file
+  // For create_in_memory files: flushes, returns the complete file image and closes the file.
+  std::vector<uint8_t> take_image();
 
  private:
   File(Handle handle, std::string path) : handle_(std::move(handle)), path_(std::move(path)) {}

@@ -24,9 +24,9 @@ std::string link_name(const IndexEntry& entry) {
   return name;
 }
 
-void write_index_contents(const std::string& temp_path, const std::vector<IndexEntry>& entries,
-                          const std::map<std::string, std::string>& attributes) {
-  h5::File file = h5::File::create(temp_path);
+std::vector<uint8_t> index_file_image(const std::string& path, const std::vector<IndexEntry>& entries,
+                                      const std::map<std::string, std::string>& attributes) {
+  h5::File file = h5::File::create_in_memory(path, 0);
   {
     const h5::Group root = file.root();
     root.set_attribute("icsweep_file_kind", "index");
@@ -46,7 +46,7 @@ void write_index_contents(const std::string& temp_path, const std::vector<IndexE
     table.write_column("data_name", data_names);
     table.write_column("file", files);
   }
-  file.close();
+  return file.take_image();
 }
 
 }  // namespace
@@ -70,9 +70,7 @@ void write_index_file(const std::string& path, const std::vector<IndexEntry>& en
       throw StoreError("cannot write " + path + ": attribute name '" + key + "' is reserved or invalid");
     }
   }
-  write_file_atomically(path, [&](const std::string& temp_path) {
-    write_index_contents(temp_path, entries, attributes);
-  });
+  write_file_atomically(path, index_file_image(path, entries, attributes));
 }
 
 bool is_index_file(const std::string& path) {

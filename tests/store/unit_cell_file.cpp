@@ -7,6 +7,7 @@
 
 #include "cell_fixture.h"
 #include "core/common/errors.h"
+#include "core/store/atomic_file.h"
 #include "core/store/cell_file.h"
 #include "core/store/hdf5_handles.h"
 #include "fsize_limit.h"
@@ -167,10 +168,30 @@ TEST(CellFile, DiskFullDuringWriteLeavesExistingFileUntouchedAndNoTempFile) {
   big.has_tokens = false;
   {
     testing::FileSizeLimit limit(64 * 1024);
-    EXPECT_THROW(write_cell_file(path, big), StoreError);
+    try {
+      write_cell_file(path, big);
+      FAIL() << "expected StoreError";
+    } catch (const StoreError& e) {
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("File too large"), std::string::npos) << e.what();  // EFBIG
+    }
   }
   EXPECT_EQ(file_bytes(path), before);
   EXPECT_EQ(directory_listing(directory), std::vector<std::string>{"cell.h5"});
+}
+
+TEST(CellFile, LargeCellWithPerTokenValuesRoundTrips) {
+  const std::string path = testing::scratch_dir("cell_large") + "/cell.h5";
+  CellResult cell = testing::hand_made_cell();
+  cell.samples.assign(20000, cell.samples[0]);  // 20000 samples x 1000 tokens
+  cell.token_offsets.resize(cell.samples.size() + 1);
+  for (size_t i = 0; i < cell.token_offsets.size(); ++i) cell.token_offsets[i] = static_cast<int64_t>(i) * 1000;
+  cell.token_nll_bits.resize(20000 * 1000);
+  for (size_t i = 0; i < cell.token_nll_bits.size(); ++i) cell.token_nll_bits[i] = static_cast<float>(i % 977) / 64;
+  write_cell_file(path, cell);
+  const CellResult back = read_cell_file(path);
+  EXPECT_EQ(back.token_nll_bits, cell.token_nll_bits);
+  EXPECT_EQ(back.token_offsets.back(), 20000000);
 }
 
 TEST(CellFile, ProvenanceKeyClashingWithAResultAttributeIsRefused) {
@@ -202,9 +223,9 @@ TEST(CellFile, ReadingANonHdf5FileNamesIt) {
 TEST(CellFile, MissingAttributeErrorNamesFileAndObjectWithoutPrintingHdf5Stack) {
   const std::string path = testing::scratch_dir("cell_missing_attribute") + "/cell.h5";
   {
-    h5::File file = h5::File::create(path);
+    h5::File file = h5::File::create_in_memory(path, 0);
     file.root().set_attribute("icsweep_file_kind", "cell");
-    file.close();
+    write_file_atomically(path, file.take_image());
   }
   ::testing::internal::CaptureStderr();
   try {
