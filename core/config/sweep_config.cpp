@@ -297,7 +297,7 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& file_
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& error) {
-    throw ConfigError(file_for_messages, error.mark.line + 1, error.mark.column + 1,
+    throw ConfigError(file_for_messages, std::max(1, error.mark.line + 1), std::max(1, error.mark.column + 1),
                       "not valid YAML: " + error.msg);
   }
   Problems problems(file_for_messages);
@@ -333,7 +333,8 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& file_
     config.settings = read_settings(settings && settings->IsMap() ? settings : nullptr, ctx);
   } catch (const YAML::Exception& error) {
     // yaml-cpp API misuse on odd input must not escape as a foreign exception.
-    problems.add({error.mark.line + 1, error.mark.column + 1}, "", "cannot read this YAML: " + error.msg);
+    problems.add({std::max(1, error.mark.line + 1), std::max(1, error.mark.column + 1)}, "",
+                 "cannot read this YAML: " + error.msg);
   }
   if (!problems.empty()) problems.throw_all();
   return config;

@@ -135,11 +135,11 @@ FlopsEstimate reference_mla(const nlohmann::json& raw_config, const std::string&
   if (shared + per_tok == 0) e.notes.push_back("no n_shared_experts/num_experts_per_tok in config: MLP counted as 0 (as the reference does)");
   e.notes.push_back(mla_core ? "MLA attention core 4·h·d_k·T·M with M = kv_lora_rank = " + std::to_string(M)
                              : "dense attention core: model_type has no 'deepseek' and config has no n_group/moa");
-  e.dimensions = {{"hidden_size d", d}, {"layers n", n}, {"heads h", h}, {"kv heads h_kv", h_kv},
-                  {"d_k = d // h", d_k}, {"expert intermediate f", f}, {"n_shared_experts", shared},
-                  {"num_experts_per_tok", per_tok}, {"kv_lora_rank M", mla_core ? M : 0}, {"vocab_size V", V}};
-  e.breakdown = {{"attention projections", to_double(Int(n) * T * proj)},
-                 {"attention core", to_double(Int(n) * attn)},
+  e.dimensions = {{"hidden_size", d}, {"num_layers", n}, {"num_heads", h}, {"num_kv_heads", h_kv},
+                  {"d_k", d_k}, {"expert_intermediate_size", f}, {"n_shared_experts", shared},
+                  {"num_experts_per_tok", per_tok}, {"kv_lora_rank", mla_core ? M : 0}, {"vocab_size", V}};
+  e.breakdown = {{"attention_projections", to_double(Int(n) * T * proj)},
+                 {"attention_core", to_double(Int(n) * attn)},
                  {"mlp", to_double(Int(n) * T * mlp)},
                  {"lm_head", to_double(lm_head)}};
   finish_reference(&e, total, T);
@@ -218,10 +218,10 @@ FlopsEstimate reference_dense(const nlohmann::json& raw_config, const std::strin
   const Int lm_head = Int(2) * T * d * V;
   const Int total = Int(n) * (Int(T) * (proj + mlp) + attn) + lm_head;
 
-  e.dimensions = {{"hidden_size d", d}, {"layers n", n},         {"heads h", h}, {"kv heads h_kv", h_kv},
-                  {"d_k = d // h", d_k}, {"intermediate f", f}, {"vocab_size V", V}};
-  e.breakdown = {{"attention projections", to_double(Int(n) * T * proj)},
-                 {"attention core", to_double(Int(n) * attn)},
+  e.dimensions = {{"hidden_size", d}, {"num_layers", n},         {"num_heads", h}, {"num_kv_heads", h_kv},
+                  {"d_k", d_k}, {"intermediate_size", f}, {"vocab_size", V}};
+  e.breakdown = {{"attention_projections", to_double(Int(n) * T * proj)},
+                 {"attention_core", to_double(Int(n) * attn)},
                  {"mlp", to_double(Int(n) * T * mlp)},
                  {"lm_head", to_double(lm_head)}};
   finish_reference(&e, total, T);

@@ -29,9 +29,10 @@ struct FlopsEstimate {
   int64_t tokens = 0;             // T, or the scored lengths' sum for exact over a cell
   double flops_per_token = 0;     // N = total / tokens
   std::vector<std::string> notes; // quirks/branches applied, e.g. "gemma-3 12B heads 16/8"
-  // Dimensions the formula used, in order (e.g. {"hidden_size d", 1024}), for tables.
+  // Dimensions the formula used, in order (e.g. {"hidden_size", 1024}; "d_k" = d // h), for tables.
   std::vector<std::pair<std::string, int64_t>> dimensions;
-  // Where the total goes, in FLOPs (summing to total_flops), e.g. {"mlp", 6.9e11}.
+  // Where the total goes, in FLOPs (summing to total_flops): attention_projections, attention_core,
+  // mlp, lm_head.
   std::vector<std::pair<std::string, double>> breakdown;
 };
 

@@ -94,10 +94,10 @@ FlopsEstimate exact_flops(const nlohmann::json& config, const std::vector<int64_
   e.tokens = static_cast<int64_t>(tokens);
   e.flops_per_token = e.total_flops / static_cast<double>(tokens);
   e.notes.push_back("prefill of " + std::to_string(lengths.size()) + " sequence(s), real head_dim, lm_head on every position");
-  e.dimensions = {{"hidden_size d", d}, {"layers n", n}, {"heads h", h}, {"kv heads h_kv", h_kv},
-                  {"head_dim", hd}, {"intermediate f", f}, {"vocab_size V", V}};
-  e.breakdown = {{"attention projections", static_cast<double>(proj)},
-                 {"attention core", static_cast<double>(attn)},
+  e.dimensions = {{"hidden_size", d}, {"num_layers", n}, {"num_heads", h}, {"num_kv_heads", h_kv},
+                  {"head_dim", hd}, {"intermediate_size", f}, {"vocab_size", V}};
+  e.breakdown = {{"attention_projections", static_cast<double>(proj)},
+                 {"attention_core", static_cast<double>(attn)},
                  {"mlp", static_cast<double>(mlp)},
                  {"lm_head", static_cast<double>(lm_head)}};
   return e;

@@ -1,0 +1,77 @@
+// `icsweep flops MODEL_DIR`: FLOPs of a model config under a profile (design.md §1.4). The logic
+// lives in core/metrics/flops_report.h; this file is the command line.
+#include <boost/program_options.hpp>
+
+#include <iostream>
+
+#include "core/common/errors.h"
+#include "core/metrics/flops_report.h"
+#include "driver/commands.h"
+#include "driver/signals.h"
+
+namespace icsweep {
+namespace po = boost::program_options;
+
+int cmd_flops(const std::vector<std::string>& args) {
+  po::options_description options(
+      "Usage: icsweep flops MODEL_DIR [--name NAME] [-l T] [--profile reference|exact] [--attention mla|gqa] [--json]\n\n"
+      "Reads MODEL_DIR/config.json and prints the FLOPs of T tokens and the FLOPs per token N that IC\n"
+      "divides by (log2 N). Profile `reference` is the leaderboard's: decoding T tokens from an empty\n"
+      "prompt, batch 1, with its name-keyed quirks (gpt-oss, Llama-4, Qwen MoE 'B-A', gemma-3, Ruyi,\n"
+      "deepseek/MLA), matched case-insensitively on NAME. Profile `exact`: forward (prefill) FLOPs of\n"
+      "scoring one sequence of T tokens with the real head_dim (Llama family only).\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("name", po::value<std::string>(), "model name the quirks look at (default: MODEL_DIR as given)")
+      ("tokens,l", po::value<int64_t>()->default_value(1024), "T: tokens decoded (reference) or scored (exact)")
+      ("profile", po::value<std::string>()->default_value("reference"), "reference | exact")
+      ("attention", po::value<std::string>(), "mla | gqa: force the reference profile's attention branch")
+      ("json", po::bool_switch(), "print one JSON object instead of the table");
+  po::options_description hidden;
+  hidden.add_options()("model-dir", po::value<std::string>());
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("model-dir", 1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "icsweep flops: " << e.what() << " (see icsweep flops --help)\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("model-dir")) {
+    std::cerr << "icsweep flops: MODEL_DIR is required (see icsweep flops --help)\n";
+    return kExitUsage;
+  }
+
+  FlopsRequest request;
+  request.model_dir = vm["model-dir"].as<std::string>();
+  if (vm.count("name")) request.name = vm["name"].as<std::string>();
+  request.tokens = vm["tokens"].as<int64_t>();
+  request.profile = vm["profile"].as<std::string>();
+  if (vm.count("attention")) request.attention = vm["attention"].as<std::string>();
+  try {
+    const FlopsReport report = compute_flops_report(request);
+    if (vm["json"].as<bool>()) {
+      std::cout << flops_report_json(report).dump(2) << "\n";
+    } else {
+      std::cout << format_flops_table(report);
+    }
+    return kExitOk;
+  } catch (const UsageError& e) {
+    std::cerr << "icsweep flops: " << e.what() << " (see icsweep flops --help)\n";
+    return kExitUsage;
+  } catch (const std::exception& e) {
+    std::cerr << "icsweep flops: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace icsweep
