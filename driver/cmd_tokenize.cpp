@@ -1,0 +1,200 @@
+// `icsweep tokenize --tokenizer DIR [FILE.jsonl|-]`: token ids of every JSONL text, or with --stats
+// the dataset's text size per token (design.md §1.2) as the reference computes it.
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/common/errors.h"
+#include "core/tokenizer/tokenizer.h"
+#include "driver/commands.h"
+#include "driver/signals.h"
+
+namespace icsweep {
+namespace po = boost::program_options;
+namespace {
+
+struct TokenizedLine {
+  int64_t line = 0;  // 1-based line number in the input
+  std::vector<int32_t> ids;
+  int64_t tail_bytes = 0;
+};
+
+// Non-empty lines with their numbers; a bad record is an error naming FILE:LINE.
+std::vector<std::pair<int64_t, std::string>> read_texts(std::istream& in, const std::string& name,
+                                                         const std::string& field) {
+  std::vector<std::pair<int64_t, std::string>> texts;
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    nlohmann::json record;
+    try {
+      record = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::exception& e) {
+      throw DataError(name, number, std::string("invalid JSON: ") + e.what());
+    }
+    if (!record.is_object() || !record.contains(field) || !record.at(field).is_string()) {
+      throw DataError(name, number, "field '" + field + "' is missing or not a string");
+    }
+    texts.emplace_back(number, record.at(field).get<std::string>());
+  }
+  return texts;
+}
+
+std::vector<TokenizedLine> tokenize_all(const Tokenizer& tokenizer,
+                                        const std::vector<std::pair<int64_t, std::string>>& texts,
+                                        const std::string& name, bool special, int64_t max_length, bool tails,
+                                        int threads) {
+  std::vector<TokenizedLine> out(texts.size());
+  std::atomic<size_t> next{0};
+  std::string first_error;
+  int64_t first_error_line = 0;
+  std::atomic<bool> failed{false};
+  std::mutex error_mutex;
+  auto work = [&] {
+    for (size_t i; !failed && (i = next.fetch_add(1)) < texts.size();) {
+      try {
+        TokenizedLine& result = out[i];
+        result.line = texts[i].first;
+        result.ids = tokenizer.encode(texts[i].second, special);
+        if (max_length > 0 && static_cast<int64_t>(result.ids.size()) > max_length) result.ids.resize(max_length);
+        if (tails) result.tail_bytes = tail_text_bytes(tokenizer, result.ids);
+      } catch (const std::exception& e) {
+        std::lock_guard<std::mutex> lock(error_mutex);
+        if (!failed.exchange(true)) {
+          first_error = e.what();
+          first_error_line = texts[i].first;
+        }
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  if (failed) throw DataError(name, first_error_line, first_error);
+  return out;
+}
+
+void print_stats(const std::vector<TokenizedLine>& lines, const std::string& name, const Tokenizer& tokenizer,
+                 int64_t max_length) {
+  // design.md §1.2: per sample 8 * bytes(decode(ids[1:])) / (L - 1); plain mean over samples with L >= 2.
+  double sum_bits_per_token = 0;
+  int64_t samples = 0, skipped = 0, scored_tokens = 0, text_bytes = 0;
+  for (const TokenizedLine& line : lines) {
+    const int64_t n = static_cast<int64_t>(line.ids.size());
+    if (n < 2) {
+      ++skipped;
+      continue;
+    }
+    sum_bits_per_token += 8.0 * static_cast<double>(line.tail_bytes) / static_cast<double>(n - 1);
+    scored_tokens += n - 1;
+    text_bytes += line.tail_bytes;
+    ++samples;
+  }
+  const double mean = samples > 0 ? sum_bits_per_token / static_cast<double>(samples) : 0.0;
+  std::printf("# icsweep tokenize --stats  tokenizer %s (len %lld, fingerprint %s)  max_length %lld\n",
+              tokenizer.source().c_str(), static_cast<long long>(tokenizer.size()), tokenizer.fingerprint().c_str(),
+              static_cast<long long>(max_length));
+  std::printf("%-32s %8s %8s %14s %14s %16s %10s\n", "dataset", "samples", "skipped", "scored_tokens", "text_bytes",
+              "bits_per_token", "constant");
+  const std::string short_name = name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
+  std::printf("%-32s %8lld %8lld %14lld %14lld %16.6f %10.2f\n", short_name.c_str(), static_cast<long long>(samples),
+              static_cast<long long>(skipped), static_cast<long long>(scored_tokens),
+              static_cast<long long>(text_bytes), mean, std::round(mean * 100.0) / 100.0);
+}
+
+}  // namespace
+
+int cmd_tokenize(const std::vector<std::string>& args) {
+  po::options_description options(
+      "Usage: icsweep tokenize --tokenizer DIR [--special] [--max-length N] [--decode-tail] [--stats]\n"
+      "                        [--text-field text] [--threads N] [FILE.jsonl|-]\n\n"
+      "Tokenizes the text field of every JSONL line (stdin when FILE is - or absent) exactly as Hugging Face\n"
+      "transformers' AutoTokenizer does, and writes one JSON object per line: {\"line\", \"ids\"} plus, with\n"
+      "--decode-tail, \"tail_tokens\" (len(ids) - 1) and \"tail_bytes\" (UTF-8 bytes of decode(ids[1:]), the\n"
+      "reference text size). --stats prints instead the dataset's mean text bits per token (design.md 1.2):\n"
+      "special tokens on and --max-length 1024 unless given, mean over samples of 8*tail_bytes/tail_tokens,\n"
+      "and `constant`, that mean rounded to 2 decimals.\n\nOptions");
+  options.add_options()
+      ("help,h", "show this help")
+      ("tokenizer", po::value<std::string>(), "tokenizer directory (tokenizer.json or tokenizer.model)")
+      ("special", po::bool_switch(), "add the tokenizer's special tokens (BOS/EOS) as transformers does")
+      ("max-length", po::value<int64_t>(), "truncate ids to the first N (0: no truncation)")
+      ("decode-tail", po::bool_switch(), "add tail_tokens and tail_bytes to every output line")
+      ("stats", po::bool_switch(), "print the text bits per token summary instead of ids")
+      ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
+      ("threads", po::value<int>()->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
+       "encoding threads");
+  po::options_description hidden;
+  hidden.add_options()("input", po::value<std::string>()->default_value("-"));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("input", 1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "icsweep tokenize: " << e.what() << " (see icsweep tokenize --help)\n";
+    return kExitUsage;
+  }
+  if (vm.count("help")) {
+    std::cout << options << "\n";
+    return kExitOk;
+  }
+  if (!vm.count("tokenizer")) {
+    std::cerr << "icsweep tokenize: --tokenizer DIR is required (see icsweep tokenize --help)\n";
+    return kExitUsage;
+  }
+  const bool stats = vm["stats"].as<bool>();
+  const bool special = vm["special"].as<bool>() || stats;
+  const bool tails = vm["decode-tail"].as<bool>() || stats;
+  const int64_t max_length = vm.count("max-length") ? vm["max-length"].as<int64_t>() : (stats ? 1024 : 0);
+  const int threads = std::max(1, vm["threads"].as<int>());
+  const std::string input = vm["input"].as<std::string>();
+  if (max_length < 0) {
+    std::cerr << "icsweep tokenize: --max-length must be >= 0\n";
+    return kExitUsage;
+  }
+  try {
+    const auto tokenizer = load_tokenizer(vm["tokenizer"].as<std::string>());
+    std::vector<std::pair<int64_t, std::string>> texts;
+    const std::string name = input == "-" ? "<stdin>" : input;
+    if (input == "-") {
+      texts = read_texts(std::cin, name, vm["text-field"].as<std::string>());
+    } else {
+      std::ifstream in(input, std::ios::binary);
+      if (!in) throw DataError(input, 0, "cannot open");
+      texts = read_texts(in, name, vm["text-field"].as<std::string>());
+    }
+    const auto lines = tokenize_all(*tokenizer, texts, name, special, max_length, tails, threads);
+    if (stats) {
+      print_stats(lines, name, *tokenizer, max_length);
+      return kExitOk;
+    }
+    for (const TokenizedLine& line : lines) {
+      nlohmann::json out = {{"line", line.line}, {"ids", line.ids}};
+      if (tails) {
+        out["tail_tokens"] = line.ids.empty() ? 0 : static_cast<int64_t>(line.ids.size()) - 1;
+        out["tail_bytes"] = line.tail_bytes;
+      }
+      std::cout << out.dump() << '\n';
+    }
+    return kExitOk;
+  } catch (const std::exception& e) {
+    std::cerr << "icsweep tokenize: error: " << e.what() << "\n";
+    return kExitFailure;
+  }
+}
+
+}  // namespace icsweep
