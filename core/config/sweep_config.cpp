@@ -169,13 +169,14 @@ DatasetSpec read_dataset(const YAML::Node& node, size_t index, const Context& ct
   if (auto path = entry.string("path")) {
     dataset.path = resolve_path(*path, ctx.base_dir);
     std::error_code ec;
-    if (!ctx.check_paths) {
-    } else if (!fs::exists(dataset.path, ec)) {
-      entry.problem("path", "dataset file " + dataset.path + " does not exist");
-    } else if (fs::is_directory(dataset.path, ec)) {
-      entry.problem("path", dataset.path + " is a directory; give a JSONL file");
-    } else if (::access(dataset.path.c_str(), R_OK) != 0) {
-      entry.problem("path", "dataset file " + dataset.path + " is not readable (check its permissions)");
+    if (ctx.check_paths) {
+      if (!fs::exists(dataset.path, ec)) {
+        entry.problem("path", "dataset file " + dataset.path + " does not exist");
+      } else if (fs::is_directory(dataset.path, ec)) {
+        entry.problem("path", dataset.path + " is a directory; give a JSONL file");
+      } else if (::access(dataset.path.c_str(), R_OK) != 0) {
+        entry.problem("path", "dataset file " + dataset.path + " is not readable (check its permissions)");
+      }
     }
   }
   std::string stem = fs::path(dataset.path).filename().string();
@@ -193,28 +194,6 @@ DatasetSpec read_dataset(const YAML::Node& node, size_t index, const Context& ct
   }
   if (entry.has("on_bad_record")) dataset.on_bad_record = one_of(entry, "on_bad_record", {"skip", "fail"}).value_or("skip");
   return dataset;
-}
-
-void check_output_dir(const MappingReader* entry, const std::string& dir, const Context& ctx) {
-  std::error_code ec;
-  fs::path probe(dir);
-  while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
-  std::string problem;
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) {
-    problem = dir + " exists and is not a directory";
-  } else if (!probe.empty() && !fs::is_directory(probe, ec)) {
-    problem = "output directory " + dir + " cannot be created: " + probe.string() + " is not a directory";
-  } else if (probe.empty() || ::access(probe.c_str(), W_OK | X_OK) != 0) {
-    problem = "output directory " + dir + " is not writable" +
-              (probe.string() == dir ? std::string() : " (cannot create it in " + probe.string() + ")") +
-              "; choose another output_dir or pass --output";
-  }
-  if (problem.empty()) return;
-  if (entry && entry->has("output_dir")) {
-    entry->problem("output_dir", problem);
-  } else {
-    ctx.problems->add({1, 1}, "settings.output_dir", problem + " (default <sweep file dir>/results)");
-  }
 }
 
 Settings read_settings(const YAML::Node* node, const Context& ctx) {
@@ -247,7 +226,8 @@ Settings read_settings(const YAML::Node* node, const Context& ctx) {
       settings.threads = static_cast<int>(*v);
     }
   }
-  if (ctx.check_paths) check_output_dir(entry ? &*entry : nullptr, settings.output_dir, ctx);
+  // output_dir is not checked here: `icsweep run --output` may replace it. The driver calls
+  // output_dir_problem() on the directory it will really use.
   return settings;
 }
 
@@ -338,6 +318,22 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& file_
   }
   if (!problems.empty()) problems.throw_all();
   return config;
+}
+
+std::string output_dir_problem(const std::string& dir) {
+  std::error_code ec;
+  fs::path probe(dir);
+  while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return dir + " exists and is not a directory";
+  if (!probe.empty() && !fs::is_directory(probe, ec)) {
+    return "output directory " + dir + " cannot be created: " + probe.string() + " is not a directory";
+  }
+  if (probe.empty() || ::access(probe.c_str(), W_OK | X_OK) != 0) {
+    return "output directory " + dir + " is not writable" +
+           (probe.string() == dir ? std::string() : " (cannot create it in " + probe.string() + ")") +
+           "; choose another settings.output_dir or pass --output";
+  }
+  return "";
 }
 
 SweepConfig load_sweep_config(const std::string& path) {

@@ -66,6 +66,11 @@ SweepConfig parse_sweep_config(const std::string& text, const std::string& file_
 // name (the reference tests `"mixed_text.jsonl" in data_path`), so directories never match.
 double default_bias_for(const std::string& dataset_path);
 
+// Why `dir` cannot be used as an output directory ("" if it can): it exists and is not a
+// directory, its nearest existing ancestor is not a directory, or that ancestor is not writable.
+// Not part of parsing because `icsweep run --output` may replace settings.output_dir.
+std::string output_dir_problem(const std::string& dir);
+
 // Key names of each section, in schema order (for docs, suggestions and tests).
 const std::vector<std::string>& sweep_top_level_keys();
 const std::vector<std::string>& sweep_model_keys();

@@ -1,6 +1,8 @@
 // Every problem in a sweep file is a ConfigError naming FILE:LINE:COL (1-based) and the key.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 
@@ -160,7 +162,7 @@ TEST_F(SweepConfigFiles, MissingPathsAreReportedWithTheirKeys) {
     load_sweep_config(write_yaml("models:\n  - path: models/absent\n  - path: models/no-config\n"
                                  "  - {path: models/tiny, tokenizer: tok}\n"
                                  "datasets:\n  - path: data/absent.jsonl\n  - path: data/a-directory.jsonl\n"
-                                 "settings:\n  output_dir: output-file/results\n"));
+                                 "settings:\n  output_dir: output-file/results\n"));  // checked by the driver
   } catch (const ConfigError& error) {
     message = error.what();
   }
@@ -169,7 +171,21 @@ TEST_F(SweepConfigFiles, MissingPathsAreReportedWithTheirKeys) {
   EXPECT_HAS(message, "key 'models[2].tokenizer': directory " + dir_ + "/tok does not exist");
   EXPECT_HAS(message, "sweep.yaml:6:11: key 'datasets[0].path': dataset file " + dir_ + "/data/absent.jsonl does not exist");
   EXPECT_HAS(message, "key 'datasets[1].path': " + dir_ + "/data/a-directory.jsonl is a directory; give a JSONL file");
-  EXPECT_HAS(message, "key 'settings.output_dir': output directory " + dir_ + "/output-file/results cannot be created");
+  EXPECT_EQ(message.find("output_dir"), std::string::npos) << message;
+}
+
+TEST_F(SweepConfigFiles, OutputDirectoryProblems) {
+  std::ofstream(dir_ + "/output-file") << "x";
+  EXPECT_EQ(output_dir_problem(dir_ + "/results/deeper"), "");
+  EXPECT_EQ(output_dir_problem(dir_), "");
+  EXPECT_HAS(output_dir_problem(dir_ + "/output-file"), "exists and is not a directory");
+  EXPECT_HAS(output_dir_problem(dir_ + "/output-file/results"),
+             "cannot be created: " + dir_ + "/output-file is not a directory");
+  if (::geteuid() != 0) {
+    std::filesystem::create_directories(dir_ + "/locked");
+    std::filesystem::permissions(dir_ + "/locked", std::filesystem::perms::owner_read | std::filesystem::perms::owner_exec);
+    EXPECT_HAS(output_dir_problem(dir_ + "/locked/results"), "is not writable");
+  }
 }
 
 TEST_F(SweepConfigFiles, MissingSweepFileAndDirectory) {
