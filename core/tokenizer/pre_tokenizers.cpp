@@ -11,10 +11,6 @@
 namespace icsweep {
 namespace {
 
-// The GPT-2 pattern that ByteLevel(use_regex=true) splits with.
-constexpr const char* kByteLevelPattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
-
 struct Span {
   size_t begin, end;
   bool is_match;
@@ -134,9 +130,7 @@ class ByteLevelPreTokenizer : public PreTokenizer {
   ByteLevelPreTokenizer(bool add_prefix_space, bool use_regex, const std::string& file)
       : add_prefix_space_(add_prefix_space) {
     if (use_regex) {
-      Pattern pattern;
-      pattern.regex = std::make_shared<OnigRegex>(kByteLevelPattern, file + ": pre_tokenizer ByteLevel");
-      finder_ = pattern_finder(std::move(pattern), false);
+      finder_ = pattern_finder(regex_pattern(kGpt2SplitPattern, file + ": pre_tokenizer ByteLevel"), false);
     }
   }
   void pre_tokenize(std::vector<PreToken>& pieces, PreTokenArena& arena) const override {

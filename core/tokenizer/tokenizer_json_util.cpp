@@ -16,6 +16,10 @@ std::string json_string(const nlohmann::json& spec, const char* key, const std::
 }
 
 void Pattern::find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>* matches) const {
+  if (known != KnownPattern::kNone) {
+    find_known_pattern_matches(known, text, matches);
+    return;
+  }
   if (regex) {
     regex->find_all(text, matches);
     return;
@@ -29,12 +33,19 @@ void Pattern::find_all(std::string_view text, std::vector<std::pair<size_t, size
   }
 }
 
+Pattern regex_pattern(const std::string& regex, const std::string& context) {
+  Pattern pattern;
+  pattern.regex = std::make_shared<OnigRegex>(regex, context);  // also validates the pattern
+  pattern.known = identify_known_pattern(regex);
+  return pattern;
+}
+
 Pattern parse_pattern(const nlohmann::json& spec, const std::string& file, const std::string& component) {
   Pattern pattern;
   if (spec.is_object() && spec.contains("String")) {
     pattern.literal = spec.at("String").get<std::string>();
   } else if (spec.is_object() && spec.contains("Regex")) {
-    pattern.regex = std::make_shared<OnigRegex>(spec.at("Regex").get<std::string>(), file + ": " + component);
+    pattern = regex_pattern(spec.at("Regex").get<std::string>(), file + ": " + component);
   } else if (spec.is_string()) {
     pattern.literal = spec.get<std::string>();
   } else {

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "core/tokenizer/known_patterns.h"
 #include "core/tokenizer/onig_regex.h"
 
 namespace icsweep {
@@ -23,10 +24,14 @@ std::string json_string(const nlohmann::json& spec, const char* key, const std::
 struct Pattern {
   std::string literal;
   std::shared_ptr<const OnigRegex> regex;  // set for {"Regex": ...}
+  KnownPattern known = KnownPattern::kNone;  // a regex with a hand-written matcher (same matches)
 
   // Non-overlapping (begin, end) matches in `text`, left to right.
   void find_all(std::string_view text, std::vector<std::pair<size_t, size_t>>* matches) const;
 };
+
+// A regex pattern (hand-written matcher when the regex is a known one).
+Pattern regex_pattern(const std::string& regex, const std::string& context);
 
 Pattern parse_pattern(const nlohmann::json& spec, const std::string& file, const std::string& component);
 
