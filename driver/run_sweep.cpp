@@ -23,15 +23,9 @@ WorkerOptions worker_options(const SweepConfig& config) {
 }
 
 void check_output_writable(const std::string& dir) {
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  const fs::path probe = fs::path(dir) / ".icsweep-write-test";
-  FILE* f = ec ? nullptr : std::fopen(probe.c_str(), "w");
-  if (!f)
-    throw ConfigError("output directory " + dir + " is not writable" + (ec ? " (" + ec.message() + ")" : "") +
-                      ": choose another with --output or settings.output_dir");
-  std::fclose(f);
-  fs::remove(probe);
+  const std::string problem = output_dir_problem(dir);
+  if (!problem.empty())
+    throw ConfigError("output directory " + dir + ": " + problem + "; choose another with --output or settings.output_dir");
 }
 
 int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOutcome* outcome) {

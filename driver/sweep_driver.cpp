@@ -109,6 +109,10 @@ class SweepDriver {
   void resume_and_queue() {
     std::vector<std::vector<uint8_t>> records;
     journal_ = std::make_unique<Journal>((out_dir_ / "journal.bin").string(), &records);
+    if (journal_->dropped_bytes() > 0)
+      log_ << "journal: dropped a damaged tail of " << journal_->dropped_bytes() << " bytes ("
+           << journal_->dropped_reason() << "); those batches are recomputed\n";
+    if (!records.empty()) log_ << "journal: " << records.size() << " finished batches from earlier runs\n";
     std::map<std::string, std::vector<ResultMessage>> replay;  // cell fingerprint -> results
     for (const auto& r : records) {
       ByteReader reader(r);
@@ -145,7 +149,7 @@ class SweepDriver {
     if (!fs::exists(path)) return false;
     CellResult existing;
     try {
-      existing = read_cell_file(path);
+      existing = read_cell_summary(path);
     } catch (const std::exception& e) {
       log_ << "warning: " << path << " unreadable (" << e.what() << "); recomputing the cell\n";
       return false;

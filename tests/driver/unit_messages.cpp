@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "core/common/errors.h"
 #include "worker/in_process_transport.h"
 #include "worker/messages.h"
 
