@@ -13,7 +13,12 @@ GROUPS = {
     "project_docs": (".md", ".yaml"),
     "project_code": (".cpp", ".h", ".txt", ".cmake", ".sh", ".py"),
 }
-SKIP_DIRS = {"build", "demo", ".git", ".carry", "tests/fixtures", "__pycache__"}
+SKIP_DIRS = {"demo", "fixtures", "__pycache__"}
+
+
+def skipped(relative):
+    """Build trees, hidden folders (.git, .carry), demo output and test fixtures."""
+    return any(part in SKIP_DIRS or part.startswith((".", "build")) for part in relative.parts)
 
 
 def chunks(text, target=2000):
@@ -38,9 +43,8 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     corpus = []
     for name, suffixes in GROUPS.items():
-        files = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in suffixes
-                       and not any(part in SKIP_DIRS for part in p.relative_to(root).parts)
-                       and not str(p.relative_to(root)).startswith("tests/fixtures"))
+        files = sorted(p for p in root.rglob("*")
+                       if p.is_file() and p.suffix in suffixes and not skipped(p.relative_to(root)))
         count = 0
         with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
             for path in files:
