@@ -181,8 +181,38 @@ std::string to_lowercase(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// True when every code point lies in ranges that are NFC_Quick_Check=Yes, canonical combining
+// class 0 and never the second element of a canonical composition: such text is already NFC.
+// Covers Latin-1/Latin Extended, Cyrillic, common punctuation, CJK, kana, Hangul syllables and
+// fullwidth forms; anything else (combining marks, Greek, compatibility ideographs...) goes to utf8proc.
+bool is_nfc_fast(std::string_view text) {
+  size_t pos = 0;
+  while (pos < text.size()) {
+    const unsigned char b = static_cast<unsigned char>(text[pos]);
+    if (b < 0x80) {
+      ++pos;
+      continue;
+    }
+    size_t len = 0;
+    const int32_t cp = decode_code_point(text, pos, &len);
+    pos += len;
+    const bool stable = (cp >= 0 && cp < 0x300) || (cp >= 0x400 && cp < 0x500) || (cp >= 0x2010 && cp < 0x2028) ||
+                        (cp >= 0x3000 && cp < 0x302A) || (cp >= 0x3030 && cp < 0x3040) ||
+                        (cp >= 0x3041 && cp < 0x3097) || (cp >= 0x30A1 && cp < 0x30FB) ||
+                        (cp >= 0x4E00 && cp < 0xA000) || (cp >= 0xAC00 && cp < 0xD7A4) ||
+                        (cp >= 0xFF01 && cp < 0xFF5F);
+    if (!stable) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string normalize(std::string_view text, NormalizationForm form) {
   if (is_ascii(text)) return std::string(text);  // ASCII is invariant under all four forms
+  if (form == NormalizationForm::kNfc && is_nfc_fast(text)) return std::string(text);
   int options = UTF8PROC_STABLE;
   switch (form) {
     case NormalizationForm::kNfc: options |= UTF8PROC_COMPOSE; break;

@@ -44,6 +44,15 @@ TEST(Normalizers, NfcComposesAndNfdDecomposes) {
   EXPECT_EQ(normalize({{"type", "NFD"}}, "\xC3\xA9"), "e\xCC\x81");
 }
 
+TEST(Normalizers, NfcFastPathLeavesComposableSequencesToUtf8proc) {
+  // Each text mixes fast-path characters with one that needs composition or a singleton mapping.
+  EXPECT_EQ(normalize({{"type", "NFC"}}, "\xD0\x98\xCC\x86"), "\xD0\x99");              // И + breve -> Й
+  EXPECT_EQ(normalize({{"type", "NFC"}}, "\xE3\x81\x8B\xE3\x82\x99"), "\xE3\x81\x8C");  // か + U+3099 -> が
+  EXPECT_EQ(normalize({{"type", "NFC"}}, "\xE4\xB8\xAD\xE2\x84\xAB"), "\xE4\xB8\xAD\xC3\x85");  // U+212B -> Å
+  EXPECT_EQ(normalize({{"type", "NFC"}}, "\xE4\xB8\xAD\xE6\x96\x87 \xE2\x80\x9Cok\xE2\x80\x9D"),
+            "\xE4\xB8\xAD\xE6\x96\x87 \xE2\x80\x9Cok\xE2\x80\x9D");  // already NFC
+}
+
 TEST(Normalizers, CompatibilityFormsFoldLigaturesAndCircledDigits) {
   EXPECT_EQ(normalize({{"type", "NFKC"}}, "\xEF\xAC\x81"), "fi");   // U+FB01
   EXPECT_EQ(normalize({{"type", "NFKD"}}, "\xE2\x91\xA0"), "1");    // U+2460
