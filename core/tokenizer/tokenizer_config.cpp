@@ -68,8 +68,10 @@ TokenizerConfig read_tokenizer_config(const std::string& dir) {
     config.unk_token = optional_token(json, "unk_token");
     config.pad_token = optional_token(json, "pad_token");
     for (const char* key : {"additional_special_tokens", "extra_special_tokens"}) {
+      // A list (v4 additional_special_tokens, v5 extra_special_tokens) or, in v5, a dict of named
+      // extras such as {"image_token": "<image>"}: either way the values are special tokens.
       const auto it = json.find(key);
-      if (it == json.end() || !it->is_array()) continue;  // v5 may store a dict of named extras: not ids-relevant
+      if (it == json.end() || !(it->is_array() || it->is_object())) continue;
       for (const auto& value : *it) {
         if (auto content = token_content(value)) config.extra_special_tokens.push_back(*content);
       }

@@ -199,6 +199,13 @@ TEST(TokenizerConfig, MissingNamedSpecialTokenIsAddedAtTheNextId) {
   EXPECT_EQ(t->encode("a<pad>", false), (Ids{0, 5}));
 }
 
+TEST(TokenizerConfig, V5NamedExtraSpecialTokensAreAdded) {
+  const json config = {{"extra_special_tokens", {{"image_token", "<image>"}}}};
+  const auto t = load_tokenizer(write_tokenizer("v5_extras", tiny_tokenizer(nullptr), config));
+  EXPECT_EQ(t->size(), 6);
+  EXPECT_EQ(t->encode("<image>b", false), (Ids{5, 1}));
+}
+
 TEST(Tokenizer, DecodeKeepsSpecialTokensAndTailBytesSkipsTheFirstId) {
   const auto t = load_tokenizer(write_tokenizer("decode", tiny_tokenizer(nullptr)));
   EXPECT_EQ(t->decode({3, 2, 0}), "<s> ab a");  // no decoder: tokens joined by spaces
