@@ -1,5 +1,7 @@
 #include "core/score/scorer.h"
 
+#include <dlfcn.h>
+
 #include <chrono>
 #include <cmath>
 #include <sstream>
@@ -170,7 +172,13 @@ std::string describe_device(const std::string& device) {
 }
 
 void set_cpu_threads(int threads) {
-  if (threads > 0) at::set_num_threads(threads);
+  if (threads <= 0) return;
+  at::set_num_threads(threads);
+  // Debian's libtorch calls BLAS through the system alternative (OpenBLAS when installed), whose
+  // own thread pool ignores torch's setting; found at run time so any BLAS works.
+  using SetThreads = void (*)(int);
+  if (auto set_blas_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+    set_blas_threads(threads);
 }
 
 }  // namespace icsweep
