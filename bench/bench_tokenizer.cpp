@@ -5,8 +5,6 @@
 //
 //   bench_tokenizer [--tokenizers DIR] [--datasets DIR] [--tokenizer NAME]... [--threads 1,16]
 //                   [--repeat 3] [--json]
-#include <boost/program_options.hpp>
-
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -24,7 +22,6 @@
 
 #include "core/tokenizer/tokenizer.h"
 
-namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
 namespace {
@@ -96,25 +93,39 @@ int main(int argc, char** argv) {
   std::vector<std::string> names;
   std::string thread_list = "1";
   int repeat = 3;
-  po::options_description options("bench_tokenizer options");
-  options.add_options()("help,h", "show this help")
-      ("tokenizers", po::value(&tokenizers_dir), "directory of tokenizer directories")
-      ("datasets", po::value(&datasets_dir), "directory of *.jsonl datasets ({\"text\": ...} per line)")
-      ("tokenizer", po::value(&names)->composing(), "tokenizer name (repeatable; default: all)")
-      ("threads", po::value(&thread_list), "comma-separated thread counts, e.g. 1,16")
-      ("repeat", po::value(&repeat), "passes over each dataset")
-      ("json", "print JSON instead of the table");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "bench_tokenizer: " << e.what() << "\n" << options;
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return 0;
+  bool json_output = false;
+  // Plain argument parsing keeps this bench buildable without Boost (device machines lack its dev link).
+  const std::string usage =
+      "usage: bench_tokenizer [--tokenizers DIR] [--datasets DIR] [--tokenizer NAME]... [--threads 1,16]\n"
+      "                       [--repeat N] [--json]\n";
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "bench_tokenizer: " << arg << " needs a value\n" << usage;
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::cout << usage;
+      return 0;
+    } else if (arg == "--tokenizers") {
+      tokenizers_dir = value();
+    } else if (arg == "--datasets") {
+      datasets_dir = value();
+    } else if (arg == "--tokenizer") {
+      names.push_back(value());
+    } else if (arg == "--threads") {
+      thread_list = value();
+    } else if (arg == "--repeat") {
+      repeat = std::stoi(value());
+    } else if (arg == "--json") {
+      json_output = true;
+    } else {
+      std::cerr << "bench_tokenizer: unknown argument " << arg << "\n" << usage;
+      return 2;
+    }
   }
   std::vector<int> thread_counts;
   std::stringstream list(thread_list);
@@ -145,7 +156,7 @@ int main(int argc, char** argv) {
 
   char host[256] = "unknown";
   gethostname(host, sizeof(host) - 1);
-  if (vm.count("json")) {
+  if (json_output) {
     nlohmann::json out = {{"host", host}, {"cpu", cpu_model()}, {"cores", std::thread::hardware_concurrency()},
                           {"repeat", repeat}, {"rows", nlohmann::json::array()}};
     for (const Row& r : rows) {
