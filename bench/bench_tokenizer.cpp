@@ -5,6 +5,11 @@
 //
 //   bench_tokenizer [--tokenizers DIR] [--datasets DIR] [--tokenizer NAME]... [--threads 1,16]
 //                   [--repeat 3] [--json]
+//
+// Built by bench/CMakeLists.txt; standalone (e.g. on a machine without the full build):
+//   g++ -O2 -std=c++17 -I. bench/bench_tokenizer.cpp core/tokenizer/*.cpp -lonig -lutf8proc -lsentencepiece \
+//       -lpthread -o bench_tokenizer
+// Side by side with HF: bench_tokenizer --json > ours.json; python3 bench/bench_tokenizer.py --icsweep-json ours.json
 #include <algorithm>
 #include <atomic>
 #include <chrono>
