@@ -45,12 +45,4 @@ if(NOT SENTENCEPIECE_INCLUDE_DIR OR NOT SENTENCEPIECE_LIBRARY)
 endif()
 add_library(icsweep::sentencepiece INTERFACE IMPORTED)
 target_include_directories(icsweep::sentencepiece INTERFACE ${SENTENCEPIECE_INCLUDE_DIR})
-# Debian's libsentencepiece exports copies of protobuf-lite internals. When libtorch's full
-# libprotobuf is loaded after it, libprotobuf's static initialisers bind to those copies and crash
-# before main(). Linking libprotobuf first (where it exists as a shared library) puts it ahead in the
-# symbol search order. pip's torch links protobuf statically and has no such library.
-find_library(PROTOBUF_RUNTIME_LIBRARY NAMES protobuf libprotobuf.so.32)
-if(PROTOBUF_RUNTIME_LIBRARY)
-  target_link_libraries(icsweep::sentencepiece INTERFACE -Wl,--no-as-needed ${PROTOBUF_RUNTIME_LIBRARY} -Wl,--as-needed)
-endif()
 target_link_libraries(icsweep::sentencepiece INTERFACE ${SENTENCEPIECE_LIBRARY})

@@ -4,13 +4,12 @@
 // Fuse -> Strip one leading space (the clean-up only when forced, as for BPE in transformers 5).
 #include "core/tokenizer/sentencepiece_tokenizer.h"
 
-#include <sentencepiece_processor.h>
-
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
 #include "core/tokenizer/decoders.h"
+#include "core/tokenizer/sentencepiece_library.h"
 #include "core/tokenizer/tokenizer_config.h"
 #include "core/tokenizer/unicode_text.h"
 
@@ -20,13 +19,12 @@ namespace {
 class SentencePieceTokenizer : public Tokenizer {
  public:
   SentencePieceTokenizer(const std::string& dir, std::string fingerprint)
-      : source_(dir), fingerprint_(std::move(fingerprint)) {
+      : source_(dir), fingerprint_(std::move(fingerprint)),
+        model_((std::filesystem::path(dir) / "tokenizer.model").string()) {
     const std::string file = (std::filesystem::path(dir) / "tokenizer.model").string();
-    const auto status = processor_.Load(file);
-    if (!status.ok()) throw TokenizerError(file + ": cannot load SentencePiece model: " + status.ToString());
     const TokenizerConfig config = read_tokenizer_config(dir);
-    add_bos_ = config.add_bos_token.value_or(true) && processor_.bos_id() >= 0;
-    add_eos_ = config.add_eos_token.value_or(false) && processor_.eos_id() >= 0;
+    add_bos_ = config.add_bos_token.value_or(true) && model_.bos_id() >= 0;
+    add_eos_ = config.add_eos_token.value_or(false) && model_.eos_id() >= 0;
     // transformers 5 rebuilds such a tokenizer as BPE and then skips the clean-up unless forced.
     clean_up_spaces_ = config.clean_up_tokenization_spaces && config.force_clean_up_for_bpe;
     const bool add_prefix_space = config.add_prefix_space.value_or(true);
@@ -44,14 +42,12 @@ class SentencePieceTokenizer : public Tokenizer {
     if (bad != std::string_view::npos) {
       throw TokenizerError("invalid UTF-8 at byte " + std::to_string(bad) + " of the text to encode");
     }
-    std::vector<int> pieces;
-    const auto status = processor_.Encode(text, &pieces);
-    if (!status.ok()) throw TokenizerError(source_ + ": SentencePiece encode failed: " + status.ToString());
+    const std::vector<int32_t> pieces = model_.encode(text);
     std::vector<int32_t> ids;
     ids.reserve(pieces.size() + 2);
-    if (add_special_tokens && add_bos_) ids.push_back(processor_.bos_id());
+    if (add_special_tokens && add_bos_) ids.push_back(model_.bos_id());
     ids.insert(ids.end(), pieces.begin(), pieces.end());
-    if (add_special_tokens && add_eos_) ids.push_back(processor_.eos_id());
+    if (add_special_tokens && add_eos_) ids.push_back(model_.eos_id());
     return ids;
   }
 
@@ -59,20 +55,20 @@ class SentencePieceTokenizer : public Tokenizer {
     std::vector<std::string> tokens;
     tokens.reserve(ids.size());
     for (int32_t id : ids) {
-      if (id >= 0 && id < processor_.GetPieceSize()) tokens.push_back(processor_.IdToPiece(id));
+      if (id >= 0 && id < size()) tokens.push_back(model_.pieces()[id]);
     }
     std::string text = run_decoder(decoder_.get(), std::move(tokens));
     return clean_up_spaces_ ? clean_up_tokenization(text) : text;
   }
 
-  int64_t size() const override { return processor_.GetPieceSize(); }
+  int64_t size() const override { return static_cast<int64_t>(model_.pieces().size()); }
   std::string fingerprint() const override { return fingerprint_; }
   const std::string& source() const override { return source_; }
 
  private:
   std::string source_;
   std::string fingerprint_;
-  sentencepiece::SentencePieceProcessor processor_;
+  SentencePieceModel model_;
   std::unique_ptr<Decoder> decoder_;
   bool add_bos_ = true;
   bool add_eos_ = false;
