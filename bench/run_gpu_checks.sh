@@ -19,5 +19,13 @@ tail -2 "$out/build.log"
 step ctest
 (cd build-gpu && ctest --output-on-failure -j 8 ${CTEST_ARGS:-}) > "$out/ctest.log" 2>&1
 grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/ctest.log" | tail -30
+step gpu-demo
+ICSWEEP=build-gpu/icsweep PYTHON=python3 scripts/make-demo.sh demo > "$out/demo.log" 2>&1
+for device in cuda cpu; do
+  build-gpu/icsweep score -m demo/models/tiny-llama -d demo/data/project_code.jsonl -l 512 --dtype float32 \
+    --device $device --threads 4 | tail -6
+done
+timeout 300 mpirun --oversubscribe -np 3 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \
+  --progress-interval 10 2>&1 | tail -12
 step bench
 PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"

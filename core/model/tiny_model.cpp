@@ -310,6 +310,22 @@ std::string make_tiny_model(const TinyModelOptions& o) {
   tok["normalizer"] = nullptr;
   tok["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
                           {"use_regex", true}};
+  if (o.family == "qwen2") {
+    // transformers 5 rebuilds any qwen2 tokenizer as Qwen2Tokenizer (NFC + Qwen's split regex, digits
+    // one by one) whatever tokenizer.json says; writing that pipeline keeps HF and icsweep identical.
+    tok["normalizer"] = {{"type", "NFC"}};
+    tok["pre_tokenizer"] = {
+        {"type", "Sequence"},
+        {"pretokenizers",
+         {{{"type", "Split"},
+           {"pattern",
+            {{"Regex",
+              "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+              "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}}},
+           {"behavior", "Isolated"},
+           {"invert", false}},
+          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}}}};
+  }
   tok["post_processor"] = {
       {"type", "TemplateProcessing"},
       {"single", {bos_piece, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
