@@ -3,6 +3,9 @@
 # side-by-side throughput benchmark against transformers. Expects (git-ignored, carried):
 #   .carry/deps/usr        dpkg -x of libonig-dev, libutf8proc-dev, libutf8proc2 (headers missing there)
 #   .carry/testdata.tar.xz ../shared/testdata (tests read it beside the checkout)
+#   .carry/gpu-debs/*.deb  more Debian packages to unpack into .carry/deps (the GPU image has Boost
+#                          headers but no compiled Boost.Program_options: libboost1.74-dev,
+#                          libboost-program-options1.74-dev and libboost-program-options1.74.0)
 # Writes logs to $OUT (or ./gpu-out).
 set -uo pipefail
 out=${OUT:-gpu-out}
@@ -10,6 +13,7 @@ mkdir -p "$out"
 if [ ! -d ../shared/testdata ] && [ -f .carry/testdata.tar.xz ]; then
   mkdir -p ../shared && tar -C ../shared -xJf .carry/testdata.tar.xz
 fi
+for deb in .carry/gpu-debs/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" .carry/deps; done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 step() { echo "=== $1 ($(date +%T))"; }
