@@ -18,7 +18,8 @@ nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 step() { echo "=== $1 ($(date +%T))"; }
 step build
-make gpu-build JOBS=16 > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
+boost_dir=$(ls -d "$PWD"/.carry/deps/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0 2>/dev/null)
+make gpu-build JOBS=16 ${boost_dir:+CMAKE_ARGS=-DBoost_DIR=$boost_dir} > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
 tail -2 "$out/build.log"
 step ctest
 (cd build-gpu && ctest --output-on-failure -j 8 ${CTEST_ARGS:-}) > "$out/ctest.log" 2>&1
