@@ -8,7 +8,7 @@ fixed-column table: shape, batch, icsweep tok/s, transformers tok/s, ratio, MFU 
 MFU = (2 x matmul parameters + causal attention) FLOPs x tokens/s / peak (790 TFLOP/s H200 bf16 measured;
 --peak to change).
 
-  python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench_scorer [--shapes qwen2.5-0.5b,qwen2.5-7b] [--json]
+  python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench/bench_scorer [--shapes qwen2.5-0.5b,qwen2.5-7b] [--json]
 """
 import argparse
 import json

@@ -33,4 +33,4 @@ done
 timeout 300 mpirun --oversubscribe -np 3 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \
   --progress-interval 10 2>&1 | tail -12
 step bench
-PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"
+PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"
