@@ -13,12 +13,13 @@ mkdir -p "$out"
 if [ ! -d ../shared/testdata ] && [ -f .carry/testdata.tar.xz ]; then
   mkdir -p ../shared && tar -C ../shared -xJf .carry/testdata.tar.xz
 fi
-for deb in .carry/gpu-debs/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" .carry/deps; done
+# Unpacked outside the carried folders: each call replaces those with this machine's copies.
+for deb in .carry/gpu-debs/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" .carry/gpu-unpacked; done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 step() { echo "=== $1 ($(date +%T))"; }
 step build
-boost_dir=$(ls -d "$PWD"/.carry/deps/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0 2>/dev/null)
+boost_dir=$(ls -d "$PWD"/.carry/gpu-unpacked/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0 2>/dev/null)
 make gpu-build JOBS=16 ${boost_dir:+CMAKE_ARGS=-DBoost_DIR=$boost_dir} > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
 tail -2 "$out/build.log"
 step ctest
