@@ -9,6 +9,7 @@
 #include <iostream>
 
 #include "core/common/errors.h"
+#include "core/common/remove_tree.h"
 #include "core/config/sweep_config.h"
 #include "driver/commands.h"
 #include "driver/run_sweep.h"
@@ -107,7 +108,7 @@ int cmd_score(const std::vector<std::string>& args) {
       std::printf("cell file: %s\n", out.c_str());
     }
   }
-  fs::remove_all(scratch);
+  remove_tree(scratch);
   return code;
 }
 

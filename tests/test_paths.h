@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <string>
 
+#include "core/common/remove_tree.h"
+
 namespace icsweep::testing {
 
 inline std::string source_dir() { return ICSWEEP_SOURCE_DIR; }
@@ -24,7 +26,7 @@ inline std::string shared_testdata_dir() {
 // A fresh empty directory under the build tree for one test.
 inline std::string scratch_dir(const std::string& name) {
   const std::filesystem::path dir = std::filesystem::path(ICSWEEP_BINARY_DIR) / "test-scratch" / name;
-  std::filesystem::remove_all(dir);
+  remove_tree(dir.string());
   std::filesystem::create_directories(dir);
   return dir.string();
 }
