@@ -6,6 +6,7 @@
 
 #include "core/common/errors.h"
 #include "core/metrics/flops_report.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/signals.h"
 
@@ -27,25 +28,8 @@ int cmd_flops(const std::vector<std::string>& args) {
       ("profile", po::value<std::string>()->default_value("reference"), "reference | exact")
       ("attention", po::value<std::string>(), "mla | gqa: force the reference profile's attention branch")
       ("json", po::bool_switch(), "print one JSON object instead of the table");
-  po::options_description hidden;
-  hidden.add_options()("model-dir", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("model-dir", 1);
-
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "icsweep flops: " << e.what() << " (see icsweep flops --help)\n";
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (!parse_command_line("flops", args, options, "model-dir", &vm)) return kExitOk;
   if (!vm.count("model-dir")) {
     std::cerr << "icsweep flops: MODEL_DIR is required (see icsweep flops --help)\n";
     return kExitUsage;

@@ -4,6 +4,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/tiny_model.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 
 namespace icsweep {
@@ -34,17 +35,7 @@ int cmd_make_tiny_model(const std::vector<std::string>& args) {
       ("seed", po::value(&o.seed)->default_value(o.seed), "random seed of the weights")
       ("tie", po::bool_switch(&o.tie_embeddings), "tie lm_head to the input embeddings");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "icsweep make-tiny-model: " << e.what() << "\n\n" << desc << "\n";
-    return 2;
-  }
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
-  }
+  if (!parse_command_line("make-tiny-model", args, desc, "", &vm)) return 0;
   if (o.out_dir.empty()) {
     std::cerr << "icsweep make-tiny-model: --out DIR is required\n\n" << desc << "\n";
     return 2;

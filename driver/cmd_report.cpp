@@ -7,6 +7,7 @@
 
 #include "core/common/errors.h"
 #include "core/store/published_table.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/signals.h"
 
@@ -27,19 +28,8 @@ int cmd_report(const std::vector<std::string>& args) {
       ("format,f", po::value<std::string>()->default_value("table"), "table | csv | json | markdown")
       ("include-failed", po::bool_switch(), "also print rows of failed cells (their numbers are not meaningful)")
       ("results", po::value<std::string>(), "results.h5 index or a cell .h5 file (positional)");
-  po::positional_options_description positional;
-  positional.add("results", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(std::string("report: ") + e.what() + " (see icsweep report --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (!parse_command_line("report", args, options, "results", &vm)) return kExitOk;
   if (!vm.count("results")) throw UsageError("report: give a results.h5 or cell .h5 file (see icsweep report --help)");
   const std::string path = vm["results"].as<std::string>();
   const TableFormat format = parse_table_format(vm["format"].as<std::string>());

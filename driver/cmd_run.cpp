@@ -8,6 +8,7 @@
 
 #include "core/common/errors.h"
 #include "core/config/sweep_config.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/run_sweep.h"
 #include "driver/signals.h"
@@ -31,23 +32,8 @@ int cmd_run(const std::vector<std::string>& args) {
       ("force", po::bool_switch(), "recompute cells whose stored results are stale (inputs changed)")
       ("workers", po::value<int>()->default_value(1), "worker threads when run without mpirun")
       ("progress-interval", po::value<double>()->default_value(30.0), "seconds between progress lines");
-  po::options_description hidden;
-  hidden.add_options()("sweep", po::value<std::string>(), "sweep file");
-  po::options_description all;
-  all.add(visible).add(hidden);
-  po::positional_options_description positional;
-  positional.add("sweep", 1);
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(std::string("run: ") + e.what() + " (see icsweep run --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << visible << "\n";
-    return kExitOk;
-  }
+  if (!parse_command_line("run", args, visible, "sweep", &vm)) return kExitOk;
   if (!vm.count("sweep")) throw UsageError("run: missing SWEEP.yaml (see icsweep run --help)");
 
   RunRequest request;

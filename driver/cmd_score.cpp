@@ -11,6 +11,7 @@
 #include "core/common/errors.h"
 #include "core/common/remove_tree.h"
 #include "core/config/sweep_config.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/run_sweep.h"
 #include "driver/signals.h"
@@ -41,16 +42,7 @@ int cmd_score(const std::vector<std::string>& args) {
       ("tokens-per-batch", po::value<int64_t>()->default_value(0), "padded tokens per batch (0 = automatic)")
       ("threads", po::value<int>()->default_value(0), "CPU threads for torch (0 = default)");
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    throw UsageError(std::string("score: ") + e.what() + " (see icsweep score --help)");
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (!parse_command_line("score", args, options, "", &vm)) return kExitOk;
   if (!vm.count("model") || !vm.count("data")) throw UsageError("score: -m MODEL_DIR and -d DATA.jsonl are required");
 
   const std::string model_dir = fs::absolute(vm["model"].as<std::string>()).lexically_normal().string();

@@ -14,6 +14,7 @@
 
 #include "core/common/errors.h"
 #include "core/tokenizer/tokenizer.h"
+#include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/signals.h"
 
@@ -133,25 +134,8 @@ int cmd_tokenize(const std::vector<std::string>& args) {
       ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
       ("threads", po::value<int>()->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
        "encoding threads");
-  po::options_description hidden;
-  hidden.add_options()("input", po::value<std::string>()->default_value("-"));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("input", 1);
-
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "icsweep tokenize: " << e.what() << " (see icsweep tokenize --help)\n";
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return kExitOk;
-  }
+  if (!parse_command_line("tokenize", args, options, "input", &vm)) return kExitOk;
   if (!vm.count("tokenizer")) {
     std::cerr << "icsweep tokenize: --tokenizer DIR is required (see icsweep tokenize --help)\n";
     return kExitUsage;
@@ -161,7 +145,7 @@ int cmd_tokenize(const std::vector<std::string>& args) {
   const bool tails = vm["decode-tail"].as<bool>() || stats;
   const int64_t max_length = vm.count("max-length") ? vm["max-length"].as<int64_t>() : (stats ? 1024 : 0);
   const int threads = std::max(1, vm["threads"].as<int>());
-  const std::string input = vm["input"].as<std::string>();
+  const std::string input = vm.count("input") ? vm["input"].as<std::string>() : "-";
   if (max_length < 0) {
     std::cerr << "icsweep tokenize: --max-length must be >= 0\n";
     return kExitUsage;
