@@ -1,0 +1,76 @@
+"""The command line: real --help for every command, and every command runs on a sweep file."""
+
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import synth
+from analysis.__main__ import COMMANDS, build_parser, main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare"]
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    rng = np.random.default_rng(9)
+    flops = [1e8, 5e8, 2e9]
+    specs = []
+    for data in ["en", "code"]:
+        for i, (n, s) in enumerate(zip(flops, synth.planted_series(rng, 12, flops, 0.2, -25.0))):
+            specs.append(dict(model_name=f"tiny-{i}", data_name=data, series="tiny", flops_per_token=n, **s))
+    return synth.write_sweep(str(tmp_path_factory.mktemp("sweep")), specs)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_help(name, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main([name, "--help"])
+    assert exit_info.value.code == 0
+    text = capsys.readouterr().out
+    assert text.startswith("usage: python3 -m analysis " + name) and "--" in text
+
+
+def test_top_level_help_lists_every_command(capsys):
+    assert len(COMMANDS) == len(NAMES)
+    help_text = build_parser().format_help()
+    for name in NAMES:
+        assert name in help_text
+
+
+@pytest.mark.parametrize("argv", [
+    ["load", "{r}", "samples", "--format", "csv"],
+    ["table", "{r}", "--bootstrap", "50", "--format", "csv"],
+    ["table", "{r}", "--bootstrap", "0"],
+    ["fit-bias", "{r}", "--cells"],
+    ["predict", "{r}", "--fit-bias", "--format", "csv"],
+    ["predict", "{r}", "--reference", "tiny-1", "--bias", "-20"],
+    ["route", "{r}", "--tolerances", "0,0.5", "--thresholds", "3,4"],
+    ["compare", "{r}", "{r}"],
+])
+def test_command_writes_a_table(sweep, tmp_path, argv):
+    out = tmp_path / "out.txt"
+    assert main([a.format(r=sweep) for a in argv] + ["--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "tiny-" in text and len(text.splitlines()) >= 3
+
+
+def test_fit_bias_cli_reports_the_planted_bias(sweep, tmp_path):
+    out = tmp_path / "fit.csv"
+    main(["fit-bias", sweep, "--format", "csv", "--out", str(out)])
+    fits = out.read_text().split("\n\n")[0] if "\n\n" in out.read_text() else out.read_text()
+    assert "-25.0" in fits
+
+
+def test_bad_reference_is_an_error(sweep):
+    with pytest.raises(SystemExit, match="no such model"):
+        main(["predict", sweep, "--reference", "nope"])
+
+
+def test_python_dash_m(sweep, tmp_path):
+    done = subprocess.run([sys.executable, "-m", "analysis", "plot", sweep, "--out", str(tmp_path / "f"),
+                           "--formats", "png"], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert len(done.stdout.split()) == 3
