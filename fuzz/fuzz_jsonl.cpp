@@ -2,7 +2,7 @@
 // skip policy; the only exception allowed out is DataError, and every record must point inside the
 // file at a line holding its text. Also runs classify_jsonl_line on the raw input.
 //
-// Not wired into CMake. Build and run (clang, from the repository root):
+// Built by CMake with -DICSWEEP_FUZZ=ON and clang (fuzz/CMakeLists.txt), or by hand from the repository root:
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     fuzz/fuzz_jsonl.cpp core/data/jsonl_dataset.cpp core/data/jsonl_line.cpp -o /tmp/fuzz_jsonl
 //   mkdir -p /tmp/jsonl-corpus && head -c 20000 ../shared/testdata/datasets/code.jsonl > /tmp/jsonl-corpus/seed

@@ -2,7 +2,7 @@
 // ConfigError with a positive line and column; yaml-cpp's own exceptions (or anything else) escaping
 // is a bug, and so is a crash. Path checks are off so the fuzzer explores the schema, not the disk.
 //
-// Not wired into CMake. Build and run (clang, from the repository root):
+// Built by CMake with -DICSWEEP_FUZZ=ON and clang (fuzz/CMakeLists.txt), or by hand from the repository root:
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     fuzz/fuzz_sweep_yaml.cpp core/config/sweep_config.cpp core/config/yaml_fields.cpp -lyaml-cpp \
 //     -o /tmp/fuzz_sweep_yaml

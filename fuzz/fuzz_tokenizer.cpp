@@ -1,6 +1,6 @@
 // libFuzzer target: encode/decode arbitrary bytes with one tokenizer directory.
 //
-// Not wired into CMake (ICSWEEP_FUZZ is for whoever owns the build); build and run by hand with clang:
+// Built by CMake with -DICSWEEP_FUZZ=ON and clang (fuzz/CMakeLists.txt), or by hand:
 //   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_tokenizer.cpp \
 //       core/tokenizer/*.cpp -lonig -lutf8proc -lsentencepiece -o build-tok/fuzz_tokenizer
 //   ICSWEEP_FUZZ_TOKENIZER=../shared/testdata/tokenizers/qwen2.5 build-tok/fuzz_tokenizer -max_total_time=300
