@@ -1,10 +1,12 @@
 """The command line: real --help for every command, and every command runs on a sweep file."""
 
+import io
 import os
 import subprocess
 import sys
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import synth
@@ -61,8 +63,10 @@ def test_command_writes_a_table(sweep, tmp_path, argv):
 def test_fit_bias_cli_reports_the_planted_bias(sweep, tmp_path):
     out = tmp_path / "fit.csv"
     main(["fit-bias", sweep, "--format", "csv", "--out", str(out)])
-    fits = out.read_text().split("\n\n")[0] if "\n\n" in out.read_text() else out.read_text()
-    assert "-25.0" in fits
+    first = out.read_text().split("\n\n")[0].splitlines()  # "# fitted bias per dataset", header, rows
+    fits = pd.read_csv(io.StringIO("\n".join(first[1:])))
+    assert list(fits["data_name"]) == ["en", "code"]
+    assert np.allclose(fits["bias_fit"], -25.0, atol=1e-8)
 
 
 def test_bad_reference_is_an_error(sweep):
