@@ -41,6 +41,8 @@ demo: deps
 	rm -rf demo/results
 	$(MPIRUN) -np 3 $(BUILD)/icsweep run configs/demo.yaml --progress-interval 5
 	$(BUILD)/icsweep report demo/results/results.h5 --format table
+	$(PYTHON) -m analysis plot demo/results/results.h5 --out demo/figures --formats png
+	@echo "figures: demo/figures/"
 
 # GPU machine (torch 2.x + CUDA in python3). Missing -dev headers can be unpacked with dpkg -x into
 # DEPS_PREFIX (see README "GPU build").

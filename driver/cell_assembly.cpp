@@ -137,7 +137,7 @@ CellResult assemble_cell(const CellPlan& cell, const CellScores& scores, const S
   out.row = make_published_row(cell.model.name, cell.model.series, cell.model.size, cell.dataset.name, T,
                                config_vocab_size(cell.model_config), out.constant_unrounded,
                                conditional_entropy, total_for_T, T, cell.dataset.bias);
-  out.information_capacity_unrounded_constant =
+  out.ic_unrounded_constant =
       information_capacity(out.constant_unrounded, conditional_entropy, cell.dataset.bias, out.flops_per_token);
   std::string notes;
   for (const auto& n : flops.notes) notes += (notes.empty() ? "" : "; ") + n;

@@ -20,7 +20,7 @@ constexpr const char* kStatusNames = "ok,too_short,bad_record,failed";  // index
 // Root attributes holding CellResult scalars (besides the published columns). Everything else on
 // the root is a provenance string from CellResult::attributes.
 const char* const kScalarAttributes[] = {
-    "constant_unrounded", "bias", "flops_per_token", "information_capacity_unrounded_constant",
+    "constant_unrounded", "bias", "flops_per_token", "ic_unrounded_constant",
     "flops_profile", "max_sample_length", "total_scored_tokens", "total_nll_bits", "samples_scored",
     "samples_skipped", "status", "icsweep_file_kind", "icsweep_schema_version"};
 
@@ -118,7 +118,7 @@ std::vector<uint8_t> cell_file_image(const std::string& path, const CellResult& 
     root.set_attribute("constant_unrounded", cell.constant_unrounded);
     root.set_attribute("bias", cell.bias);
     root.set_attribute("flops_per_token", cell.flops_per_token);
-    root.set_attribute("information_capacity_unrounded_constant", cell.information_capacity_unrounded_constant);
+    root.set_attribute("ic_unrounded_constant", cell.ic_unrounded_constant);
     root.set_attribute("flops_profile", cell.flops_profile);
     root.set_attribute("max_sample_length", cell.max_sample_length);
     root.set_attribute("total_scored_tokens", cell.total_scored_tokens);
@@ -160,7 +160,7 @@ void read_attributes(const h5::Group& root, CellResult* cell) {
   cell->constant_unrounded = root.double_attribute("constant_unrounded");
   cell->bias = root.double_attribute("bias");
   cell->flops_per_token = root.double_attribute("flops_per_token");
-  cell->information_capacity_unrounded_constant = root.double_attribute("information_capacity_unrounded_constant");
+  cell->ic_unrounded_constant = root.double_attribute("ic_unrounded_constant");
   cell->flops_profile = root.string_attribute("flops_profile");
   cell->max_sample_length = root.int64_attribute("max_sample_length");
   cell->total_scored_tokens = root.int64_attribute("total_scored_tokens");

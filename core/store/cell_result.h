@@ -41,7 +41,7 @@ struct CellResult {
   double constant_unrounded = 0;       // plain mean of text bits/token before rounding
   double bias = 0;
   double flops_per_token = 0;          // N of the profile used
-  double information_capacity_unrounded_constant = 0;  // IC computed with the unrounded constant
+  double ic_unrounded_constant = 0;    // biased ic computed with the unrounded constant
   std::string flops_profile;
   int64_t max_sample_length = 0;
   int64_t total_scored_tokens = 0;

@@ -72,7 +72,7 @@ def write_cell(path, model_name, data_name, *, text_bits_per_token, nll_bits_per
         "conditional_entropy": ce, "entropy_gain": constant - ce, "BF16_TFLOPs": flops_per_token * seq_len / 1e12,
         "information_capacity": (constant - ce) / log_n, "ic": (constant - ce + bias) / log_n,
         "constant_unrounded": constant_unrounded, "bias": float(bias), "flops_per_token": float(flops_per_token),
-        "information_capacity_unrounded_constant": (constant_unrounded - ce + bias) / log_n,
+        "ic_unrounded_constant": (constant_unrounded - ce + bias) / log_n,
         "flops_profile": "reference", "max_sample_length": np.int64(seq_len),
         "total_scored_tokens": np.int64(n_tokens[ok].sum()), "total_nll_bits": float(nll_bits[ok].sum()),
         "samples_scored": np.int64(ok.sum()), "samples_skipped": np.int64((~ok).sum()),

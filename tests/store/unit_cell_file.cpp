@@ -52,7 +52,7 @@ void expect_same_cell(const CellResult& a, const CellResult& b) {
   EXPECT_EQ(a.constant_unrounded, b.constant_unrounded);
   EXPECT_EQ(a.bias, b.bias);
   EXPECT_EQ(a.flops_per_token, b.flops_per_token);
-  EXPECT_EQ(a.information_capacity_unrounded_constant, b.information_capacity_unrounded_constant);
+  EXPECT_EQ(a.ic_unrounded_constant, b.ic_unrounded_constant);
   EXPECT_EQ(a.flops_profile, b.flops_profile);
   EXPECT_EQ(a.max_sample_length, b.max_sample_length);
   EXPECT_EQ(a.total_scored_tokens, b.total_scored_tokens);
