@@ -163,4 +163,48 @@ torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const 
   return bias.defined() ? torch::nn::functional::linear(x, weight, bias) : torch::matmul(x, weight.t());
 }
 
+torch::Tensor rms_norm_weight_fp32(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  auto h = x.to(torch::kFloat32);
+  h = h * torch::rsqrt(h.pow(2).mean(-1, /*keepdim=*/true) + eps);
+  return (weight * h).to(x.scalar_type());
+}
+
+torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps) {
+  return torch::layer_norm(x, {x.size(-1)}, weight, bias, eps);
+}
+
+torch::Tensor apply_partial_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t rotary = cos.size(-1), dh = x.size(-1);
+  if (rotary == dh) return apply_rotary(x, cos, sin);
+  auto rotated = apply_rotary(x.narrow(-1, 0, rotary), cos, sin);
+  return torch::cat({rotated, x.narrow(-1, rotary, dh - rotary)}, -1);
+}
+
+double partial_rotary_factor(const HfConfig& config, double fallback) {
+  if (auto params = config.object("rope_parameters"); params && params->has("partial_rotary_factor"))
+    return params->get_double("partial_rotary_factor");
+  if (config.has("partial_rotary_factor")) return config.get_double("partial_rotary_factor");
+  return config.get_double("rotary_pct", fallback);
+}
+
+bool activation_supported(const std::string& name) {
+  for (const char* known : {"gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "silu", "swish", "relu"})
+    if (name == known) return true;
+  return false;
+}
+
+torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
+  if (name == "silu" || name == "swish") return torch::silu(x);
+  if (name == "gelu") return torch::gelu(x);
+  if (name == "gelu_pytorch_tanh") return torch::gelu(x, "tanh");
+  if (name == "gelu_new" || name == "gelu_fast") {
+    // NewGELUActivation / FastGELUActivation: the tanh approximation written out, as in GPT-2.
+    const double k = std::sqrt(2.0 / M_PI);
+    return 0.5 * x * (1.0 + torch::tanh(k * (x + 0.044715 * torch::pow(x, 3.0))));
+  }
+  if (name == "relu") return torch::relu(x);
+  throw ModelError("activation '" + name + "' is not supported (supported: gelu, gelu_new, gelu_fast, " +
+                   "gelu_pytorch_tanh, silu, swish, relu)");
+}
+
 }  // namespace icsweep

@@ -67,4 +67,26 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
 // y = x W^T (+ b); bias may be undefined.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
+// As rms_norm, but the weight multiplies the fp32 normalised values before the cast back
+// (Olmo2RMSNorm: (weight * h).to(input_dtype)). x: (..., D), weight: (D).
+torch::Tensor rms_norm_weight_fp32(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
+// nn.LayerNorm over the last dim. x: (..., D), weight/bias: (D).
+torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias, double eps);
+
+// Rotary embedding on the first cos.size(-1) dims of the head, the rest passed through
+// (partial rotary: GPT-NeoX rotary_pct, Phi-3/GLM partial_rotary_factor). x: (B, H, T, Dh);
+// cos/sin: (T, Dr) with Dr <= Dh.
+torch::Tensor apply_partial_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
+// The fraction of each head that rotates: rope_parameters.partial_rotary_factor (transformers 5),
+// else a top-level partial_rotary_factor, else rotary_pct (GPT-NeoX in transformers 4), else
+// `fallback` (the family's default).
+double partial_rotary_factor(const HfConfig& config, double fallback);
+
+// transformers' ACT2FN by name: gelu (erf), gelu_new / gelu_fast / gelu_pytorch_tanh (tanh
+// approximation), silu / swish, relu; activation() throws ModelError for any other name.
+bool activation_supported(const std::string& name);
+torch::Tensor activation(const std::string& name, const torch::Tensor& x);
+
 }  // namespace icsweep

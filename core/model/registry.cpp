@@ -9,14 +9,19 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
+#include "core/model/gpt2.h"
+#include "core/model/gpt_neox.h"
 #include "core/model/hf_config.h"
 #include "core/model/llama.h"
+#include "core/model/olmo2.h"
+#include "core/model/phi3.h"
+#include "core/model/qwen3.h"
 #include "core/model/safetensors.h"
 
 namespace icsweep {
 namespace {
 
-enum class Family { kLlama };
+enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3 };
 
 struct Architecture {
   const char* architecture;  // config.json architectures[0]
@@ -28,6 +33,11 @@ constexpr Architecture kArchitectures[] = {
     {"LlamaForCausalLM", "llama", Family::kLlama},
     {"MistralForCausalLM", "mistral", Family::kLlama},
     {"Qwen2ForCausalLM", "qwen2", Family::kLlama},
+    {"Qwen3ForCausalLM", "qwen3", Family::kQwen3},
+    {"Olmo2ForCausalLM", "olmo2", Family::kOlmo2},
+    {"GPT2LMHeadModel", "gpt2", Family::kGpt2},
+    {"GPTNeoXForCausalLM", "gpt_neox", Family::kGptNeox},
+    {"Phi3ForCausalLM", "phi3", Family::kPhi3},
 };
 
 std::string supported_list() {
@@ -91,6 +101,21 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   switch (match->family) {
     case Family::kLlama:
       model = load_llama(config, match->model_type, checkpoint, info, dtype, device);
+      break;
+    case Family::kQwen3:
+      model = load_qwen3(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kOlmo2:
+      model = load_olmo2(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGpt2:
+      model = load_gpt2(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGptNeox:
+      model = load_gpt_neox(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kPhi3:
+      model = load_phi3(config, checkpoint, info, dtype, device);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

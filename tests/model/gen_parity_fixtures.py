@@ -27,16 +27,29 @@ import traceback
 
 import torch
 import transformers
-from transformers import (AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM, MistralConfig,
-                          MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
+                          GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
+                          Olmo2Config, Olmo2ForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM,
+                          Qwen3Config, Qwen3ForCausalLM)
 
-# name -> (config class, model class, config kwargs, rope (theta, scaling or None), seq lengths,
-#          batch_invariant). Lengths form one right-padded batch in the C++ test unless the rope
-#          depends on the batch's length (dynamic NTK).
+# name -> (config class, model class, config kwargs, rope (theta, scaling or None) or None for learned
+#          positions, seq lengths, batch_invariant[, base kwargs instead of BASE]). Lengths form one
+#          right-padded batch in the C++ test unless the rope depends on the batch's length (dynamic
+#          NTK, longrope).
 BASE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
             num_key_value_heads=2, vocab_size=256, max_position_embeddings=256, rms_norm_eps=1e-6,
             initializer_range=0.1, tie_word_embeddings=False)
 LENGTHS = [24, 9, 16, 2]
+# GPT-2 and GPT-NeoX configs take their own keys (no kv heads, LayerNorm eps).
+GPT2_BASE = dict(n_embd=64, n_layer=2, n_head=4, vocab_size=256, n_positions=64, layer_norm_epsilon=1e-5,
+                 initializer_range=0.1)
+NEOX_BASE = dict(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, vocab_size=256,
+                 max_position_embeddings=256, layer_norm_eps=1e-5, initializer_range=0.1, tie_word_embeddings=False)
+# Phi3Config defaults pad_token_id to 32000, outside these vocabularies.
+PHI3_IDS = dict(pad_token_id=0, bos_token_id=1, eos_token_id=2)
+LONGROPE = {"rope_type": "longrope", "original_max_position_embeddings": 16,
+            "short_factor": [1.0, 1.05, 1.1, 1.2, 1.3, 1.4, 1.45, 1.5],
+            "long_factor": [1.0, 1.5, 2.0, 3.0, 4.0, 5.5, 7.0, 8.0]}
 
 FIXTURES = {
     "llama_gqa": (LlamaConfig, LlamaForCausalLM, dict(), (10000.0, None), LENGTHS, True),
@@ -63,6 +76,38 @@ FIXTURES = {
                         LENGTHS, True),
     "llama_dynamic_rope": (LlamaConfig, LlamaForCausalLM, dict(max_position_embeddings=16),
                            (10000.0, {"rope_type": "dynamic", "factor": 2.0}), [24, 12], False),
+    "qwen3_gqa_head_dim": (Qwen3Config, Qwen3ForCausalLM, dict(head_dim=32, vocab_size=248),
+                           (1000000.0, None), LENGTHS, True),
+    "qwen3_mha_tied_bias_window": (Qwen3Config, Qwen3ForCausalLM,
+                                   dict(hidden_size=48, num_key_value_heads=4, head_dim=16, vocab_size=200,
+                                        intermediate_size=96, tie_word_embeddings=True, attention_bias=True,
+                                        use_sliding_window=True, sliding_window=6, max_window_layers=1),
+                                   (10000.0, None), LENGTHS, True),
+    "olmo2_gqa": (Olmo2Config, Olmo2ForCausalLM, dict(vocab_size=232), (500000.0, None), LENGTHS, True),
+    "olmo2_mha_tied_bias": (Olmo2Config, Olmo2ForCausalLM,
+                            dict(hidden_size=48, num_key_value_heads=4, vocab_size=200, intermediate_size=96,
+                                 tie_word_embeddings=True, attention_bias=True),
+                            (10000.0, None), LENGTHS, True),
+    "gpt2_tied": (GPT2Config, GPT2LMHeadModel, dict(), None, LENGTHS, True, GPT2_BASE),
+    "gpt2_untied_layer_scale": (GPT2Config, GPT2LMHeadModel,
+                                dict(n_embd=48, n_inner=96, vocab_size=200, tie_word_embeddings=False,
+                                     scale_attn_by_inverse_layer_idx=True, activation_function="gelu"),
+                                None, LENGTHS, True, GPT2_BASE),
+    "gpt_neox_parallel": (GPTNeoXConfig, GPTNeoXForCausalLM, dict(rotary_pct=0.25, use_parallel_residual=True),
+                          (10000.0, None), LENGTHS, True, NEOX_BASE),
+    "gpt_neox_sequential_tied": (GPTNeoXConfig, GPTNeoXForCausalLM,
+                                 dict(hidden_size=48, intermediate_size=96, vocab_size=200, rotary_pct=0.5,
+                                      use_parallel_residual=False, attention_bias=False, tie_word_embeddings=True),
+                                 (1000.0, None), LENGTHS, True, NEOX_BASE),
+    "phi3_gqa": (Phi3Config, Phi3ForCausalLM, dict(vocab_size=256, **PHI3_IDS), (10000.0, None), LENGTHS, True),
+    "phi3_mha_tied_partial": (Phi3Config, Phi3ForCausalLM,
+                              dict(hidden_size=48, num_key_value_heads=4, vocab_size=200, intermediate_size=96,
+                                   tie_word_embeddings=True, partial_rotary_factor=0.5, **PHI3_IDS),
+                              (10000.0, None), LENGTHS, True),
+    "phi3_longrope": (Phi3Config, Phi3ForCausalLM,
+                      dict(vocab_size=256, max_position_embeddings=64, original_max_position_embeddings=16,
+                           **PHI3_IDS),
+                      (10000.0, LONGROPE), [24, 9, 17, 16], False),
 }
 
 TEXTS = [
@@ -73,10 +118,12 @@ TEXTS = [
 ]
 
 
-def make_config(cls, kwargs, rope):
-    theta, scaling = rope
-    kw = dict(BASE)
+def make_config(cls, kwargs, rope, base=BASE):
+    kw = dict(base)
     kw.update(kwargs)
+    if rope is None:  # learned positions (GPT-2)
+        return cls(**kw)
+    theta, scaling = rope
     params = inspect.signature(cls.__init__).parameters
     if "rope_parameters" in params:  # transformers 5
         rp = {"rope_type": "default", "rope_theta": theta}
@@ -111,16 +158,17 @@ def perturb(model, seed):
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for name, p in model.named_parameters():
-            if "norm" in name:
+            if "norm" in name or ".ln_" in name:
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
             elif name.endswith(".bias"):
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
 
 
 def gen_fixture(name, spec, out_dir, seed):
-    cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec
+    cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec[:6]
+    base = spec[6] if len(spec) > 6 else BASE
     torch.manual_seed(seed)
-    config = make_config(cfg_cls, kwargs, rope)
+    config = make_config(cfg_cls, kwargs, rope, base)
     model = model_cls(config).float().eval()
     perturb(model, seed + 1)
     path = os.path.join(out_dir, name)

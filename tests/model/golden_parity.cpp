@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 
 #include "core/model/causal_lm.h"
@@ -70,7 +71,18 @@ double max_abs_diff(const fs::path& model_dir, const nlohmann::json& ref) {
   return worst;
 }
 
+// Every family's fixtures, so that a lost directory fails instead of silently shrinking the test.
+constexpr const char* kExpectedFixtures[] = {
+    "llama_gqa", "llama_mha_tied_bias", "qwen2_bias", "qwen2_window_tied", "mistral_window_head_dim",
+    "llama3_rope", "llama_linear_rope", "llama_yarn_rope", "llama_dynamic_rope",
+    "qwen3_gqa_head_dim", "qwen3_mha_tied_bias_window", "olmo2_gqa", "olmo2_mha_tied_bias", "gpt2_tied",
+    "gpt2_untied_layer_scale", "gpt_neox_parallel", "gpt_neox_sequential_tied", "phi3_gqa",
+    "phi3_mha_tied_partial", "phi3_longrope",
+};
+
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
+  for (const char* name : kExpectedFixtures)
+    EXPECT_TRUE(fs::exists(fixtures_dir() / name / "model.safetensors")) << "parity fixture missing: " << name;
   int checked = 0;
   for (const auto& entry : fs::directory_iterator(fixtures_dir())) {
     const fs::path dir = entry.path();
@@ -80,7 +92,7 @@ TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
     EXPECT_LE(diff, kToleranceBits) << dir.filename();
     ++checked;
   }
-  EXPECT_GE(checked, 9) << "parity fixtures missing from " << fixtures_dir();
+  EXPECT_GE(checked, static_cast<int>(std::size(kExpectedFixtures))) << "parity fixtures missing from " << fixtures_dir();
 }
 
 // make-tiny-model output, loaded and scored by transformers (AutoModelForCausalLM +

@@ -100,7 +100,35 @@ TEST(Registry, UnknownArchitectureListsSupported) {
     EXPECT_NE(msg.find("LlamaForCausalLM"), std::string::npos) << msg;
     EXPECT_NE(msg.find("Qwen2ForCausalLM"), std::string::npos) << msg;
     EXPECT_NE(msg.find("MistralForCausalLM"), std::string::npos) << msg;
+    for (const char* arch : {"Qwen3ForCausalLM", "Olmo2ForCausalLM", "GPT2LMHeadModel", "GPTNeoXForCausalLM",
+                             "Phi3ForCausalLM"})
+      EXPECT_NE(msg.find(arch), std::string::npos) << msg;
   }
+}
+
+TEST(Rotary, PartialRotaryLeavesTheTailUntouched) {
+  auto x = torch::randn({1, 2, 3, 8});
+  auto cos = torch::rand({3, 4}), sin = torch::rand({3, 4});
+  auto y = apply_partial_rotary(x, cos, sin);
+  EXPECT_TRUE(torch::equal(y.narrow(-1, 4, 4), x.narrow(-1, 4, 4)));
+  EXPECT_TRUE(torch::allclose(y.narrow(-1, 0, 4), apply_rotary(x.narrow(-1, 0, 4), cos, sin)));
+}
+
+TEST(Activation, GeluVariantsMatchTorch) {
+  auto x = torch::linspace(-4, 4, 33);
+  EXPECT_TRUE(torch::allclose(activation("gelu", x), torch::gelu(x)));
+  EXPECT_TRUE(torch::allclose(activation("gelu_new", x), torch::gelu(x, "tanh"), 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(activation("silu", x), torch::silu(x)));
+  EXPECT_FALSE(activation_supported("quick_gelu"));
+  EXPECT_THROW(activation("quick_gelu", x), ModelError);
+}
+
+TEST(LayerNorm, MatchesHandCalculation) {
+  // mean 2.5, variance 1.25: (x - 2.5) / sqrt(1.25) * w + b
+  auto x = torch::tensor({1.0f, 2.0f, 3.0f, 4.0f});
+  auto y = layer_norm(x, torch::full({4}, 2.0f), torch::full({4}, 0.5f), 0.0);
+  EXPECT_NEAR(y[0].item<float>(), -1.5f / std::sqrt(1.25f) * 2 + 0.5f, 1e-5);
+  EXPECT_NEAR(y[3].item<float>(), 1.5f / std::sqrt(1.25f) * 2 + 0.5f, 1e-5);
 }
 
 TEST(Registry, LoaderListsEveryMissingUnexpectedAndMisshapedTensor) {

@@ -1,0 +1,78 @@
+// Qwen3ForCausalLM (transformers' modeling_qwen3.py): the Llama decoder plus an RMSNorm over each
+// query and key head (q_norm / k_norm, before rotary), an explicit head_dim that need not equal
+// hidden_size / num_heads, optional attention biases and per-layer sliding windows.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/model/causal_lm.h"
+#include "core/model/hf_config.h"
+#include "core/model/layers.h"
+#include "core/model/safetensors.h"
+
+namespace icsweep {
+
+struct Qwen3Config {
+  int64_t vocab_size = 0;
+  int64_t hidden_size = 0;
+  int64_t intermediate_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;  // config "head_dim", else hidden_size / num_heads
+  double rms_norm_eps = 1e-6;
+  bool attention_bias = false;  // q/k/v/o projections carry a bias
+  bool tie_word_embeddings = false;
+  std::vector<int64_t> sliding_window;  // per layer; 0 = full causal attention
+  RopeConfig rope;
+
+  static Qwen3Config from_hf(const HfConfig& config);
+};
+
+struct Qwen3LayerWeights {
+  torch::Tensor input_layernorm;           // (D)
+  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
+  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
+  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
+  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  torch::Tensor q_norm, k_norm;            // (Dh) each
+  torch::Tensor post_attention_layernorm;  // (D)
+  torch::Tensor gate_proj, up_proj;        // (F, D)
+  torch::Tensor down_proj;                 // (D, F)
+};
+
+struct Qwen3Weights {
+  torch::Tensor embed_tokens;  // (V, D)
+  std::vector<Qwen3LayerWeights> layers;
+  torch::Tensor norm;     // (D)
+  torch::Tensor lm_head;  // (V, D); the embedding itself when tied
+};
+
+class Qwen3Model : public CausalLM {
+ public:
+  Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device);
+
+  torch::Tensor forward_hidden(const torch::Tensor& ids) override;
+  torch::Tensor logits(const torch::Tensor& hidden) override;
+  const ModelInfo& info() const override { return info_; }
+  torch::Device device() const override { return device_; }
+  torch::ScalarType dtype() const override { return dtype_; }
+
+ private:
+  torch::Tensor attention(const Qwen3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& sin, const torch::Tensor& mask) const;
+  torch::Tensor mlp(const Qwen3LayerWeights& w, const torch::Tensor& x) const;
+
+  Qwen3Config config_;
+  Qwen3Weights weights_;
+  ModelInfo info_;
+  torch::ScalarType dtype_;
+  torch::Device device_;
+};
+
+std::unique_ptr<CausalLM> load_qwen3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
+                                     torch::ScalarType dtype, torch::Device device);
+
+}  // namespace icsweep
