@@ -1,10 +1,12 @@
 #include "driver/run_sweep.h"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <thread>
 
 #include "core/common/errors.h"
+#include "core/score/scorer.h"
 #include "driver/signals.h"
 #include "worker/messages.h"
 #include "worker/in_process_transport.h"
@@ -58,6 +60,33 @@ int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOu
   return outcome->exit_code;
 }
 
+// Under Slurm the world must be the allocation's tasks: a mismatch means a wrong -np or a launcher
+// that did not wire the ranks together (e.g. srun without --mpi=pmix starts N 1-rank worlds).
+std::string slurm_task_count_problem(int world_size) {
+  const char* ntasks = std::getenv("SLURM_NTASKS");
+  if (!ntasks || !*ntasks) return "";
+  char* end = nullptr;
+  const long n = std::strtol(ntasks, &end, 10);
+  if (*end != '\0' || n == world_size) return "";
+  return "SLURM_NTASKS=" + std::string(ntasks) + " but the MPI world has " + std::to_string(world_size) +
+         " rank(s): start one rank per Slurm task (srun --mpi=pmix icsweep run ..., or mpirun without -np "
+         "inside the allocation), or unset SLURM_NTASKS when running outside Slurm";
+}
+
+// device: cuda asks for one GPU per worker; more workers on a node than visible GPUs would share
+// GPUs silently (auto allows that).
+std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank) {
+  if (device != "cuda") return "";
+  const int gpus = cuda_device_count();
+  if (gpus == 0 || local_worker_index < gpus) return "";
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  return "rank " + std::to_string(rank) + " is worker " + std::to_string(local_worker_index + 1) + " on host " + host +
+         ", which has only " + std::to_string(gpus) + " visible GPU(s) (CUDA_VISIBLE_DEVICES=" +
+         (visible ? visible : "unset") + ") and the sweep asks for device: cuda; start at most " +
+         std::to_string(gpus) + " worker(s) per node (plus the driver on the first node, e.g. "
+         "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
+}
+
 void print_summary(const SweepOutcome& outcome) {
   std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
   for (const auto& c : outcome.cells) {
@@ -90,6 +119,15 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     return kExitUsage;
   }
 
+  if (mpi) {
+    // Every rank sees the same environment, so every rank takes the same branch.
+    const std::string problem = slurm_task_count_problem(mpi->size());
+    if (!problem.empty()) {
+      if (driver_rank) std::cerr << "icsweep: " << problem << std::endl;
+      return kExitUsage;
+    }
+  }
+
   SweepOutcome outcome;
   int code = kExitOk;
   if (!mpi || mpi->size() == 1) {
@@ -104,8 +142,14 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     code = outcome.exit_code;
   } else {
     auto transport = mpi->transport();
+    // Only this rank sees its GPUs: the extra workers end the job (exit 2) with the reason.
+    const std::string gpu_problem = gpu_count_problem(config.settings.device, transport->local_worker_index(),
+                                                      transport->host(), mpi->rank());
+    if (!gpu_problem.empty()) abort_job(gpu_problem, kExitUsage);
+    WorkerOptions options = worker_options(config);
+    options.stop_signal = stop_signal;  // a signal on this rank alone still stops the sweep
     try {
-      run_worker(*transport, worker_options(config));
+      run_worker(*transport, options);
     } catch (const std::exception& e) {
       abort_job("worker rank " + std::to_string(mpi->rank()) + " failed: " + e.what());
     }

@@ -13,5 +13,7 @@ constexpr int kExitRequeue = 75;     // interrupted by a signal; re-run the same
 void install_stop_signal_handlers();
 bool stop_requested();
 int stop_signal();  // the signal that asked to stop, 0 if none
+// Sets the stop flag as if `signal` had arrived here (a worker rank forwarded its own signal).
+void request_stop(int signal);
 
 }  // namespace icsweep

@@ -70,6 +70,10 @@ class SweepDriver {
     for (int seen = 0; seen < workers;) {
       Envelope e;
       if (!transport_.receive(&e, 600000)) throw Error("workers did not report within 10 minutes");
+      if (e.tag == MessageTag::kStopRequest) {
+        handle_stop_request(e);
+        continue;
+      }
       if (e.tag != MessageTag::kHello) throw Error("expected hello from rank " + std::to_string(e.source));
       const HelloMessage hello = decode_hello(e.payload);
       char line[512];
@@ -109,6 +113,7 @@ class SweepDriver {
   void resume_and_queue() {
     std::vector<std::vector<uint8_t>> records;
     journal_ = std::make_unique<Journal>((out_dir_ / "journal.bin").string(), &records);
+    remove_stale_temp_files();
     if (journal_->dropped_bytes() > 0)
       log_ << "journal: dropped a damaged tail of " << journal_->dropped_bytes() << " bytes ("
            << journal_->dropped_reason() << "); those batches are recomputed\n";
@@ -139,6 +144,20 @@ class SweepDriver {
       total_tokens_ += pending_tokens(cell);
       total_samples_ += state.remaining;
       maybe_finish_cell(cell);
+    }
+  }
+
+  // A run killed while writing a cell file or the index leaves "NAME.tmp-<pid>" behind (the rename
+  // never happened, so no result is lost). We hold the journal's lock: no other run writes here.
+  void remove_stale_temp_files() {
+    for (const fs::path& dir : {out_dir_, cells_dir_}) {
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(dir, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.find(".h5.tmp-") == std::string::npos || !entry.is_regular_file()) continue;
+        log_ << "removing " << entry.path().string() << " (left by an interrupted run)\n";
+        fs::remove(entry.path(), ec);
+      }
     }
   }
 
@@ -210,6 +229,16 @@ class SweepDriver {
     }
   }
 
+  // A worker rank got SIGTERM/SIGUSR1/SIGINT (e.g. only some ranks were signalled): stop as if the
+  // driver had got it.
+  void handle_stop_request(const Envelope& e) {
+    ByteReader reader(e.payload);
+    const int signal = reader.get<int32_t>();
+    log_ << "rank " << e.source << " got signal " << signal << "; stopping the sweep\n";
+    events_.write("worker_signal", {{"rank", e.source}, {"signal", signal}});
+    request_stop(signal);
+  }
+
   void dispatch_loop() {
     Progress progress(log_, options_.progress_interval_seconds, total_tokens_, total_samples_);
     bool announced_stop = false;
@@ -224,6 +253,10 @@ class SweepDriver {
       if (in_flight_.empty()) break;
       Envelope e;
       if (transport_.receive(&e, 1000)) {
+        if (e.tag == MessageTag::kStopRequest) {
+          handle_stop_request(e);
+          continue;
+        }
         if (e.tag != MessageTag::kResult) throw Error("unexpected message from rank " + std::to_string(e.source));
         handle_result(e.source, decode_result(e.payload), &progress);
       }

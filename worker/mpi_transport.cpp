@@ -139,12 +139,12 @@ MpiSession::~MpiSession() { MPI_Finalize(); }
 
 std::unique_ptr<Transport> MpiSession::transport() const { return std::make_unique<MpiTransport>(); }
 
-void abort_job(const std::string& reason) {
+void abort_job(const std::string& reason, int exit_code) {
   std::cerr << "icsweep: aborting the whole job: " << reason << std::endl;
   int initialized = 0;
   MPI_Initialized(&initialized);
-  if (initialized) MPI_Abort(MPI_COMM_WORLD, 3);
-  std::_Exit(3);
+  if (initialized) MPI_Abort(MPI_COMM_WORLD, exit_code);
+  std::_Exit(exit_code);
 }
 
 }  // namespace icsweep

@@ -26,7 +26,8 @@ class MpiSession {
   int size_ = 1;
 };
 
-// Logs `reason` to stderr and ends every rank (MPI_Abort) — protocol violations only.
-[[noreturn]] void abort_job(const std::string& reason);
+// Logs `reason` to stderr and ends every rank (MPI_Abort with `exit_code`, which mpirun returns) —
+// protocol violations and start-up checks that only some ranks can see fail.
+[[noreturn]] void abort_job(const std::string& reason, int exit_code = 3);
 
 }  // namespace icsweep

@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "core/common/bytes.h"
 #include "core/common/errors.h"
 #include "core/score/scorer.h"
 #include "worker/messages.h"
@@ -114,9 +115,19 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
 
   BatchScorer scorer(hello.device);
   std::map<int64_t, CellSums> sums;
+  bool forwarded_stop = false;
+  auto forward_stop = [&] {
+    const int signal = options.stop_signal ? options.stop_signal() : 0;
+    if (signal == 0 || forwarded_stop) return;
+    forwarded_stop = true;
+    ByteWriter w;
+    w.put<int32_t>(signal);
+    transport.send(0, MessageTag::kStopRequest, w.take());
+  };
   for (;;) {
     Envelope envelope;
-    transport.receive(&envelope, -1);
+    forward_stop();
+    if (!transport.receive(&envelope, options.stop_signal ? 500 : -1)) continue;
     if (envelope.tag == MessageTag::kStop) {
       const StopMessage stop = decode_stop(envelope.payload);
       std::vector<double> local(3 * stop.cells, 0.0);

@@ -5,6 +5,9 @@
                                           (design.md section 1) equal the stored attributes
   check_results.py same A.h5 B.h5         two sweeps have identical per-sample values and
                                           bit-identical aggregates
+  check_results.py readable OUTPUT_DIR    every results file under OUTPUT_DIR (results.h5, cells/*.h5,
+                                          not the *.tmp-PID files of an interrupted write) opens and
+                                          every dataset and attribute reads back
 """
 import math
 import sys
@@ -70,9 +73,29 @@ def same(path_a, path_b):
         print(f"{name}: identical")
 
 
+def readable(out_dir):
+    import pathlib
+    root = pathlib.Path(out_dir)
+    files = sorted(root.glob("cells/*.h5")) + ([root / "results.h5"] if (root / "results.h5").exists() else [])
+    def visit(name, obj):
+        dict(obj.attrs)
+        if isinstance(obj, h5py.Dataset):
+            obj[()]
+    for path in files:
+        with h5py.File(path, "r") as f:
+            dict(f.attrs)
+            f.visititems(visit)
+            if "cells" in f:  # the index: its external links resolve
+                for name in f["cells"]:
+                    dict(f["cells"][name].attrs)
+    print(f"{out_dir}: {len(files)} HDF5 files readable")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "recompute":
         recompute(sys.argv[2])
+    elif len(sys.argv) == 3 and sys.argv[1] == "readable":
+        readable(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "same":
         same(sys.argv[2], sys.argv[3])
     else:
