@@ -13,5 +13,7 @@ int cmd_flops(const std::vector<std::string>& args);            // driver/cmd_fl
 int cmd_report(const std::vector<std::string>& args);           // driver/cmd_report.cpp
 int cmd_make_tiny_model(const std::vector<std::string>& args);  // driver/cmd_make_tiny_model.cpp
 int cmd_tokenize(const std::vector<std::string>& args);         // driver/cmd_tokenize.cpp
+int cmd_slurm(const std::vector<std::string>& args);            // driver/cmd_slurm.cpp
+int cmd_merge(const std::vector<std::string>& args);            // driver/cmd_merge.cpp
 
 }  // namespace icsweep

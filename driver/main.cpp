@@ -20,7 +20,9 @@ const char* const kUsage =
     "  flops MODEL_DIR           decode TFLOPs / FLOPs per token of a model config\n"
     "  report results.h5         the published columns of a sweep's results\n"
     "  tokenize --tokenizer DIR  tokenize JSONL texts as Hugging Face does\n"
-    "  make-tiny-model --out DIR write a tiny random Hugging Face checkpoint\n";
+    "  make-tiny-model --out DIR write a tiny random Hugging Face checkpoint\n"
+    "  slurm SWEEP.yaml          print an sbatch script for the sweep (requeues on exit code 75)\n"
+    "  merge A.h5 B.h5 -o ALL.h5 join the results of several sweeps (e.g. a job array) into one index\n";
 
 }  // namespace
 
@@ -43,6 +45,8 @@ int main(int argc, char** argv) {
     if (command == "report") return cmd_report(args);
     if (command == "tokenize") return cmd_tokenize(args);
     if (command == "make-tiny-model") return cmd_make_tiny_model(args);
+    if (command == "slurm") return cmd_slurm(args);
+    if (command == "merge") return cmd_merge(args);
     std::cerr << "icsweep: unknown command '" << command << "'\n\n" << kUsage;
     return kExitUsage;
   } catch (const UsageError& e) {
