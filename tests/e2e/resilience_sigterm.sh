@@ -30,7 +30,8 @@ interrupt() {  # interrupt N TARGET SIGNAL: run, wait for new journal records, s
   wait "$SWEEP_PID" || rc=$?
   [ "$rc" -eq 75 ] || { echo "FAIL: run $n exited $rc, expected 75"; tail -30 "$log"; exit 1; }
   grep -q "no new batches" "$log" || { echo "FAIL: run $n: the driver did not announce the stop"; exit 1; }
-  grep -q '"event":"sweep_end","exit_code":75' "$out/events.jsonl" || grep -q '"exit_code":75' "$out/events.jsonl"
+  tail -1 "$out/events.jsonl" | grep '"event":"sweep_end"' | grep -q '"exit_code":75' \
+    || { echo "FAIL: run $n: events.jsonl does not end with sweep_end 75"; exit 1; }
   no_ranks_left "$out"
   check readable "$out"
   [ "$(finished_cells "$out")" -lt 4 ] || { echo "FAIL: run $n finished the sweep before the signal"; exit 1; }
