@@ -2,7 +2,7 @@
 # `icsweep merge`: two sweeps of one model each (as the tasks of a job array over model groups) merged
 # into one index hold the same cells and numbers as one sweep of both models; --link references the
 # cells in place; inputs with another max_sample_length are refused with exit code 2 and a message.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo merge_groups)
 cd "$work"
 "$ICSWEEP" run sweep.yaml --output all >all.log 2>&1

@@ -1,4 +1,4 @@
-# Helpers of the resilience tests (sourced after lib.sh; not a test itself: ctest runs *.sh only).
+# Helpers of the resilience tests (sourced after lib.bash; not a test itself: ctest runs *.sh only).
 
 # slow_sweep WORK [DATASETS]: smaller batches (more journal records, more points to interrupt at);
 # DATASETS "code" keeps only project_code (a shorter sweep for the many kill trials).

@@ -4,7 +4,7 @@
 # ended every rank, every HDF5 file present opens and reads back (a killed write leaves only a
 # *.tmp-PID file, removed by the next run), and a resume run (2 or 3 ranks) completes with results
 # bit-identical to an uninterrupted run.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo resilience_kill)
 slow_sweep "$work" code

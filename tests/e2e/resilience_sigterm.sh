@@ -7,7 +7,7 @@
 # equal an uninterrupted run's, bit for bit.
 # (SIGTERM to mpirun itself also stops the sweep cleanly, but mpirun then exits 1, not 75: the Slurm
 # scripts therefore forward USR1.)
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo resilience_sigterm)
 slow_sweep "$work"

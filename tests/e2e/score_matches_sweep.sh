@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `icsweep score` on one pair prints the same numbers the sweep stored for that cell, and --out
 # writes a cell file that h5py reads back with consistent aggregates.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo score_matches_sweep)
 "$ICSWEEP" run "$work/sweep.yaml" --output "$work/sweep"
 "$ICSWEEP" score -m "$work/demo/models/tiny-llama" -d "$work/demo/data/project_code.jsonl" -l 256 \

@@ -4,7 +4,7 @@
 # trap forwards it to the ranks, the sweep exits 75, the script requeues itself, the fake sbatch
 # starts it again and the second start resumes and completes with the uninterrupted run's results.
 # Also: a world that does not match SLURM_NTASKS is refused with exit code 2.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo slurm_requeue)
 slow_sweep "$work"

@@ -2,7 +2,7 @@
 # The demo sweep with 1 rank and with 3 ranks gives identical per-sample values and bit-identical
 # aggregates; the HDF5 files open in h5py and ic recomputed from the stored columns matches;
 # a re-run resumes (recomputes nothing); the report lists every cell.
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo sweep_rank_counts)
 "$ICSWEEP" run "$work/sweep.yaml" --output "$work/one" --progress-interval 5
 "${MPIRUN[@]}" -np 3 "$ICSWEEP" run "$work/sweep.yaml" --output "$work/three" --progress-interval 5
