@@ -1,9 +1,12 @@
 #include "worker/worker.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "core/common/bytes.h"
 #include "core/common/errors.h"
@@ -96,7 +99,15 @@ class BatchScorer {
 
 }  // namespace
 
+// Fault-injection hook for the resilience tests only: ICSWEEP_TEST_BATCH_DELAY_MS stretches every batch,
+// so a signal or kill sent after a fixed delay lands mid-sweep however fast the machine is.
+static std::chrono::milliseconds test_batch_delay_from_environment() {
+  const char* value = std::getenv("ICSWEEP_TEST_BATCH_DELAY_MS");
+  return std::chrono::milliseconds(value ? std::max(0L, std::strtol(value, nullptr, 10)) : 0L);
+}
+
 void run_worker(Transport& transport, const WorkerOptions& options) {
+  const auto test_batch_delay = test_batch_delay_from_environment();
   set_cpu_threads(options.threads);
   HelloMessage hello;
   hello.host = transport.host();
@@ -144,6 +155,7 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
       throw Error("worker " + std::to_string(transport.endpoint()) + ": unexpected message tag " +
                   std::to_string(static_cast<int>(envelope.tag)));
     const BatchMessage batch = decode_batch(envelope.payload);
+    if (test_batch_delay.count() > 0) std::this_thread::sleep_for(test_batch_delay);
     ResultMessage result;
     if (!device_error.empty()) {
       result.work_id = batch.work_id;
