@@ -137,10 +137,7 @@ std::unique_ptr<CausalLM> load_gpt2(const HfConfig& config, const SafetensorsChe
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.n_layer;
-  int64_t params = 0;
-  for (const auto& s : specs)
-    if (s.slot->defined() && !(c.tie_word_embeddings && s.name == "lm_head.weight")) params += s.slot->numel();
-  info.num_parameters = params;
+  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
   return std::make_unique<Gpt2Model>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -123,10 +123,7 @@ std::unique_ptr<CausalLM> load_gpt_neox(const HfConfig& config, const Safetensor
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
-  int64_t params = 0;
-  for (const auto& s : specs)
-    if (s.slot->defined() && !(c.tie_word_embeddings && s.name == "embed_out.weight")) params += s.slot->numel();
-  info.num_parameters = params;
+  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "embed_out.weight" : "");
   return std::make_unique<GptNeoxModel>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -148,17 +148,13 @@ std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& 
   };
   load_weights(checkpoint, specs, dtype, device, ignore);
   // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
-  const bool separate_head = !c.tie_word_embeddings;
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 
   info.family = "llama";
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
-  int64_t params = 0;
-  for (const auto& s : specs)
-    if (s.slot->defined() && (separate_head || s.name != "lm_head.weight")) params += s.slot->numel();
-  info.num_parameters = params;
+  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
   return std::make_unique<LlamaModel>(c, std::move(w), std::move(info), dtype, device);
 }
 

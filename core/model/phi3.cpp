@@ -166,10 +166,7 @@ std::unique_ptr<CausalLM> load_phi3(const HfConfig& config, const SafetensorsChe
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
-  int64_t params = 0;
-  for (const auto& s : specs)
-    if (s.slot->defined() && !(c.tie_word_embeddings && s.name == "lm_head.weight")) params += s.slot->numel();
-  info.num_parameters = params;
+  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
   return std::make_unique<Phi3Model>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -89,4 +89,11 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
   for (const auto& file : checkpoint.files()) file->release_pages();
 }
 
+int64_t count_parameters(const std::vector<WeightSpec>& specs, const std::string& tied_head) {
+  int64_t params = 0;
+  for (const auto& s : specs)
+    if (s.slot->defined() && (tied_head.empty() || s.name != tied_head)) params += s.slot->numel();
+  return params;
+}
+
 }  // namespace icsweep

@@ -31,6 +31,10 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
                   torch::ScalarType dtype, torch::Device device,
                   const std::function<bool(const std::string&)>& ignore = nullptr);
 
+// Parameters held in the loaded slots; a tied output head (named `tied_head`, "" when untied)
+// shares the embedding's storage and is not counted twice.
+int64_t count_parameters(const std::vector<WeightSpec>& specs, const std::string& tied_head);
+
 std::string shape_string(const std::vector<int64_t>& shape);
 
 }  // namespace icsweep
