@@ -27,6 +27,9 @@ import traceback
 
 import torch
 import transformers
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_specs_zoo  # noqa: E402
 from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
                           GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
                           Olmo2Config, Olmo2ForCausalLM, Phi3Config, Phi3ForCausalLM, Qwen2Config, Qwen2ForCausalLM,
@@ -146,6 +149,14 @@ def bits(model, ids):
     return [float(v) for v in nll]
 
 
+def tensor_shapes(path):
+    """name -> [dtype, shape] from the safetensors header: the layout the fixture tests."""
+    with open(path, "rb") as f:
+        n = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(n))
+    return {k: [v["dtype"], v["shape"]] for k, v in sorted(header.items()) if k != "__metadata__"}
+
+
 def sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -153,32 +164,44 @@ def sha256(path):
     return h.hexdigest()
 
 
-def perturb(model, seed):
-    # transformers initialises norms to 1 and biases to 0; perturb them so their code paths matter.
+def perturb(model, seed, all_biases=False):
+    # transformers initialises norms to 1 and biases (attention sinks, router score corrections) to 0;
+    # perturb them so their code paths matter.
     g = torch.Generator().manual_seed(seed)
+    bias = (lambda n: n.endswith("bias") or n.endswith(".sinks")) if all_biases else (lambda n: n.endswith(".bias"))
     with torch.no_grad():
-        for name, p in model.named_parameters():
+        for name, p in list(model.named_parameters()) + list(model.named_buffers()):
+            if not p.is_floating_point():
+                continue
             if "norm" in name or ".ln_" in name:
                 p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
-            elif name.endswith(".bias"):
+            elif bias(name):
                 p.copy_(0.1 * torch.randn(p.shape, generator=g))
 
 
 def gen_fixture(name, spec, out_dir, seed):
-    cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec[:6]
-    base = spec[6] if len(spec) > 6 else BASE
     torch.manual_seed(seed)
-    config = make_config(cfg_cls, kwargs, rope, base)
+    after = None
+    if isinstance(spec, dict):  # fixture_specs_zoo.py
+        config, model_cls = spec["build"](seed)
+        lengths, batch_invariant, after = spec["lengths"], spec["batch_invariant"], spec["after"]
+    else:
+        cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec[:6]
+        config = make_config(cfg_cls, kwargs, rope, spec[6] if len(spec) > 6 else BASE)
     model = model_cls(config).float().eval()
-    perturb(model, seed + 1)
+    perturb(model, seed + 1, all_biases=isinstance(spec, dict))
     path = os.path.join(out_dir, name)
     os.makedirs(path, exist_ok=True)
     model.save_pretrained(path)
     for extra in ("generation_config.json",):
         if os.path.exists(os.path.join(path, extra)):
             os.remove(os.path.join(path, extra))
-    # Reload from disk to score exactly what the fixture holds.
+    # Reload from disk to score exactly what the fixture holds (after rewriting it into the
+    # published layout, when the spec says so).
     model = model_cls.from_pretrained(path, attn_implementation="eager").float().eval()
+    if after is not None:
+        model = after(path, model)
+    config = getattr(config, "text_config", None) or config
     g = torch.Generator().manual_seed(seed + 2)
     seqs = [torch.randint(0, config.vocab_size, (n,), generator=g).tolist() for n in lengths]
     out = {
@@ -186,6 +209,7 @@ def gen_fixture(name, spec, out_dir, seed):
         "transformers": transformers.__version__,
         "torch": torch.__version__,
         "architecture": model_cls.__name__,
+        "tensors": tensor_shapes(os.path.join(path, "model.safetensors")),
         "batch_invariant": batch_invariant,
         "sequences": [{"ids": s, "nll_bits": bits(model, s)} for s in seqs],
     }
@@ -233,7 +257,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     failures = 0
-    for i, (name, spec) in enumerate(FIXTURES.items()):
+    for i, (name, spec) in enumerate(list(FIXTURES.items()) + list(fixture_specs_zoo.FIXTURES.items())):
         if args.only and name not in args.only:
             continue
         try:
