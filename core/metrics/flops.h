@@ -44,13 +44,14 @@ FlopsEstimate reference_flops(const nlohmann::json& config, const std::string& m
                               int64_t T, const std::string& attention_override = "");
 
 // Forward FLOPs of scoring sequences of the given lengths (prefill, causal attention), per token.
-// Counted per layer and sequence of length L, with hd = head_dim (config, default d / h):
-//   projections 2·L·(d·h·hd [q] + 2·d·h_kv·hd [k, v] + h·hd·d [o])
-//   gated MLP   2·L·3·d·f                        (gate, up, down)
-//   attention   2·2·h·hd·Σ_i min(i + 1, W)        (QKᵀ and weights·V, causal; W = sliding window or ∞)
-// plus the LM head 2·L·d·V for every position. Supports the Llama family (model_type llama,
-// mistral, qwen2, qwen3: GQA, head_dim, Mistral's sliding_window). Anything else (MoE, MLA,
-// per-layer windows) is a ModelError rather than a guess.
+// Counted per layer and sequence of length L (shapes in flops_shapes.h, per family as implemented):
+//   projections 2·L·(attention projection weights: q, k, v, o with the real head_dim and kv heads;
+//               DeepSeek MLA: q (LoRA or not), kv_a, kv_b, o)
+//   MLP         2·L·(active weights: gated 3·d·f, GPT-2/NeoX 2·d·f; MoE: router d·E + top-k experts
+//               + shared expert(s) (+ Qwen-MoE's shared gate d))
+//   attention   2·h·(qk_dim + v_dim)·Σ_i keys(i)   (QKᵀ and weights·V; keys(i) = i + 1 causal,
+//               min(i + 1, W) on sliding-window layers, (i mod C) + 1 on chunked layers)
+// plus the LM head 2·L·d·V for every position. ModelError for a model_type outside core/model/.
 FlopsEstimate exact_flops(const nlohmann::json& config, const std::vector<int64_t>& lengths);
 
 // Dispatch on profile name ("reference" | "exact"); for exact with only T, one sequence of T.

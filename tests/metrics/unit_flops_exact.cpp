@@ -52,23 +52,79 @@ TEST(ExactFlops, MistralSlidingWindowCapsAttendedKeys) {
 }
 
 TEST(ExactFlops, RefusesConfigsItDoesNotUnderstand) {
-  json moe = tiny_llama();
-  moe["model_type"] = "qwen2";
-  moe["num_experts"] = 64;
-  EXPECT_THROW(exact_flops(moe, {8}), ModelError);
   json unknown = tiny_llama();
-  unknown["model_type"] = "deepseek_v3";
+  unknown["model_type"] = "mamba";
   EXPECT_THROW(exact_flops(unknown, {8}), ModelError);
-  json windows = tiny_llama();
-  windows["model_type"] = "qwen2";
-  windows["use_sliding_window"] = true;
-  EXPECT_THROW(exact_flops(windows, {8}), ModelError);
   json missing = tiny_llama();
   missing.erase("intermediate_size");
   EXPECT_THROW(exact_flops(missing, {8}), ModelError);
+  json moe_without_experts = tiny_llama();
+  moe_without_experts["model_type"] = "mixtral";
+  EXPECT_THROW(exact_flops(moe_without_experts, {8}), ModelError);
   EXPECT_THROW(exact_flops(tiny_llama(), {}), ModelError);
   EXPECT_THROW(exact_flops(tiny_llama(), {0}), ModelError);
   EXPECT_THROW(flops_for_profile("fast", tiny_llama(), "m", 8), ModelError);
+}
+
+TEST(ExactFlops, Qwen2WindowsOnlyOnTheLayersThatHaveThem) {
+  json config = tiny_llama();
+  config["model_type"] = "qwen2";
+  config["use_sliding_window"] = true;
+  config["sliding_window"] = 4;
+  config["max_window_layers"] = 1;  // layer 1 slides, layer 0 does not
+  // L 6: one layer loses 21 - 18 = 3 keys at 2·4·(32 + 32) = 512 FLOPs each.
+  EXPECT_EQ(exact_flops(tiny_llama(), {6}).total_flops - exact_flops(config, {6}).total_flops, 1536.0);
+  config["layer_types"] = {"sliding_attention", "sliding_attention"};  // layer_types win
+  EXPECT_EQ(exact_flops(tiny_llama(), {6}).total_flops - exact_flops(config, {6}).total_flops, 3072.0);
+}
+
+TEST(ExactFlops, MixtralCountsTheRouterAndTheActiveExpertsOnly) {
+  json config = tiny_llama();
+  config["model_type"] = "mixtral";
+  config["num_local_experts"] = 4;
+  config["num_experts_per_tok"] = 2;
+  // MLP weights per token and layer: router 64·4 = 256 + 2 experts · 3·64·128 = 49,152 -> 49,408,
+  // 24,832 more than the dense 24,576; L 5, 2 layers: 2·5·2·24,832 = 496,640 FLOPs more.
+  EXPECT_EQ(exact_flops(config, {5}).total_flops - exact_flops(tiny_llama(), {5}).total_flops, 496640.0);
+}
+
+TEST(ExactFlops, DeepseekLatentAttentionAndSharedExperts) {
+  const json config = {{"model_type", "deepseek_v3"}, {"hidden_size", 64}, {"num_hidden_layers", 1},
+                       {"num_attention_heads", 4}, {"q_lora_rank", 24}, {"kv_lora_rank", 16},
+                       {"qk_nope_head_dim", 16}, {"qk_rope_head_dim", 8}, {"v_head_dim", 16},
+                       {"n_routed_experts", 4}, {"num_experts_per_tok", 2}, {"moe_intermediate_size", 32},
+                       {"n_shared_experts", 1}, {"first_k_dense_replace", 0}, {"intermediate_size", 128},
+                       {"vocab_size", 100}};
+  // Attention weights: q 64·24 + 24·4·24 = 3,840; kv_a 64·(16 + 8) = 1,536; kv_b 16·4·(16 + 16) = 2,048;
+  // o 4·16·64 = 4,096 -> 11,520. MLP: router 256 + 2·3·64·32 = 12,288 + shared 3·64·32 = 6,144 -> 18,688.
+  // L 3 (6 keys): 2·3·11,520 = 69,120 + 2·3·18,688 = 112,128 + attention 2·4·(24 + 16)·6 = 1,920
+  // + lm_head 2·3·6,400 = 38,400 -> 221,568.
+  EXPECT_EQ(exact_flops(config, {3}).total_flops, 221568.0);
+  json dense_first = config;
+  dense_first["first_k_dense_replace"] = 1;  // the only layer is a dense MLP 3·64·128 = 24,576
+  EXPECT_EQ(exact_flops(config, {3}).total_flops - exact_flops(dense_first, {3}).total_flops,
+            2.0 * 3 * (18688 - 24576));
+}
+
+TEST(ExactFlops, Llama4ChunkedAttentionAndNestedTextConfig) {
+  json text = {{"model_type", "llama4_text"}, {"hidden_size", 64}, {"num_hidden_layers", 1},
+               {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"head_dim", 32}, {"intermediate_size", 32},
+               {"intermediate_size_mlp", 128}, {"num_local_experts", 4}, {"num_experts_per_tok", 1},
+               {"interleave_moe_layer_step", 1}, {"attention_chunk_size", 4}, {"vocab_size", 100},
+               {"layer_types", {"chunked_attention"}}};
+  json full = text;
+  full["layer_types"] = {"full_attention"};
+  // L 10 in chunks of 4: keys 10 + 10 + 3 = 23 instead of 55; 32 fewer keys at 2·4·64 = 512 FLOPs.
+  EXPECT_EQ(exact_flops(full, {10}).total_flops - exact_flops(text, {10}).total_flops, 16384.0);
+  const json multimodal = {{"model_type", "llama4"}, {"text_config", text}};
+  EXPECT_EQ(exact_flops(multimodal, {10}).total_flops, exact_flops(text, {10}).total_flops);
+}
+
+TEST(ExactFlops, Gpt2UsesItsOwnKeysAndAnUngatedMlp) {
+  const json config = {{"model_type", "gpt2"}, {"n_embd", 8}, {"n_layer", 1}, {"n_head", 2}, {"vocab_size", 10}};
+  // Attention 4·8·8 = 256 weights, MLP 2·8·32 = 512 (n_inner defaults to 4·8); L 2 (3 keys):
+  // 2·2·256 = 1,024 + 2·2·512 = 2,048 + 2·2·(4 + 4)·3 = 96 + lm_head 2·2·80 = 320 -> 3,488.
+  EXPECT_EQ(exact_flops(config, {2}).total_flops, 3488.0);
 }
 
 TEST(ExactFlops, Qwen2WithoutWindowsIsSupported) {

@@ -1,0 +1,39 @@
+// What the `exact` FLOPs profile counts, per layer, read from a config.json of any family icsweep
+// implements (core/model/): the matmul weights a token passes through and the shape of its
+// attention. Units: weights (multiply-adds per token); flops_exact.cpp turns them into FLOPs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace icsweep {
+
+struct LayerShape {
+  int64_t attention_weights = 0;  // q/k/v/o (or MLA) projection weights seen by each token
+  int64_t heads = 0;              // attention heads
+  int64_t qk_dim = 0;             // per-head query·key width
+  int64_t v_dim = 0;              // per-head value width
+  int64_t window = 0;             // sliding window W (keys i-W < j <= i); 0 = none
+  int64_t chunk = 0;              // chunked attention (Llama 4): keys in the query's chunk only; 0 = none
+  int64_t mlp_weights = 0;        // active MLP weights per token: dense, or router + top-k experts + shared
+};
+
+struct ModelShape {
+  std::vector<LayerShape> layers;
+  int64_t lm_head_weights = 0;  // d * V
+  std::vector<std::string> notes;
+  std::vector<std::pair<std::string, int64_t>> dimensions;
+};
+
+// Reads config.json (the text_config of multimodal checkpoints) for model_type `type`. ModelError
+// naming the key for anything missing, or for a model_type the exact profile does not know.
+ModelShape exact_model_shape(const nlohmann::json& config, const std::string& context);
+
+// The model_types exact_model_shape() knows, comma-separated (for messages and docs).
+std::string exact_profile_model_types();
+
+}  // namespace icsweep
