@@ -23,13 +23,22 @@ int cmd_run(const std::vector<std::string>& args) {
       "Scores every model x dataset cell of the sweep and writes one HDF5 file per finished cell\n"
       "under OUTPUT/cells/ plus the index OUTPUT/results.h5 (see README: \"Sweep file\").\n"
       "Re-running the same command resumes: finished cells and journaled batches are kept.\n"
-      "Exit codes: 0 ok, 1 error, 2 bad config or usage, 4 some cells failed (see their errors),\n"
-      "75 interrupted by SIGTERM/SIGUSR1/SIGINT (re-run to resume).\n\nOptions");
+      "To stop a running sweep cleanly: SIGTERM/SIGUSR1 to any rank, or create the file OUTPUT/STOP\n"
+      "(works whatever the launcher forwards): no new batches, in-flight ones finish, exit 75.\n"
+      "Exit codes: 0 ok, 1 error, 2 bad config or usage, 3 job aborted (a rank failed or a batch hung;\n"
+      "finished batches are kept), 4 some cells failed (see their errors), 75 interrupted by a signal or\n"
+      "the stop file (re-run to resume).\n\nOptions");
   visible.add_options()
       ("help,h", "show this help")
       ("output,o", po::value<std::string>(), "output directory (overrides settings.output_dir)")
       ("device", po::value<std::string>(), "auto | cpu | cuda | cuda:N (overrides settings.device)")
       ("force", po::bool_switch(), "recompute cells whose stored results are stale (inputs changed)")
+      ("restart-cell", po::value<std::vector<std::string>>()->composing(),
+       "MODEL/DATASET: recompute this cell from scratch, dropping its file and journaled batches "
+       "(repeatable; give it once: a resumed run continues the restart)")
+      ("batch-timeout", po::value<double>()->default_value(3600),
+       "seconds a worker may hold batches without answering (model load included) before the job "
+       "ends with exit 3 naming rank, host and batch; 0 waits forever")
       ("workers", po::value<int>()->default_value(1), "worker threads when run without mpirun")
       ("progress-interval", po::value<double>()->default_value(30.0), "seconds between progress lines");
   po::variables_map vm;
@@ -42,6 +51,8 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("device")) request.device_override = vm["device"].as<std::string>();
   request.in_process_workers = vm["workers"].as<int>();
   request.driver.force = vm["force"].as<bool>();
+  if (vm.count("restart-cell")) request.driver.restart_cells = vm["restart-cell"].as<std::vector<std::string>>();
+  request.driver.batch_timeout_seconds = vm["batch-timeout"].as<double>();
   request.driver.progress_interval_seconds = vm["progress-interval"].as<double>();
   return run_sweep_command(request, nullptr);
 }

@@ -109,6 +109,14 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     try {
       datasets[d.name] = std::make_shared<const DatasetContents>(
           read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)));
+      if (const auto& bad = datasets[d.name]->bad; !bad.empty()) {
+        std::string w = "dataset " + d.name + ": skipped " + std::to_string(bad.size()) + " bad line(s) of " + d.path +
+                        " (on_bad_record: skip; each is listed in its cells' errors table):";
+        for (size_t i = 0; i < std::min<size_t>(bad.size(), 5); ++i)
+          w += "\n  line " + std::to_string(bad[i].line) + ": " + bad[i].reason + " (" + bad[i].message + ")";
+        if (bad.size() > 5) w += "\n  ...";
+        plan.warnings.push_back(w);
+      }
     } catch (const std::exception& e) {
       dataset_errors[d.name] = e.what();
     }

@@ -43,6 +43,7 @@ struct CellPlan {
 struct SweepPlan {
   std::vector<CellPlan> cells;
   int64_t token_budget = 0;
+  std::vector<std::string> warnings;  // for the log: e.g. bad dataset lines that were skipped
 };
 
 // Builds the plan. Per-cell problems (unreadable model config, tokenizer, dataset) become

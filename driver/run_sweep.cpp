@@ -27,7 +27,7 @@ WorkerOptions worker_options(const SweepConfig& config) {
 void check_output_writable(const std::string& dir) {
   const std::string problem = output_dir_problem(dir);
   if (!problem.empty())
-    throw ConfigError("output directory " + dir + ": " + problem + "; choose another with --output or settings.output_dir");
+    throw ConfigError(problem + "; choose another with --output or settings.output_dir");
 }
 
 int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOutcome* outcome) {
@@ -48,6 +48,10 @@ int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOu
   auto transport = hub.connect(0);
   try {
     *outcome = run_driver(config, *transport, request.driver, std::cout);
+  } catch (const HungBatchError& e) {
+    // A hung worker thread cannot be joined or cancelled: end the process (the journal is durable).
+    std::cerr << "icsweep: " << e.what() << std::endl;
+    std::_Exit(kExitAborted);
   } catch (...) {
     // Release the worker threads before propagating the error.
     for (int w = 1; w <= workers; ++w) transport->send(w, MessageTag::kStop, encode(StopMessage{0}));
@@ -136,8 +140,12 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     auto transport = mpi->transport();
     try {
       outcome = run_driver(config, *transport, request.driver, std::cout);
+    } catch (const HungBatchError& e) {
+      abort_job(e.what(), kExitAborted);
+    } catch (const UsageError& e) {
+      abort_job(e.what(), kExitUsage);
     } catch (const std::exception& e) {
-      abort_job(std::string("driver failed: ") + e.what());
+      abort_job(std::string("driver failed: ") + e.what(), kExitAborted);
     }
     code = outcome.exit_code;
   } else {

@@ -23,6 +23,9 @@ void install_stop_signal_handlers() {
 
 bool stop_requested() { return g_stop_signal != 0; }
 int stop_signal() { return g_stop_signal; }
+std::string stop_reason() {
+  return g_stop_signal == kStopFile ? std::string("stop file") : "signal " + std::to_string(g_stop_signal);
+}
 void request_stop(int signal) {
   if (g_stop_signal == 0) g_stop_signal = signal;
 }

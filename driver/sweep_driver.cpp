@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <chrono>
 #include <cmath>
 #include <deque>
 #include <filesystem>
@@ -26,6 +28,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBatchesInFlightPerWorker = 2;
+constexpr const char* kRestartPrefix = "restart:";  // journal record key: drop the cell's earlier batches
 
 struct WorkItem {
   int64_t cell = 0;
@@ -53,8 +56,10 @@ class SweepDriver {
   SweepOutcome run() {
     events_.write("sweep_start", {{"config", config_.source_path}, {"endpoints", transport_.endpoint_count()},
                                   {"transport", transport_.kind()}});
+    remove_leftover_stop_file();
     greet_workers();
     plan_sweep();
+    check_restart_cells();
     resume_and_queue();
     dispatch_loop();
     stop_workers_and_cross_check();
@@ -82,6 +87,7 @@ class SweepDriver {
       hosts.insert(hello.host);
       devices.insert(hello.device_description);
       worker_device_[e.source] = hello.device;
+      worker_host_[e.source] = hello.host;
       events_.write("worker", {{"rank", e.source}, {"host", hello.host}, {"device", hello.device_description}});
       ++seen;
     }
@@ -106,6 +112,10 @@ class SweepDriver {
     provenance_.attributes["transport"] = transport_.kind();
     provenance_.attributes["world_size"] = std::to_string(transport_.endpoint_count());
     log_ << "plan: " << plan_.cells.size() << " cells, token budget " << budget << " per batch\n";
+    for (const auto& w : plan_.warnings) {
+      log_ << "warning: " << w << "\n";
+      events_.write("warning", {{"message", w}});
+    }
   }
 
   std::string cell_path(const CellPlan& cell) const { return (cells_dir_ / (cell.key + ".h5")).string(); }
@@ -122,11 +132,17 @@ class SweepDriver {
     for (const auto& r : records) {
       ByteReader reader(r);
       const std::string fingerprint = reader.get_string();
+      // A restart record (--restart-cell) drops the cell's earlier batches.
+      if (fingerprint.rfind(kRestartPrefix, 0) == 0) {
+        replay.erase(fingerprint.substr(std::string(kRestartPrefix).size()));
+        continue;
+      }
       replay[fingerprint].push_back(decode_result(reader.get_vector<uint8_t>()));
     }
     states_.resize(plan_.cells.size());
     for (auto& cell : plan_.cells) {
       CellState& state = states_[cell.cell];
+      if (restart_.count(cell.cell)) restart_cell(cell, &replay);
       if (resume_finished_cell(cell)) continue;
       if (!cell.failure.empty()) {
         fail_cell(cell, cell.failure_kind, cell.failure);
@@ -144,6 +160,56 @@ class SweepDriver {
       total_tokens_ += pending_tokens(cell);
       total_samples_ += state.remaining;
       maybe_finish_cell(cell);
+    }
+  }
+
+  // --restart-cell MODEL/DATASET: every name must be a cell of this sweep.
+  void check_restart_cells() {
+    for (const auto& wanted : options_.restart_cells) {
+      bool found = false;
+      std::string known;
+      for (const auto& cell : plan_.cells) {
+        const std::string name = cell.model.name + "/" + cell.dataset.name;
+        known += (known.empty() ? "" : ", ") + name;
+        if (name == wanted) restart_.insert(cell.cell), found = true;
+      }
+      if (!found) throw UsageError("--restart-cell " + wanted + ": no such cell in " + config_.source_path +
+                                   " (cells: " + known + ")");
+    }
+  }
+
+  // Deletes the cell's file and journals a restart record, so that neither this run nor a resumed
+  // one reuses the cell's earlier batches.
+  void restart_cell(const CellPlan& cell, std::map<std::string, std::vector<ResultMessage>>* replay) {
+    std::error_code ec;
+    const bool had_file = fs::remove(cell_path(cell), ec);
+    const size_t batches = (*replay)[cell.fingerprint].size();
+    replay->erase(cell.fingerprint);
+    ByteWriter record;
+    record.put_string(kRestartPrefix + cell.fingerprint);
+    journal_->append(record.bytes());
+    log_ << "cell " << cell.key << ": restarting (--restart-cell): " << (had_file ? "removed its file, " : "")
+         << "dropped " << batches << " journaled batches\n";
+    events_.write("cell_restart", {{"cell", cell.key}, {"removed_file", had_file}, {"dropped_batches", batches}});
+  }
+
+  // OUTPUT/STOP, and $ICSWEEP_STOP_FILE when set (the Slurm scripts' trap creates it).
+  std::vector<fs::path> stop_files() const {
+    std::vector<fs::path> files{out_dir_ / kStopFileName};
+    if (const char* env = std::getenv("ICSWEEP_STOP_FILE"); env && *env) files.emplace_back(env);
+    return files;
+  }
+
+  bool stop_file_present() const {
+    for (const auto& f : stop_files())
+      if (fs::exists(f)) return true;
+    return false;
+  }
+
+  void remove_leftover_stop_file() {
+    for (const auto& f : stop_files()) {
+      std::error_code ec;
+      if (fs::remove(f, ec)) log_ << "removed " << f.string() << " left by an earlier stop request\n";
     }
   }
 
@@ -243,12 +309,14 @@ class SweepDriver {
     Progress progress(log_, options_.progress_interval_seconds, total_tokens_, total_samples_);
     bool announced_stop = false;
     for (;;) {
+      if (!stop_requested() && stop_file_present()) request_stop(kStopFile);
       if (stop_requested() && !announced_stop) {
         announced_stop = true;
-        log_ << "signal " << stop_signal() << ": no new batches; waiting for " << in_flight_.size()
+        log_ << stop_reason() << ": no new batches; waiting for " << in_flight_.size()
              << " in flight, then exiting with " << kExitRequeue << " (re-run to resume)\n";
         events_.write("stop_requested", {{"signal", stop_signal()}, {"in_flight", in_flight_.size()}});
       }
+      check_hung_workers();
       if (!stop_requested()) dispatch();
       if (in_flight_.empty()) break;
       Envelope e;
@@ -291,7 +359,7 @@ class SweepDriver {
         m.offsets.push_back(static_cast<int64_t>(m.ids.size()));
       }
       transport_.send(best, MessageTag::kBatch, encode(m));
-      ++load_[best];
+      if (load_[best]++ == 0) busy_since_[best] = std::chrono::steady_clock::now();
       in_flight_[m.work_id] = {best, std::move(item)};
     }
   }
@@ -302,6 +370,7 @@ class SweepDriver {
     WorkItem item = std::move(it->second.second);
     in_flight_.erase(it);
     --load_[worker];
+    busy_since_[worker] = std::chrono::steady_clock::now();  // it answered: the next batch's clock starts
     const CellPlan& cell = plan_.cells[item.cell];
     CellState& state = states_[item.cell];
     if (state.finished) return;  // e.g. the model failed on another worker meanwhile
@@ -343,6 +412,32 @@ class SweepDriver {
                                       {"error", result.error}});
     }
     maybe_finish_cell(cell);
+  }
+
+  // A worker with batches that has not answered within the timeout is hung (a stuck GPU, a dead
+  // node that MPI did not notice): end the job naming it. Finished batches are already journaled.
+  void check_hung_workers() {
+    if (options_.batch_timeout_seconds <= 0) return;
+    const auto now = std::chrono::steady_clock::now();
+    for (const auto& [rank, load] : load_) {
+      if (load == 0) continue;
+      const double waited = std::chrono::duration<double>(now - busy_since_[rank]).count();
+      if (waited < options_.batch_timeout_seconds) continue;
+      const WorkItem* oldest = nullptr;
+      for (const auto& [work_id, entry] : in_flight_)
+        if (entry.first == rank) { oldest = &entry.second; break; }  // lowest work id: sent first
+      const CellPlan& cell = plan_.cells[oldest->cell];
+      const std::string message = "rank " + std::to_string(rank) + " on host " + worker_host_[rank] + " (" +
+          worker_device_[rank] + ") has not answered for " + std::to_string(static_cast<int64_t>(waited)) +
+          " s: batch " + std::to_string(oldest->batch) + " of cell " + cell.key + " (" +
+          std::to_string(oldest->members.size()) + " samples) is hung (--batch-timeout " +
+          std::to_string(static_cast<int64_t>(options_.batch_timeout_seconds)) + "). Ending the job; finished "
+          "batches are journaled: re-run to resume, without that node/GPU if it is faulty";
+      events_.write("batch_hung", {{"rank", rank}, {"host", worker_host_[rank]}, {"cell", cell.key},
+                                   {"batch", oldest->batch}, {"seconds", waited}});
+      events_.write("sweep_end", {{"exit_code", kExitAborted}, {"cells", plan_.cells.size()}});
+      throw HungBatchError(message);
+    }
   }
 
   void maybe_finish_cell(const CellPlan& cell) {
@@ -451,7 +546,9 @@ class SweepDriver {
   std::unique_ptr<Journal> journal_;
   std::deque<WorkItem> queue_;
   std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
-  std::map<int, std::string> worker_device_;
+  std::map<int, std::string> worker_device_, worker_host_;
+  std::map<int, std::chrono::steady_clock::time_point> busy_since_;  // since its oldest unanswered batch
+  std::set<int64_t> restart_;  // cells to recompute from scratch (--restart-cell)
   std::map<int, int> load_;
   std::vector<CellSummary> finished_;
   int64_t next_work_id_ = 1;

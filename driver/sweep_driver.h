@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "core/common/errors.h"
 #include "core/config/sweep_config.h"
 #include "core/store/cell_result.h"
 #include "worker/transport.h"
@@ -16,6 +17,19 @@ struct DriverOptions {
   double progress_interval_seconds = 30;
   int tokenizer_threads = 0;  // 0 = hardware concurrency
   bool force = false;         // recompute cells whose results are stale (sweep changed)
+  std::vector<std::string> restart_cells;  // "MODEL/DATASET": recompute from scratch (file and journal)
+  // A worker that has batches but has not answered for this long is hung: the job ends (exit 3)
+  // naming rank, host and batch. Covers a model load too. 0 = wait forever.
+  double batch_timeout_seconds = 3600;
+};
+
+// OUTPUT/STOP (and the file named by $ICSWEEP_STOP_FILE): creating it asks a running sweep to stop
+// like SIGUSR1 (no new batches, exit 75). A run removes a leftover one when it starts.
+constexpr const char* kStopFileName = "STOP";
+
+// Thrown by the driver when a worker stops answering (see batch_timeout_seconds).
+struct HungBatchError : Error {
+  using Error::Error;
 };
 
 struct CellSummary {

@@ -324,7 +324,7 @@ std::string output_dir_problem(const std::string& dir) {
   std::error_code ec;
   fs::path probe(dir);
   while (!probe.empty() && !fs::exists(probe, ec)) probe = probe.parent_path();
-  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return dir + " exists and is not a directory";
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec)) return "output directory " + dir + " exists and is not a directory";
   if (!probe.empty() && !fs::is_directory(probe, ec)) {
     return "output directory " + dir + " cannot be created: " + probe.string() + " is not a directory";
   }

@@ -1,12 +1,11 @@
 #!/usr/bin/env bash
 # SIGTERM/SIGUSR1 during an `mpirun -np 3` sweep: no new batches, in-flight ones are journaled, every
 # rank exits and mpirun returns 75; the HDF5 files stay readable. Three interruptions of one output
-# directory, each by another route: SIGTERM to the driver (rank 0), SIGUSR1 to mpirun (what the Slurm
-# scripts forward; mpirun passes USR1 to every rank), SIGTERM to one worker rank only (it asks the
-# driver to stop). Then a re-run with another rank count resumes from the journal and its results
-# equal an uninterrupted run's, bit for bit.
-# (SIGTERM to mpirun itself also stops the sweep cleanly, but mpirun then exits 1, not 75: the Slurm
-# scripts therefore forward USR1.)
+# directory, each by another route: SIGTERM to the driver (rank 0), the stop file OUTPUT/STOP (what
+# the Slurm scripts' trap creates besides forwarding USR1, since not every mpirun build passes USR1 on
+# to the ranks), SIGTERM to one worker rank only (it asks the driver to stop). Then a re-run with
+# another rank count resumes from the journal and its results equal an uninterrupted run's, bit for
+# bit. (SIGTERM to mpirun itself also stops the sweep cleanly, but mpirun then exits 1, not 75.)
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo resilience_sigterm)
@@ -23,10 +22,10 @@ interrupt() {  # interrupt N TARGET SIGNAL: run, wait for new journal records, s
   case $target in
     driver) pid=$(rank_pid 0) ;;
     worker) pid=$(rank_pid 2) ;;
-    mpirun) pid=$SWEEP_PID ;;
+    stopfile) pid= ;;
   esac
-  echo "run $n: SIG$signal to $target (pid $pid) after $(( $(stat -c %s "$journal") - before )) new journal bytes"
-  kill -"$signal" "$pid"
+  echo "run $n: $signal to $target ${pid:+(pid $pid) }after $(( $(stat -c %s "$journal") - before )) new journal bytes"
+  if [ -n "$pid" ]; then kill -"$signal" "$pid"; else touch "$out/STOP"; fi
   wait "$SWEEP_PID" || rc=$?
   [ "$rc" -eq 75 ] || { echo "FAIL: run $n exited $rc, expected 75"; tail -30 "$log"; exit 1; }
   grep -q "no new batches" "$log" || { echo "FAIL: run $n: the driver did not announce the stop"; exit 1; }
@@ -38,13 +37,16 @@ interrupt() {  # interrupt N TARGET SIGNAL: run, wait for new journal records, s
 }
 
 interrupt 1 driver TERM
-interrupt 2 mpirun USR1
+interrupt 2 stopfile STOP
+grep -q "stop file: no new batches" "$work/run2.log" || { echo "FAIL: the stop file was not announced"; exit 1; }
 interrupt 3 worker TERM
 grep -q "rank 2 got signal 15" "$work/run3.log" || { echo "FAIL: worker's signal not forwarded"; exit 1; }
 
 rc=0
+touch "$out/STOP"  # a leftover stop request must not stop the next run
 "${MPIRUN[@]}" -np 2 "$ICSWEEP" run "$work/sweep.yaml" --output "$out" >"$work/final.log" 2>&1 || rc=$?
 [ "$rc" -eq 0 ] || { echo "FAIL: resume exited $rc"; tail -30 "$work/final.log"; exit 1; }
+grep -q "left by an earlier stop request" "$work/final.log"
 grep -E "journal: [0-9]+ finished batches" "$work/final.log"
 check same "$work/base/results.h5" "$out/results.h5"
 check recompute "$out/results.h5"
