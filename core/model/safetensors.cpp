@@ -261,7 +261,8 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& model_dir) : dir
     std::vector<std::string> problems;
     for (const auto& [name, shard] : weight_map) {
       const auto& entries = shards[shard]->entries();
-      auto it = std::find_if(entries.begin(), entries.end(), [&](const TensorEntry& e) { return e.name == name; });
+      const std::string& wanted = name;  // (clang: a lambda cannot capture a structured binding in C++17)
+      auto it = std::find_if(entries.begin(), entries.end(), [&](const TensorEntry& e) { return e.name == wanted; });
       if (it == entries.end())
         problems.push_back("'" + name + "' is not in " + shard);
       else
