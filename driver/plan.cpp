@@ -25,19 +25,28 @@ std::string read_file(const fs::path& path) {
 }
 
 // Fingerprint of a model directory: config.json plus each safetensors file's name, size and header
-// (which holds every tensor's name, dtype, shape and offsets), without reading the weights.
+// (which holds every tensor's name, dtype, shape and offsets), without reading the weights; for a
+// TorchScript model.torchscript.pt its size and first and last 64 KiB.
 std::string model_fingerprint(const fs::path& dir, const std::string& config_text) {
   std::string material = config_text;
   std::vector<fs::path> weights;
   for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".safetensors") weights.push_back(entry.path());
+    if (entry.path().extension() == ".safetensors" || entry.path().extension() == ".pt") weights.push_back(entry.path());
   std::sort(weights.begin(), weights.end());
   for (const auto& path : weights) {
     material += "\n" + path.filename().string() + " " + std::to_string(fs::file_size(path)) + "\n";
     std::ifstream in(path, std::ios::binary);
     uint64_t header_length = 0;
     in.read(reinterpret_cast<char*>(&header_length), 8);
-    if (in && header_length < (64u << 20)) {
+    if (path.extension() == ".pt") {  // TorchScript: a zip archive; its first and last 64 KiB (central directory)
+      const auto size = fs::file_size(path);
+      std::string head(std::min<uintmax_t>(size, 65536), '\0'), tail(head.size(), '\0');
+      in.seekg(0);
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      in.seekg(static_cast<std::streamoff>(size - tail.size()));
+      in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
+      material += head + tail;
+    } else if (in && header_length < (64u << 20)) {
       std::string header(header_length, '\0');
       in.read(header.data(), static_cast<std::streamsize>(header_length));
       material += header;

@@ -17,6 +17,7 @@
 #include "core/model/phi3.h"
 #include "core/model/qwen3.h"
 #include "core/model/safetensors.h"
+#include "core/model/torchscript.h"
 
 namespace icsweep {
 namespace {
@@ -55,6 +56,12 @@ uint64_t fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
   return h;
 }
 
+std::string fnv1a_hex(const std::string& bytes) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(bytes)));
+  return hex;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream s;
@@ -78,6 +85,18 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   const HfConfig config = top.text();
   const std::string architecture = top.architecture();
   const std::string model_type = config.get_string("model_type", top.get_string("model_type", ""));
+  if (is_torchscript_model(model_dir)) {
+    ModelInfo info;
+    info.architecture = "TorchScript (" + (architecture.empty() ? model_type : architecture) + ")";
+    info.fingerprint = fnv1a_hex(read_file((std::filesystem::path(model_dir) / "config.json").string()));
+    info.hidden_size = config.get_int("hidden_size", 0);
+    info.num_layers = config.get_int("num_hidden_layers", 0);
+    auto model = load_torchscript(model_dir, config.get_int("vocab_size"), info, dtype, device);
+    auto& loaded = const_cast<ModelInfo&>(model->info());
+    loaded.checkpoint_bytes = static_cast<int64_t>(std::filesystem::file_size(std::filesystem::path(model_dir) / kTorchScriptFile));
+    loaded.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return model;
+  }
 
   // architectures[0] decides; model_type is the fallback for configs without architectures.
   const Architecture* match = nullptr;

@@ -125,5 +125,16 @@ TEST(Parity, MakeTinyModelCheckpointsMatchTransformers) {
   }
 }
 
+// The TorchScript escape hatch: llama_gqa traced by scripts/export_torchscript.py (on the GPU
+// machine's torch) scores like the native family and like transformers.
+TEST(Parity, TorchScriptExportMatchesTransformers) {
+  const fs::path dir = fixtures_dir() / "torchscript_llama_gqa";
+  ASSERT_TRUE(fs::exists(dir / "model.torchscript.pt")) << "fixture missing: " << dir;
+  const double diff = max_abs_diff(dir, read_json(dir / "logprobs.json"));
+  std::printf("%-28s max |diff| = %.3e bits\n", "torchscript_llama_gqa", diff);
+  EXPECT_LE(diff, kToleranceBits);
+  EXPECT_EQ(load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU)->info().family, "torchscript");
+}
+
 }  // namespace
 }  // namespace icsweep
