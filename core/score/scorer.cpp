@@ -111,10 +111,10 @@ class TorchScorer final : public Scorer {
     for (int64_t begin = 0; begin < scored; begin += chunk_rows) {
       const int64_t end = std::min(scored, begin + chunk_rows);
       auto logits = model_->logits(scored_hidden.slice(0, begin, end));  // (n, V) model dtype
-      logits = logits.narrow(1, 0, options_.vocab_limit).to(torch::kFloat32);
-      const auto log_probs = torch::log_softmax(logits, 1);  // (n, V_tok) nats
-      const auto picked = log_probs.gather(1, targets_device.slice(0, begin, end).unsqueeze(1)).squeeze(1);
-      nll.slice(0, begin, end).copy_(picked.neg() / kLn2);
+      logits = logits.narrow(1, 0, options_.vocab_limit).to(torch::kFloat32);  // (n, V_tok)
+      // -log softmax(logits)[target] = logsumexp(logits) - logits[target]: no (n, V) log-prob tensor.
+      const auto picked = logits.gather(1, targets_device.slice(0, begin, end).unsqueeze(1)).squeeze(1);  // (n)
+      nll.slice(0, begin, end).copy_((torch::logsumexp(logits, 1) - picked) / kLn2);
     }
     const auto nll_host = nll.to(torch::kCPU).contiguous();
     const float* bits = nll_host.data_ptr<float>();
