@@ -31,7 +31,7 @@ for device in cuda cpu; do
   build-gpu/icsweep score -m demo/models/tiny-llama -d demo/data/project_code.jsonl -l 512 --dtype float32 \
     --device $device --threads 4 | tail -6
 done
-timeout 300 mpirun --oversubscribe -np 3 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \
+timeout 300 mpirun --oversubscribe -np 2 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \
   --progress-interval 10 2>&1 | tail -12
 step bench
 PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"

@@ -110,11 +110,19 @@ class TorchScorer final : public Scorer {
     auto nll = torch::empty({scored}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));  // (N)
     for (int64_t begin = 0; begin < scored; begin += chunk_rows) {
       const int64_t end = std::min(scored, begin + chunk_rows);
-      auto logits = model_->logits(scored_hidden.slice(0, begin, end));  // (n, V) model dtype
-      logits = logits.narrow(1, 0, options_.vocab_limit).to(torch::kFloat32);  // (n, V_tok)
-      // -log softmax(logits)[target] = logsumexp(logits) - logits[target]: no (n, V) log-prob tensor.
-      const auto picked = logits.gather(1, targets_device.slice(0, begin, end).unsqueeze(1)).squeeze(1);  // (n)
-      nll.slice(0, begin, end).copy_((torch::logsumexp(logits, 1) - picked) / kLn2);
+      auto logits = model_->logits(scored_hidden.slice(0, begin, end)).narrow(1, 0, options_.vocab_limit);  // (n, V_tok)
+      const auto target = targets_device.slice(0, begin, end).unsqueeze(1);                                // (n, 1)
+      if (device_.is_cuda() && logits.scalar_type() != torch::kFloat32) {
+        // CUDA reads the bf16/fp16 logits and writes fp32 log-probabilities in one kernel (no fp32
+        // copy of the logits): the same values as log_softmax(logits.float()).
+        const auto log_probs = at::_log_softmax(logits.contiguous(), 1, /*half_to_float=*/true);  // (n, V_tok) fp32
+        nll.slice(0, begin, end).copy_(log_probs.gather(1, target).squeeze(1).neg() / kLn2);
+      } else {
+        logits = logits.to(torch::kFloat32);
+        // -log softmax(logits)[target] = logsumexp(logits) - logits[target]: no (n, V) log-prob tensor.
+        const auto picked = logits.gather(1, target).squeeze(1);  // (n)
+        nll.slice(0, begin, end).copy_((torch::logsumexp(logits, 1) - picked) / kLn2);
+      }
     }
     const auto nll_host = nll.to(torch::kCPU).contiguous();
     const float* bits = nll_host.data_ptr<float>();
