@@ -11,11 +11,24 @@ namespace icsweep::compat {
 
 inline constexpr bool kHasSdpa = TORCH_VERSION_MAJOR >= 2;
 
-// Attention over (B, H, Tq, Dh) x (B, H, Tk, Dh) -> (B, H, Tq, Dh) with softmax scale 1/sqrt(Dh).
+// Attention over (B, H, Tq, Dh) x (B, Hkv, Tk, Dh) -> (B, H, Tq, Dh) with softmax scale 1/sqrt(Dh);
+// Hkv divides H (grouped-query attention: query head i uses kv head i / (H / Hkv)).
 // `mask`: undefined for plain causal, else a bool (Tq, Tk) "may attend" mask. Softmax runs in fp32
 // on the fallback path, as transformers' eager attention does.
-inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+inline torch::Tensor repeat_heads(const torch::Tensor& x, int64_t n_rep) {
+  if (n_rep == 1) return x;
+  const auto b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
+  return x.unsqueeze(2).expand({b, h, n_rep, t, d}).reshape({b, h * n_rep, t, d});
+}
+
+inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k_in, const torch::Tensor& v_in,
                                const torch::Tensor& mask) {
+  const int64_t n_rep = q.size(1) / k_in.size(1);
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
+  // Causal without a mask: the flash kernel reads the shared kv heads itself (no repeated copies).
+  if (!mask.defined()) return at::scaled_dot_product_attention(q, k_in, v_in, {}, 0.0, true, std::nullopt, n_rep > 1);
+#endif
+  const auto k = repeat_heads(k_in, n_rep), v = repeat_heads(v_in, n_rep);
 #if TORCH_VERSION_MAJOR >= 2
   if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
   return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);

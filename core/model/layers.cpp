@@ -141,11 +141,7 @@ torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, con
   return x * cos + rotated * sin;
 }
 
-torch::Tensor repeat_kv(const torch::Tensor& x, int64_t n_rep) {
-  if (n_rep == 1) return x;
-  const auto b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
-  return x.unsqueeze(2).expand({b, h, n_rep, t, d}).reshape({b, h * n_rep, t, d});
-}
+torch::Tensor repeat_kv(const torch::Tensor& x, int64_t n_rep) { return compat::repeat_heads(x, n_rep); }
 
 torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device device) {
   if (window <= 0 || seq_len <= window) return {};

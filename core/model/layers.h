@@ -60,7 +60,8 @@ torch::Tensor repeat_kv(const torch::Tensor& x, int64_t n_rep);
 // Undefined tensor for plain causal attention with no window or T <= window (fast path).
 torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device device);
 
-// Causal attention (B, H, T, Dh) x3 -> (B, H, T, Dh); `mask` from attention_mask().
+// Causal attention: q (B, H, T, Dh), k/v (B, Hkv, T, Dh) with Hkv dividing H (grouped-query heads
+// shared without copies where torch allows) -> (B, H, T, Dh); `mask` from attention_mask().
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& mask);
 

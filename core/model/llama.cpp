@@ -56,28 +56,42 @@ LlamaConfig LlamaConfig::from_hf(const HfConfig& config, const std::string& mode
 LlamaModel::LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
                        torch::Device device)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {}
+      device_(device) {
+  // Fuse per layer (peak extra memory: one layer's projections), releasing the separate tensors.
+  auto fuse = [](std::initializer_list<torch::Tensor*> parts) {
+    if (!(*parts.begin())->defined()) return torch::Tensor();
+    std::vector<torch::Tensor> tensors;
+    for (auto* p : parts) tensors.push_back(*p);
+    auto fused = torch::cat(tensors, 0);
+    for (auto* p : parts) *p = torch::Tensor();
+    return fused;
+  };
+  for (auto& l : weights_.layers) {
+    l.qkv_proj = fuse({&l.q_proj, &l.k_proj, &l.v_proj});
+    l.qkv_bias = fuse({&l.q_bias, &l.k_bias, &l.v_bias});
+    l.gate_up_proj = fuse({&l.gate_proj, &l.up_proj});
+    l.gate_up_bias = fuse({&l.gate_bias, &l.up_bias});
+  }
+}
 
 torch::Tensor LlamaModel::attention(const LlamaLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                                     const torch::Tensor& sin, const torch::Tensor& mask) const {
   const int64_t b = x.size(0), t = x.size(1);
   const int64_t h = config_.num_heads, hkv = config_.num_kv_heads, dh = config_.head_dim;
-  auto q = linear(x, w.q_proj, w.q_bias).view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
-  auto k = linear(x, w.k_proj, w.k_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-  auto v = linear(x, w.v_proj, w.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
+  auto qkv = linear(x, w.qkv_proj, w.qkv_bias).split_with_sizes({h * dh, hkv * dh, hkv * dh}, -1);
+  auto q = qkv[0].view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
+  auto k = qkv[1].view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
+  auto v = qkv[2].view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
   q = apply_rotary(q, cos, sin);
   k = apply_rotary(k, cos, sin);
-  k = repeat_kv(k, h / hkv);  // (B, H, T, Dh)
-  v = repeat_kv(v, h / hkv);
   auto out = causal_attention(q, k, v, mask);             // (B, H, T, Dh)
   out = out.transpose(1, 2).reshape({b, t, h * dh});      // (B, T, H*Dh)
   return linear(out, w.o_proj, w.o_bias);                 // (B, T, D)
 }
 
 torch::Tensor LlamaModel::mlp(const LlamaLayerWeights& w, const torch::Tensor& x) const {
-  auto gate = torch::silu(linear(x, w.gate_proj, w.gate_bias));  // (B, T, F)
-  auto up = linear(x, w.up_proj, w.up_bias);                     // (B, T, F)
-  return linear(gate * up, w.down_proj, w.down_bias);            // (B, T, D)
+  auto gate_up = linear(x, w.gate_up_proj, w.gate_up_bias).chunk(2, -1);  // 2 x (B, T, F): gate, up
+  return linear(torch::silu(gate_up[0]) * gate_up[1], w.down_proj, w.down_bias);  // (B, T, D)
 }
 
 torch::Tensor LlamaModel::forward_hidden(const torch::Tensor& ids) {

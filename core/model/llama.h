@@ -45,6 +45,10 @@ struct LlamaLayerWeights {
   torch::Tensor gate_proj, gate_bias;      // (F, D), (F)
   torch::Tensor up_proj, up_bias;          // (F, D), (F)
   torch::Tensor down_proj, down_bias;      // (D, F), (D)
+  // Built by LlamaModel from the above (which it then releases): one GEMM for q/k/v and one for
+  // gate/up instead of five.
+  torch::Tensor qkv_proj, qkv_bias;          // ((H + 2 Hkv) * Dh, D), ((H + 2 Hkv) * Dh)
+  torch::Tensor gate_up_proj, gate_up_bias;  // (2F, D), (2F)
 };
 
 struct LlamaWeights {

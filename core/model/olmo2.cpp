@@ -42,8 +42,7 @@ torch::Tensor Olmo2Model::attention(const Olmo2LayerWeights& w, const torch::Ten
   auto v = linear(x, w.v_proj, w.v_bias);                                        // (B, T, Hkv*Dh)
   q = apply_rotary(q.view({b, t, h, dh}).transpose(1, 2), cos, sin);             // (B, H, T, Dh)
   k = apply_rotary(k.view({b, t, hkv, dh}).transpose(1, 2), cos, sin);           // (B, Hkv, T, Dh)
-  k = repeat_kv(k, h / hkv);
-  v = repeat_kv(v.view({b, t, hkv, dh}).transpose(1, 2), h / hkv);                // (B, H, T, Dh)
+  v = v.view({b, t, hkv, dh}).transpose(1, 2);                                    // (B, Hkv, T, Dh)
   auto out = causal_attention(q, k, v, {}).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
   return linear(out, w.o_proj, w.o_bias);                                            // (B, T, D)
 }

@@ -100,8 +100,6 @@ torch::Tensor Phi3Model::attention(const Phi3LayerWeights& w, const torch::Tenso
   auto q = apply_partial_rotary(qkv[0].view({b, t, h, dh}).transpose(1, 2), cos, sin);    // (B, H, T, Dh)
   auto k = apply_partial_rotary(qkv[1].view({b, t, hkv, dh}).transpose(1, 2), cos, sin);  // (B, Hkv, T, Dh)
   auto v = qkv[2].view({b, t, hkv, dh}).transpose(1, 2);
-  k = repeat_kv(k, h / hkv);
-  v = repeat_kv(v, h / hkv);
   auto out = causal_attention(q, k, v, mask).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
   return torch::matmul(out, w.o_proj.t());                                             // (B, T, D)
 }

@@ -59,8 +59,7 @@ torch::Tensor Qwen3Model::attention(const Qwen3LayerWeights& w, const torch::Ten
   auto k = rms_norm(linear(x, w.k_proj, w.k_bias).view({b, t, hkv, dh}), w.k_norm, eps).transpose(1, 2);
   auto v = linear(x, w.v_proj, w.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
   q = apply_rotary(q, cos, sin);                                                  // (B, H, T, Dh)
-  k = repeat_kv(apply_rotary(k, cos, sin), h / hkv);                             // (B, H, T, Dh)
-  v = repeat_kv(v, h / hkv);
+  k = apply_rotary(k, cos, sin);                                                 // (B, Hkv, T, Dh)
   auto out = causal_attention(q, k, v, mask).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
   return linear(out, w.o_proj, w.o_bias);                                              // (B, T, D)
 }
