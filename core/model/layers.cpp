@@ -1,6 +1,7 @@
 #include "core/model/layers.h"
 
 #include <cmath>
+#include <limits>
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
@@ -201,6 +202,38 @@ torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
   if (name == "relu") return torch::relu(x);
   throw ModelError("activation '" + name + "' is not supported (supported: gelu, gelu_new, gelu_fast, " +
                    "gelu_pytorch_tanh, silu, swish, relu)");
+}
+
+torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& mask, double scale, double softcap) {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  // SDPA takes the scale from 2.1 on; soft-capping needs the scores, so it stays eager.
+  if (softcap <= 0) {
+    if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale);
+    return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, scale);
+  }
+#endif
+  const int64_t tq = q.size(-2), tk = k.size(-2);
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;  // (B, H, Tq, Tk)
+  if (softcap > 0) scores = torch::tanh(scores / softcap) * softcap;
+  torch::Tensor allowed = mask;
+  if (!allowed.defined())
+    allowed = torch::ones({tq, tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(tk - tq);
+  scores = scores.masked_fill(allowed.logical_not(), -std::numeric_limits<float>::infinity());
+  auto probs = torch::softmax(scores.to(torch::kFloat32), -1).to(q.scalar_type());
+  return torch::matmul(probs, v);
+}
+
+torch::Tensor apply_interleaved_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  const int64_t rotary = cos.size(-1), dh = x.size(-1);
+  auto c = cos.narrow(-1, 0, rotary / 2).repeat_interleave(2, -1);  // (T, Dr): f0 f0 f1 f1 ...
+  auto s = sin.narrow(-1, 0, rotary / 2).repeat_interleave(2, -1);
+  auto xr = x.narrow(-1, 0, rotary);
+  auto even = xr.slice(-1, 0, rotary, 2), odd = xr.slice(-1, 1, rotary, 2);  // (B, H, T, Dr / 2)
+  auto rotated = torch::stack({-odd, even}, -1).flatten(-2);                // (-x1, x0, -x3, x2, ...)
+  auto out = xr * c + rotated * s;
+  if (rotary == dh) return out;
+  return torch::cat({out, x.narrow(-1, rotary, dh - rotary)}, -1);
 }
 
 }  // namespace icsweep

@@ -90,4 +90,17 @@ double partial_rotary_factor(const HfConfig& config, double fallback);
 bool activation_supported(const std::string& name);
 torch::Tensor activation(const std::string& name, const torch::Tensor& x);
 
+// Attention with an explicit softmax scale and optional tanh soft-capping of the scores, as
+// transformers' eager_attention_forward with `scaling` and `softcap` (Gemma 3: scale
+// query_pre_attn_scalar^-0.5, attn_logit_softcapping). q: (B, H, Tq, Dh), k/v: (B, H, Tk, Dh)
+// with the kv heads already repeated; `mask` from attention_mask() (undefined = plain causal);
+// softcap <= 0: none. Scores are formed in q's dtype, the softmax runs in fp32. (B, H, Tq, Dh).
+torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
+                               const torch::Tensor& mask, double scale, double softcap);
+
+// GLM's rotary layout (modeling_glm4.py): the first cos.size(-1) dims rotate as adjacent pairs
+// (x0, x1), (x2, x3), ... with pair i at frequency i; the rest pass through. cos/sin as from
+// rope_cos_sin: (T, Dr), both halves equal. x: (B, H, T, Dh) with Dr <= Dh.
+torch::Tensor apply_interleaved_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
 }  // namespace icsweep

@@ -48,6 +48,12 @@ LlamaConfig LlamaConfig::from_hf(const HfConfig& config, const std::string& mode
     }
   } else if (model_type == "mistral") {
     if (config.has("sliding_window")) c.sliding_window.assign(c.num_layers, config.get_int("sliding_window"));
+  } else if (model_type == "seed_oss") {
+    // SeedOssConfig: separate q/k/v and o_proj biases, q/k/v on by default; head_dim 128 by default.
+    c.qkv_bias = config.get_bool("attention_bias", true);
+    c.o_bias = config.get_bool("attention_out_bias", false);
+    c.mlp_bias = config.get_bool("mlp_bias", false);
+    c.head_dim = config.get_int("head_dim", 128);
   }
   c.rope = RopeConfig::from_hf(config, c.head_dim);
   return c;

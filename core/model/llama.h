@@ -1,7 +1,8 @@
-// The Llama family: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM (transformers'
-// modeling_llama.py / modeling_mistral.py / modeling_qwen2.py). Pre-norm decoder layers with
-// RMSNorm, rotary attention with grouped kv heads, SiLU-gated MLP; the variants differ only in
-// biases (qwen2 q/k/v; llama attention_bias/mlp_bias) and sliding windows (mistral, qwen2).
+// The Llama family: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, SeedOssForCausalLM
+// (transformers' modeling_llama.py / modeling_mistral.py / modeling_qwen2.py / modeling_seed_oss.py).
+// Pre-norm decoder layers with RMSNorm, rotary attention with grouped kv heads, SiLU-gated MLP; the
+// variants differ only in biases (qwen2 q/k/v; llama attention_bias/mlp_bias; seed_oss
+// attention_bias/attention_out_bias/mlp_bias) and sliding windows (mistral, qwen2).
 #pragma once
 
 #include <memory>
@@ -16,7 +17,7 @@
 namespace icsweep {
 
 struct LlamaConfig {
-  std::string model_type;  // llama | mistral | qwen2
+  std::string model_type;  // llama | mistral | qwen2 | seed_oss
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;

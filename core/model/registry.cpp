@@ -9,9 +9,13 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
+#include "core/model/gemma3.h"
+#include "core/model/glm4.h"
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"
 #include "core/model/hf_config.h"
+#include "core/model/hunyuan_dense.h"
+#include "core/model/internlm2.h"
 #include "core/model/llama.h"
 #include "core/model/olmo2.h"
 #include "core/model/phi3.h"
@@ -22,7 +26,7 @@
 namespace icsweep {
 namespace {
 
-enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3 };
+enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3, kGemma3, kGlm4, kHunyuanDense, kInternLM2 };
 
 struct Architecture {
   const char* architecture;  // config.json architectures[0]
@@ -39,6 +43,12 @@ constexpr Architecture kArchitectures[] = {
     {"GPT2LMHeadModel", "gpt2", Family::kGpt2},
     {"GPTNeoXForCausalLM", "gpt_neox", Family::kGptNeox},
     {"Phi3ForCausalLM", "phi3", Family::kPhi3},
+    {"SeedOssForCausalLM", "seed_oss", Family::kLlama},
+    {"Gemma3ForCausalLM", "gemma3_text", Family::kGemma3},
+    {"Gemma3ForConditionalGeneration", "gemma3", Family::kGemma3},
+    {"Glm4ForCausalLM", "glm4", Family::kGlm4},
+    {"HunYuanDenseV1ForCausalLM", "hunyuan_v1_dense", Family::kHunyuanDense},
+    {"InternLM2ForCausalLM", "internlm2", Family::kInternLM2},
 };
 
 std::string supported_list() {
@@ -135,6 +145,18 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       break;
     case Family::kPhi3:
       model = load_phi3(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGemma3:
+      model = load_gemma3(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGlm4:
+      model = load_glm4(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kHunyuanDense:
+      model = load_hunyuan_dense(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kInternLM2:
+      model = load_internlm2(config, checkpoint, info, dtype, device);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

@@ -78,6 +78,9 @@ constexpr const char* kExpectedFixtures[] = {
     "qwen3_gqa_head_dim", "qwen3_mha_tied_bias_window", "olmo2_gqa", "olmo2_mha_tied_bias", "gpt2_tied",
     "gpt2_untied_layer_scale", "gpt_neox_parallel", "gpt_neox_sequential_tied", "phi3_gqa",
     "phi3_mha_tied_partial", "phi3_longrope",
+    "gemma3_text_gqa_tied", "gemma3_text_mha_softcap", "gemma3_multimodal_text", "glm4_gqa_bias",
+    "glm4_mha_tied_quarter", "hunyuan_dense_gqa", "hunyuan_dense_alpha_tied", "seed_oss_gqa_bias",
+    "seed_oss_mha_tied", "internlm2_gqa", "internlm2_mha_bias_dynamic",
 };
 
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {

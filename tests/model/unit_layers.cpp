@@ -161,5 +161,48 @@ TEST(Registry, ParseDtype) {
   EXPECT_THROW(parse_dtype("int4"), ModelError);
 }
 
+TEST(Attention, ScaledAttentionAtTheDefaultScaleIsCausalAttention) {
+  auto q = torch::randn({1, 2, 5, 8}), k = torch::randn({1, 2, 5, 8}), v = torch::randn({1, 2, 5, 8});
+  const double scale = 1.0 / std::sqrt(8.0);
+  EXPECT_TRUE(torch::allclose(scaled_attention(q, k, v, {}, scale, 0.0), causal_attention(q, k, v, {}), 1e-5, 1e-6));
+  auto window = attention_mask(5, 2, torch::kCPU);
+  EXPECT_TRUE(
+      torch::allclose(scaled_attention(q, k, v, window, scale, 0.0), causal_attention(q, k, v, window), 1e-5, 1e-6));
+}
+
+TEST(Attention, SoftcapSquashesTheScoresWithTanh) {
+  auto q = torch::randn({1, 1, 3, 4}) * 10, k = torch::randn({1, 1, 3, 4}) * 10, v = torch::randn({1, 1, 3, 4});
+  auto scores = torch::tanh(torch::matmul(q, k.transpose(-2, -1)) * 0.5 / 2.0) * 2.0;  // (1, 1, 3, 3)
+  scores = scores.masked_fill(torch::ones({3, 3}, torch::kBool).triu(1), -INFINITY);
+  auto expected = torch::matmul(torch::softmax(scores, -1), v);
+  EXPECT_TRUE(torch::allclose(scaled_attention(q, k, v, {}, 0.5, 2.0), expected, 1e-5, 1e-6));
+}
+
+TEST(Rotary, InterleavedRotaryRotatesAdjacentPairs) {
+  // GLM pairs (x0, x1), (x2, x3) are rotate_half's pairs (x0, x2), (x1, x3) after de-interleaving.
+  auto x = torch::randn({1, 2, 3, 6});
+  auto freqs = torch::rand({3, 2});
+  auto cos = torch::cat({freqs, freqs}, -1).cos(), sin = torch::cat({freqs, freqs}, -1).sin();  // (3, 4)
+  auto order = torch::tensor({0, 2, 1, 3}, torch::kLong);
+  auto expected = apply_rotary(x.narrow(-1, 0, 4).index_select(-1, order), cos, sin).index_select(-1, order);
+  auto y = apply_interleaved_rotary(x, cos, sin);
+  EXPECT_TRUE(torch::allclose(y.narrow(-1, 0, 4), expected, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::equal(y.narrow(-1, 4, 2), x.narrow(-1, 4, 2)));
+}
+
+TEST(Registry, DenseZooArchitecturesAreListed) {
+  const auto dir = std::filesystem::path(testing::scratch_dir("registry_zoo1"));
+  std::ofstream(dir / "config.json") << R"({"architectures": ["FooForCausalLM"], "model_type": "foo"})";
+  try {
+    load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU);
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    const std::string msg = e.what();
+    for (const char* arch : {"Gemma3ForCausalLM", "Gemma3ForConditionalGeneration", "Glm4ForCausalLM",
+                             "HunYuanDenseV1ForCausalLM", "SeedOssForCausalLM", "InternLM2ForCausalLM"})
+      EXPECT_NE(msg.find(arch), std::string::npos) << msg;
+  }
+}
+
 }  // namespace
 }  // namespace icsweep
