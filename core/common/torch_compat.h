@@ -5,37 +5,41 @@
 #include <torch/torch.h>
 #include <torch/version.h>
 
+#include <cmath>
 #include <limits>
+#include <optional>
 
 namespace icsweep::compat {
 
 inline constexpr bool kHasSdpa = TORCH_VERSION_MAJOR >= 2;
 
-// Attention over (B, H, Tq, Dh) x (B, Hkv, Tk, Dh) -> (B, H, Tq, Dh) with softmax scale 1/sqrt(Dh);
-// Hkv divides H (grouped-query attention: query head i uses kv head i / (H / Hkv)).
-// `mask`: undefined for plain causal, else a bool (Tq, Tk) "may attend" mask. Softmax runs in fp32
-// on the fallback path, as transformers' eager attention does.
+// (B, Hkv, T, Dh) -> (B, Hkv * n_rep, T, Dh): each kv head repeated n_rep times in a row.
 inline torch::Tensor repeat_heads(const torch::Tensor& x, int64_t n_rep) {
   if (n_rep == 1) return x;
   const auto b = x.size(0), h = x.size(1), t = x.size(2), d = x.size(3);
   return x.unsqueeze(2).expand({b, h, n_rep, t, d}).reshape({b, h * n_rep, t, d});
 }
 
+// Attention over (B, H, Tq, Dh) x (B, Hkv, Tk, Dh) -> (B, H, Tq, Dh) with softmax scale 1/sqrt(Dh);
+// Hkv divides H (grouped-query attention: query head i uses kv head i / (H / Hkv)).
+// `mask`: undefined for plain causal, else a bool (Tq, Tk) "may attend" mask. Softmax runs in fp32
+// on the fallback path, as transformers' eager attention does.
+// `scale` replaces 1/sqrt(Dh) when set.
 inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k_in, const torch::Tensor& v_in,
-                               const torch::Tensor& mask) {
+                               const torch::Tensor& mask, std::optional<double> scale = std::nullopt) {
   const int64_t n_rep = q.size(1) / k_in.size(1);
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 5)
   // Causal without a mask: the flash kernel reads the shared kv heads itself (no repeated copies).
-  if (!mask.defined()) return at::scaled_dot_product_attention(q, k_in, v_in, {}, 0.0, true, std::nullopt, n_rep > 1);
+  if (!mask.defined()) return at::scaled_dot_product_attention(q, k_in, v_in, {}, 0.0, true, scale, n_rep > 1);
 #endif
   const auto k = repeat_heads(k_in, n_rep), v = repeat_heads(v_in, n_rep);
-#if TORCH_VERSION_MAJOR >= 2
-  if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false);
-  return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true);
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
+  if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale);
+  return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, scale);
 #else
   const int64_t tq = q.size(-2), tk = k.size(-2);
-  const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-  auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) * scale;  // (B, H, Tq, Tk)
+  const double factor = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+  auto scores = torch::matmul(q, k.transpose(-2, -1)).to(torch::kFloat32) * factor;  // (B, H, Tq, Tk)
   torch::Tensor allowed = mask;
   if (!allowed.defined())
     allowed = torch::ones({tq, tk}, torch::TensorOptions().dtype(torch::kBool).device(q.device())).tril(tk - tq);

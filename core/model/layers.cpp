@@ -206,13 +206,8 @@ torch::Tensor activation(const std::string& name, const torch::Tensor& x) {
 
 torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& mask, double scale, double softcap) {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 1)
-  // SDPA takes the scale from 2.1 on; soft-capping needs the scores, so it stays eager.
-  if (softcap <= 0) {
-    if (mask.defined()) return at::scaled_dot_product_attention(q, k, v, mask, 0.0, false, scale);
-    return at::scaled_dot_product_attention(q, k, v, {}, 0.0, true, scale);
-  }
-#endif
+  // Soft-capping needs the scores, so it stays eager.
+  if (softcap <= 0) return compat::attention(q, k, v, mask, scale);
   const int64_t tq = q.size(-2), tk = k.size(-2);
   auto scores = torch::matmul(q, k.transpose(-2, -1)) * scale;  // (B, H, Tq, Tk)
   if (softcap > 0) scores = torch::tanh(scores / softcap) * softcap;
