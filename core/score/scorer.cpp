@@ -112,9 +112,9 @@ class TorchScorer final : public Scorer {
       const int64_t end = std::min(scored, begin + chunk_rows);
       auto logits = model_->logits(scored_hidden.slice(0, begin, end)).narrow(1, 0, options_.vocab_limit);  // (n, V_tok)
       const auto target = targets_device.slice(0, begin, end).unsqueeze(1);                                // (n, 1)
-      if (device_.is_cuda() && logits.scalar_type() != torch::kFloat32) {
-        // CUDA reads the bf16/fp16 logits and writes fp32 log-probabilities in one kernel (no fp32
-        // copy of the logits): the same values as log_softmax(logits.float()).
+      if (device_.is_cuda() && logits.scalar_type() == torch::kHalf) {
+        // CUDA reads fp16 logits and writes fp32 log-probabilities in one kernel (no fp32 copy of the
+        // logits; torch has this conversion for Half only): the same values as log_softmax(logits.float()).
         const auto log_probs = at::_log_softmax(logits.contiguous(), 1, /*half_to_float=*/true);  // (n, V_tok) fp32
         nll.slice(0, begin, end).copy_(log_probs.gather(1, target).squeeze(1).neg() / kLn2);
       } else {
