@@ -78,6 +78,9 @@ constexpr const char* kExpectedFixtures[] = {
     "qwen3_gqa_head_dim", "qwen3_mha_tied_bias_window", "olmo2_gqa", "olmo2_mha_tied_bias", "gpt2_tied",
     "gpt2_untied_layer_scale", "gpt_neox_parallel", "gpt_neox_sequential_tied", "phi3_gqa",
     "phi3_mha_tied_partial", "phi3_longrope",
+    "mixtral_top2", "mixtral_top1_window", "qwen2_moe_top2", "qwen2_moe_top1_sparse_step", "qwen3_moe_top2",
+    "qwen3_moe_top1_dense_layer", "deepseek_v2_qlora_greedy", "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",
+    "deepseek_v3_nolora_yarn", "glm4_moe_shared", "glm4_moe_qk_norm_top1",
 };
 
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
