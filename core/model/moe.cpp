@@ -1,6 +1,23 @@
 #include "core/model/moe.h"
 
+#include <algorithm>
+
+#include "core/common/errors.h"
+
 namespace icsweep {
+namespace {
+
+// Zeroes the scores of every expert outside the `topk_group` best groups (transformers'
+// masked_fill(~score_mask, 0.0)). scores: (N, E); group_scores: (N, G) with E % G == 0.
+torch::Tensor keep_top_groups(const torch::Tensor& scores, const torch::Tensor& group_scores, int64_t topk_group) {
+  const int64_t n = scores.size(0), e = scores.size(1), g = group_scores.size(1);
+  auto group_idx = std::get<1>(group_scores.topk(topk_group, -1, /*largest=*/true, /*sorted=*/false));  // (N, Kg)
+  auto group_mask = torch::zeros_like(group_scores).scatter_(1, group_idx, 1.0);                         // (N, G)
+  auto keep = group_mask.unsqueeze(-1).expand({n, g, e / g}).reshape({n, e}) != 0;                       // (N, E)
+  return scores.masked_fill(keep.logical_not(), 0.0);
+}
+
+}  // namespace
 
 torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_ids, const torch::Tensor& topk_weights,
                               int64_t num_experts, int64_t out_dim, const ExpertFn& expert) {
@@ -19,7 +36,7 @@ torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_
     if (n == 0) continue;
     auto rows = token_of_slot.narrow(0, start, n);                    // (n_e)
     auto y = expert(e, x.index_select(0, rows));                      // (n_e, D_out)
-    y = y * weights.narrow(0, start, n).to(y.scalar_type()).unsqueeze(1);
+    y = y * weights.narrow(0, start, n).unsqueeze(1);                 // promoted dtype
     out.index_add_(0, rows, y.to(x.scalar_type()));
     start += n;
   }
@@ -29,6 +46,70 @@ torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_
 torch::Tensor swiglu_expert(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
                             const torch::Tensor& down) {
   return torch::matmul(torch::silu(torch::matmul(x, gate.t())) * torch::matmul(x, up.t()), down.t());
+}
+
+torch::Tensor swiglu(const torch::Tensor& x, const SwigluWeights& w) { return swiglu_expert(x, w.gate, w.up, w.down); }
+
+void add_swiglu_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
+                      int64_t hidden, int64_t intermediate, SwigluWeights& w) {
+  specs.push_back({prefix + names.gate + ".weight", {intermediate, hidden}, &w.gate});
+  specs.push_back({prefix + names.up + ".weight", {intermediate, hidden}, &w.up});
+  specs.push_back({prefix + names.down + ".weight", {hidden, intermediate}, &w.down});
+}
+
+Routing softmax_topk_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, bool renormalize) {
+  auto logits = torch::matmul(x, gate.t());                 // (N, E) model dtype
+  auto probs = torch::softmax(logits.to(torch::kFloat32), -1);
+  auto [weights, ids] = probs.topk(top_k, -1);              // (N, K) each
+  if (renormalize) weights = weights / weights.sum(-1, /*keepdim=*/true);
+  return {ids, weights.to(logits.scalar_type())};
+}
+
+Routing softmax_group_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, int64_t n_group,
+                              int64_t topk_group, double scaling) {
+  auto probs = torch::softmax(torch::matmul(x.to(torch::kFloat32), gate.to(torch::kFloat32).t()), -1);  // (N, E)
+  if (n_group > 1) {
+    auto group_best = std::get<0>(probs.view({probs.size(0), n_group, -1}).max(-1));  // (N, G)
+    probs = keep_top_groups(probs, group_best, topk_group);
+  }
+  auto [weights, ids] = probs.topk(top_k, -1, /*largest=*/true, /*sorted=*/false);  // (N, K)
+  return {ids, weights * scaling};
+}
+
+Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
+                              int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling) {
+  auto scores = torch::sigmoid(torch::matmul(x.to(torch::kFloat32), gate.to(torch::kFloat32).t()));  // (N, E)
+  auto choice = scores + bias.to(torch::kFloat32).unsqueeze(0);                                        // (N, E)
+  if (n_group > 1) {
+    auto grouped = choice.view({choice.size(0), n_group, -1});                                         // (N, G, E/G)
+    const int64_t best = std::min<int64_t>(2, grouped.size(-1));
+    auto group_scores = std::get<0>(grouped.topk(best, -1)).sum(-1);                                   // (N, G)
+    choice = keep_top_groups(choice, group_scores, topk_group);
+  }
+  auto ids = std::get<1>(choice.topk(top_k, -1, /*largest=*/true, /*sorted=*/false));  // (N, K)
+  auto weights = scores.gather(1, ids);                                                  // (N, K)
+  if (renormalize) weights = weights / (weights.sum(-1, /*keepdim=*/true) + 1e-20);
+  return {ids, weights * scaling};
+}
+
+torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
+                                    const std::vector<SwigluWeights>& experts) {
+  return grouped_experts(x, routing.ids, routing.weights, static_cast<int64_t>(experts.size()), x.size(-1),
+                         [&](int64_t e, const torch::Tensor& xe) { return swiglu(xe, experts[e]); });
+}
+
+std::vector<bool> qwen_sparse_layers(const HfConfig& config, int64_t num_layers, int64_t num_experts) {
+  const int64_t step = config.get_int("decoder_sparse_step", 1);
+  if (step <= 0)
+    throw ModelError(config.source() + ": key 'decoder_sparse_step' must be positive (got " + std::to_string(step) +
+                     ")");
+  std::vector<bool> sparse(num_layers);
+  for (int64_t i = 0; i < num_layers; ++i) sparse[i] = num_experts > 0 && (i + 1) % step == 0;
+  for (double layer : config.get_doubles("mlp_only_layers")) {
+    const auto i = static_cast<int64_t>(layer);
+    if (i >= 0 && i < num_layers) sparse[i] = false;
+  }
+  return sparse;
 }
 
 }  // namespace icsweep

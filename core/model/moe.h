@@ -1,25 +1,92 @@
-// Mixture-of-experts building block shared by the MoE families: tokens grouped by expert, one
-// matmul chain per expert that received tokens (never a per-token loop), results scattered back
-// with their routing weights, as transformers' MoE blocks do (index_add_ of expert(x) * weight).
+// Mixture-of-experts building blocks shared by the MoE families: the routers transformers uses
+// (softmax top-k; DeepSeek-V2 group-limited softmax; DeepSeek-V3 / GLM-4.5 sigmoid with a
+// selection-only bias), and the experts themselves: tokens grouped by expert, one matmul chain per
+// expert that received tokens (never a per-token loop), results scattered back with their routing
+// weights, as transformers' MoE blocks do (index_add_ of expert(x) * weight).
 #pragma once
 
 #include <torch/torch.h>
 
 #include <functional>
+#include <string>
+#include <vector>
+
+#include "core/model/hf_config.h"
+#include "core/model/weights.h"
 
 namespace icsweep {
 
 // expert(e, x_e) -> y_e: the e-th expert applied to its tokens. x_e: (n_e, D) -> (n_e, D_out).
 using ExpertFn = std::function<torch::Tensor(int64_t expert, const torch::Tensor& x)>;
 
-// x: (N, D); topk_ids: (N, K) int64 expert indices in [0, num_experts); topk_weights: (N, K)
-// (any float dtype, cast to x's dtype before multiplying, like transformers). Returns (N, D_out)
-// in x's dtype: sum_k weight[n, k] * expert(topk_ids[n, k], x[n]).
+// x: (N, D); topk_ids: (N, K) int64 expert indices in [0, num_experts); topk_weights: (N, K), any
+// float dtype. Returns (N, D_out) in x's dtype: sum_k weight[n, k] * expert(topk_ids[n, k], x[n]).
+// Like transformers 5's experts, expert(x) * weight runs in the promoted dtype of the two (a bf16
+// expert output times fp32 DeepSeek weights is an fp32 product), is cast to x's dtype and
+// accumulated there, experts in ascending order.
 torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_ids, const torch::Tensor& topk_weights,
                               int64_t num_experts, int64_t out_dim, const ExpertFn& expert);
 
 // The SiLU-gated expert MLP: down(silu(x gate^T) * (x up^T)). x: (n, D); gate/up: (F, D); down: (D, F).
 torch::Tensor swiglu_expert(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
                             const torch::Tensor& down);
+
+// One SiLU-gated MLP (a dense layer's MLP, a routed or a shared expert).
+struct SwigluWeights {
+  torch::Tensor gate;  // (F, D)
+  torch::Tensor up;    // (F, D)
+  torch::Tensor down;  // (D, F)
+};
+
+// x: (..., D) -> (..., D).
+torch::Tensor swiglu(const torch::Tensor& x, const SwigluWeights& w);
+
+// The Hub's tensor names of one SwiGLU MLP: gate_proj/up_proj/down_proj almost everywhere,
+// w1/w3/w2 in Mixtral's block_sparse_moe experts.
+struct SwigluNames {
+  const char* gate;
+  const char* up;
+  const char* down;
+};
+inline constexpr SwigluNames kProjNames{"gate_proj", "up_proj", "down_proj"};
+inline constexpr SwigluNames kMixtralExpertNames{"w1", "w3", "w2"};
+
+// Appends prefix + "<name>.weight" for the three matrices of `w` (D = hidden, F = intermediate).
+// `w` must not move afterwards (the specs point into it).
+void add_swiglu_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
+                      int64_t hidden, int64_t intermediate, SwigluWeights& w);
+
+// Top-k experts per token and their weights.
+struct Routing {
+  torch::Tensor ids;      // (N, K) int64
+  torch::Tensor weights;  // (N, K)
+};
+
+// Mixtral / Qwen2-MoE / Qwen3-MoE: logits x gate^T in the model dtype, softmax in fp32, top-k,
+// renormalised over the k when `renormalize`, weights cast back to the model dtype.
+// x: (N, D); gate: (E, D).
+Routing softmax_topk_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, bool renormalize);
+
+// DeepSeek-V2: logits and softmax in fp32; groups of E / n_group experts ranked by their best
+// score, the top `topk_group` groups kept (the others' scores zeroed), top-k of what is left;
+// weights (fp32) times `scaling`. Greedy routing is n_group = topk_group = 1. x: (N, D); gate: (E, D).
+Routing softmax_group_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, int64_t n_group,
+                              int64_t topk_group, double scaling);
+
+// DeepSeek-V3 / GLM-4.5 ("noaux_tc"): sigmoid of fp32 logits; `bias` (E, fp32
+// e_score_correction_bias) is added for the choice only: groups ranked by the sum of their two
+// best biased scores, the top `topk_group` kept (others zeroed), top-k of the biased scores. The
+// weights are the unbiased scores of the chosen experts, divided by their sum (+1e-20) when
+// `renormalize`, times `scaling`; fp32. x: (N, D); gate: (E, D).
+Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
+                              int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling);
+
+// grouped_experts over SwiGLU experts. x: (N, D) -> (N, D).
+torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
+                                    const std::vector<SwigluWeights>& experts);
+
+// Qwen2-MoE / Qwen3-MoE layer layout: layer i holds an MoE block unless config "mlp_only_layers"
+// lists it, when num_experts > 0 and (i + 1) % decoder_sparse_step == 0; else a dense MLP.
+std::vector<bool> qwen_sparse_layers(const HfConfig& config, int64_t num_layers, int64_t num_experts);
 
 }  // namespace icsweep

@@ -11,22 +11,31 @@
 #include "core/model/causal_lm.h"
 #include "core/model/gemma3.h"
 #include "core/model/glm4.h"
+#include "core/model/deepseek.h"
+#include "core/model/glm4_moe.h"
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"
 #include "core/model/hf_config.h"
 #include "core/model/hunyuan_dense.h"
 #include "core/model/internlm2.h"
 #include "core/model/llama.h"
+#include "core/model/mixtral.h"
 #include "core/model/olmo2.h"
 #include "core/model/phi3.h"
+#include "core/model/qwen2_moe.h"
 #include "core/model/qwen3.h"
+#include "core/model/qwen3_moe.h"
 #include "core/model/safetensors.h"
 #include "core/model/torchscript.h"
 
 namespace icsweep {
 namespace {
 
-enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3, kGemma3, kGlm4, kHunyuanDense, kInternLM2 };
+enum class Family {
+  kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3,
+  kGemma3, kGlm4, kHunyuanDense, kInternLM2,
+  kMixtral, kQwen2Moe, kQwen3Moe, kDeepseek, kGlm4Moe,
+};
 
 struct Architecture {
   const char* architecture;  // config.json architectures[0]
@@ -49,6 +58,12 @@ constexpr Architecture kArchitectures[] = {
     {"Glm4ForCausalLM", "glm4", Family::kGlm4},
     {"HunYuanDenseV1ForCausalLM", "hunyuan_v1_dense", Family::kHunyuanDense},
     {"InternLM2ForCausalLM", "internlm2", Family::kInternLM2},
+    {"MixtralForCausalLM", "mixtral", Family::kMixtral},
+    {"Qwen2MoeForCausalLM", "qwen2_moe", Family::kQwen2Moe},
+    {"Qwen3MoeForCausalLM", "qwen3_moe", Family::kQwen3Moe},
+    {"DeepseekV2ForCausalLM", "deepseek_v2", Family::kDeepseek},
+    {"DeepseekV3ForCausalLM", "deepseek_v3", Family::kDeepseek},
+    {"Glm4MoeForCausalLM", "glm4_moe", Family::kGlm4Moe},
 };
 
 std::string supported_list() {
@@ -157,6 +172,21 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       break;
     case Family::kInternLM2:
       model = load_internlm2(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kMixtral:
+      model = load_mixtral(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kQwen2Moe:
+      model = load_qwen2_moe(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kQwen3Moe:
+      model = load_qwen3_moe(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kDeepseek:
+      model = load_deepseek(config, match->model_type, checkpoint, info, dtype, device);
+      break;
+    case Family::kGlm4Moe:
+      model = load_glm4_moe(config, checkpoint, info, dtype, device);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

@@ -81,6 +81,9 @@ constexpr const char* kExpectedFixtures[] = {
     "gemma3_text_gqa_tied", "gemma3_text_mha_softcap", "gemma3_multimodal_text", "glm4_gqa_bias",
     "glm4_mha_tied_quarter", "hunyuan_dense_gqa", "hunyuan_dense_alpha_tied", "seed_oss_gqa_bias",
     "seed_oss_mha_tied", "internlm2_gqa", "internlm2_mha_bias_dynamic",
+    "mixtral_top2", "mixtral_top1_window", "qwen2_moe_top2", "qwen2_moe_top1_sparse_step", "qwen3_moe_top2",
+    "qwen3_moe_top1_dense_layer", "deepseek_v2_qlora_greedy", "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",
+    "deepseek_v3_nolora_yarn", "glm4_moe_shared", "glm4_moe_qk_norm_top1",
 };
 
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
