@@ -9,9 +9,9 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
+#include "core/model/deepseek.h"
 #include "core/model/gemma3.h"
 #include "core/model/glm4.h"
-#include "core/model/deepseek.h"
 #include "core/model/glm4_moe.h"
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"

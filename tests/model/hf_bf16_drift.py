@@ -1,0 +1,51 @@
+#!/usr/bin/env python3
+"""How far transformers itself moves in bf16: every parity fixture scored by transformers in bfloat16
+on CUDA (eager attention), against the fp32 numbers in its logprobs.json. The bf16 parity test
+(tests/model/gpu_parity_bf16.cpp) holds icsweep to 2e-2 bits mean abs difference from fp32; this
+prints what the reference implementation gets under the same rule, per fixture (GPU machine):
+
+  python3 tests/model/hf_bf16_drift.py [--fixtures tests/fixtures]
+"""
+import argparse
+import json
+import math
+import os
+
+import torch
+from transformers import AutoModelForCausalLM, Mxfp4Config
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(__file__), "..", "fixtures"))
+    args = ap.parse_args()
+    for name in sorted(os.listdir(args.fixtures)):
+        path = os.path.join(args.fixtures, name)
+        ref_path = os.path.join(path, "logprobs.json")
+        if not os.path.exists(os.path.join(path, "model.safetensors")) or not os.path.exists(ref_path):
+            continue
+        config = json.load(open(os.path.join(path, "config.json")))
+        if config.get("model_type") == "internlm2":
+            print(f"{name:34s} (no transformers implementation)")
+            continue
+        extra = {}
+        if config.get("quantization_config", {}).get("quant_method") == "mxfp4":
+            extra["quantization_config"] = Mxfp4Config(dequantize=True)
+        model = AutoModelForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.bfloat16,
+                                                     **extra).to("cuda").eval()
+        ref = json.load(open(ref_path))
+        diffs = []
+        with torch.no_grad():
+            for s in ref["sequences"]:
+                ids = torch.tensor([s["ids"]], device="cuda")
+                if ids.shape[1] < 2:
+                    continue
+                logits = model(input_ids=ids).logits[0].float()
+                logp = torch.log_softmax(logits, -1)[:-1].gather(1, ids[0, 1:, None]).squeeze(1)
+                got = (-logp / math.log(2.0)).double().cpu().tolist()
+                diffs += [abs(a - b) for a, b in zip(got, s["nll_bits"])]
+        print(f"{name:34s} transformers bf16 cuda: mean |diff| {sum(diffs) / len(diffs):.3e}  max {max(diffs):.3e} bits")
+
+
+if __name__ == "__main__":
+    main()
