@@ -77,11 +77,11 @@ std::string slurm_task_count_problem(int world_size) {
          "inside the allocation), or unset SLURM_NTASKS when running outside Slurm";
 }
 
-// device: cuda asks for one GPU per worker; more workers on a node than visible GPUs would share
-// GPUs silently (auto allows that).
-std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank) {
+}  // namespace
+
+std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank,
+                              int gpus) {
   if (device != "cuda") return "";
-  const int gpus = cuda_device_count();
   if (gpus == 0 || local_worker_index < gpus) return "";
   const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
   return "rank " + std::to_string(rank) + " is worker " + std::to_string(local_worker_index + 1) + " on host " + host +
@@ -90,6 +90,8 @@ std::string gpu_count_problem(const std::string& device, int local_worker_index,
          std::to_string(gpus) + " worker(s) per node (plus the driver on the first node, e.g. "
          "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
 }
+
+namespace {
 
 void print_summary(const SweepOutcome& outcome) {
   std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
@@ -152,7 +154,8 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     auto transport = mpi->transport();
     // Only this rank sees its GPUs: the extra workers end the job (exit 2) with the reason.
     const std::string gpu_problem = gpu_count_problem(config.settings.device, transport->local_worker_index(),
-                                                      transport->host(), mpi->rank());
+                                                      transport->host(), mpi->rank(),
+                                                      config.settings.device == "cuda" ? cuda_device_count() : 0);
     if (!gpu_problem.empty()) abort_job(gpu_problem, kExitUsage);
     WorkerOptions options = worker_options(config);
     options.stop_signal = stop_signal;  // a signal on this rank alone still stops the sweep

@@ -3,6 +3,7 @@
 #include <dlfcn.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cmath>
 #include <sstream>
 #include <thread>
@@ -157,10 +158,18 @@ std::unique_ptr<Scorer> Scorer::create(const ScorerOptions& options) {
 int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
 
 std::string choose_device(const std::string& preference, int local_worker_index) {
+  return choose_device_among(preference, local_worker_index, preference == "cpu" ? 0 : cuda_device_count());
+}
+
+std::string choose_device_among(const std::string& preference, int local_worker_index, int gpus) {
   if (preference == "cpu") return "cpu";
-  const int gpus = cuda_device_count();
   if (preference.rfind("cuda:", 0) == 0) {
     if (gpus == 0) throw UsageError("device '" + preference + "' asked for, but CUDA is not available on this host");
+    char* end = nullptr;
+    const long index = std::strtol(preference.c_str() + 5, &end, 10);
+    if (*end != '\0' || end == preference.c_str() + 5 || index < 0 || index >= gpus)
+      throw UsageError("device '" + preference + "': this host has " + std::to_string(gpus) +
+                       " visible GPU(s) (cuda:0 to cuda:" + std::to_string(gpus - 1) + ")");
     return preference;
   }
   if (preference != "auto" && preference != "cuda")

@@ -51,6 +51,9 @@ class Scorer {
 // Device for a worker: `preference` auto | cpu | cuda | cuda:N. auto/cuda pick
 // cuda:(local_worker_index mod visible GPUs) when CUDA is available; auto falls back to cpu.
 std::string choose_device(const std::string& preference, int local_worker_index);
+// The same rule for a given number of visible GPUs (testable without GPUs). UsageError for cuda
+// without GPUs, cuda:N beyond the visible ones, or an unknown preference.
+std::string choose_device_among(const std::string& preference, int local_worker_index, int visible_gpus);
 
 // Human-readable device description ("cpu (16 threads)", "cuda:0 NVIDIA H200 GPU-uuid").
 std::string describe_device(const std::string& device);
