@@ -11,8 +11,10 @@
 #include "core/model/causal_lm.h"
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"
+#include "core/model/gpt_oss.h"
 #include "core/model/hf_config.h"
 #include "core/model/llama.h"
+#include "core/model/llama4.h"
 #include "core/model/olmo2.h"
 #include "core/model/phi3.h"
 #include "core/model/qwen3.h"
@@ -21,7 +23,7 @@
 namespace icsweep {
 namespace {
 
-enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3 };
+enum class Family { kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3, kGptOss, kLlama4 };
 
 struct Architecture {
   const char* architecture;  // config.json architectures[0]
@@ -38,6 +40,9 @@ constexpr Architecture kArchitectures[] = {
     {"GPT2LMHeadModel", "gpt2", Family::kGpt2},
     {"GPTNeoXForCausalLM", "gpt_neox", Family::kGptNeox},
     {"Phi3ForCausalLM", "phi3", Family::kPhi3},
+    {"GptOssForCausalLM", "gpt_oss", Family::kGptOss},
+    {"Llama4ForCausalLM", "llama4_text", Family::kLlama4},
+    {"Llama4ForConditionalGeneration", "llama4", Family::kLlama4},
 };
 
 std::string supported_list() {
@@ -116,6 +121,12 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       break;
     case Family::kPhi3:
       model = load_phi3(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGptOss:
+      model = load_gpt_oss(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kLlama4:
+      model = load_llama4(config, checkpoint, info, dtype, device);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

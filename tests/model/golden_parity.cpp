@@ -77,7 +77,7 @@ constexpr const char* kExpectedFixtures[] = {
     "llama3_rope", "llama_linear_rope", "llama_yarn_rope", "llama_dynamic_rope",
     "qwen3_gqa_head_dim", "qwen3_mha_tied_bias_window", "olmo2_gqa", "olmo2_mha_tied_bias", "gpt2_tied",
     "gpt2_untied_layer_scale", "gpt_neox_parallel", "gpt_neox_sequential_tied", "phi3_gqa",
-    "phi3_mha_tied_partial", "phi3_longrope",
+    "phi3_mha_tied_partial", "phi3_longrope", "gpt_oss_top2", "gpt_oss_mxfp4", "llama4_text_chunked_nope",
 };
 
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
