@@ -44,14 +44,11 @@ RopeConfig RopeConfig::from_hf(const HfConfig& config, int64_t rotary_dim) {
     rope.original_max_position_embeddings = params->get_int("original_max_position_embeddings");
   } else if (rope.type == "yarn") {
     rope.factor = params->get_double("factor");
-    rope.original_max_position_embeddings = rope.max_position_embeddings;
-    // DeepSeek-V3-style configs carry the pretraining length; transformers then derives the
-    // factor from the two lengths instead of using "factor".
-    if (params->has("original_max_position_embeddings")) {
-      rope.original_max_position_embeddings = params->get_int("original_max_position_embeddings");
-      rope.factor = static_cast<double>(rope.max_position_embeddings) /
-                    static_cast<double>(rope.original_max_position_embeddings);
-    }
+    // The pretraining length bounds the correction range. transformers 5 keeps the explicit
+    // "factor" even where max_position_embeddings / original_max_position_embeddings differs
+    // (it only warns), for the frequencies and the attention factor alike.
+    rope.original_max_position_embeddings =
+        params->get_int("original_max_position_embeddings", rope.max_position_embeddings);
     auto get_mscale = [](double scale, double mscale) {
       return scale <= 1.0 ? 1.0 : 0.1 * mscale * std::log(scale) + 1.0;
     };

@@ -15,10 +15,12 @@
 #include "core/model/glm4_moe.h"
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"
+#include "core/model/gpt_oss.h"
 #include "core/model/hf_config.h"
 #include "core/model/hunyuan_dense.h"
 #include "core/model/internlm2.h"
 #include "core/model/llama.h"
+#include "core/model/llama4.h"
 #include "core/model/mixtral.h"
 #include "core/model/olmo2.h"
 #include "core/model/phi3.h"
@@ -34,7 +36,7 @@ namespace {
 enum class Family {
   kLlama, kQwen3, kOlmo2, kGpt2, kGptNeox, kPhi3,
   kGemma3, kGlm4, kHunyuanDense, kInternLM2,
-  kMixtral, kQwen2Moe, kQwen3Moe, kDeepseek, kGlm4Moe,
+  kMixtral, kQwen2Moe, kQwen3Moe, kDeepseek, kGlm4Moe, kGptOss, kLlama4,
 };
 
 struct Architecture {
@@ -64,6 +66,9 @@ constexpr Architecture kArchitectures[] = {
     {"DeepseekV2ForCausalLM", "deepseek_v2", Family::kDeepseek},
     {"DeepseekV3ForCausalLM", "deepseek_v3", Family::kDeepseek},
     {"Glm4MoeForCausalLM", "glm4_moe", Family::kGlm4Moe},
+    {"GptOssForCausalLM", "gpt_oss", Family::kGptOss},
+    {"Llama4ForCausalLM", "llama4_text", Family::kLlama4},
+    {"Llama4ForConditionalGeneration", "llama4", Family::kLlama4},
 };
 
 std::string supported_list() {
@@ -187,6 +192,12 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       break;
     case Family::kGlm4Moe:
       model = load_glm4_moe(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kGptOss:
+      model = load_gpt_oss(config, checkpoint, info, dtype, device);
+      break;
+    case Family::kLlama4:
+      model = load_llama4(config, checkpoint, info, dtype, device);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

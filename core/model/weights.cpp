@@ -85,7 +85,8 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
   }
 
   for (const auto& spec : specs)
-    if (const TensorEntry* e = checkpoint.find(spec.name)) *spec.slot = tensor_from_entry(*e, dtype, device);
+    if (const TensorEntry* e = checkpoint.find(spec.name))
+      *spec.slot = spec.convert ? spec.convert(*e) : tensor_from_entry(*e, dtype, device);
   for (const auto& file : checkpoint.files()) file->release_pages();
 }
 

@@ -22,6 +22,9 @@ struct WeightSpec {
   std::vector<int64_t> shape;
   torch::Tensor* slot;
   bool optional = false;  // e.g. lm_head.weight when the embeddings are tied
+  // When set, builds the slot from the checkpoint entry instead of the plain conversion to the
+  // model dtype (e.g. MXFP4 dequantization, or norms kept in fp32).
+  std::function<torch::Tensor(const TensorEntry&)> convert = nullptr;
 };
 
 // Validates every spec against the checkpoint first (missing, mis-shaped, and unexpected

@@ -84,6 +84,7 @@ constexpr const char* kExpectedFixtures[] = {
     "mixtral_top2", "mixtral_top1_window", "qwen2_moe_top2", "qwen2_moe_top1_sparse_step", "qwen3_moe_top2",
     "qwen3_moe_top1_dense_layer", "deepseek_v2_qlora_greedy", "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",
     "deepseek_v3_nolora_yarn", "glm4_moe_shared", "glm4_moe_qk_norm_top1",
+    "gpt_oss_top2", "gpt_oss_mxfp4", "llama4_text_chunked_nope",
 };
 
 TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
