@@ -57,9 +57,16 @@ std::unique_ptr<CausalLM> load_torchscript(const std::string& model_dir, int64_t
                      "); export it with scripts/export_torchscript.py using a torch no newer than this build's libtorch");
   }
   module.eval();
-  module.to(dtype);
+  // A trace fixes its dtype casts (e.g. RMSNorm's .float() / .to(input dtype)): refuse another dtype
+  // rather than casting the weights under it.
   int64_t parameters = 0;
-  for (const auto& p : module.parameters()) parameters += p.numel();
+  for (const auto& p : module.parameters()) {
+    parameters += p.numel();
+    if (p.is_floating_point() && p.scalar_type() != dtype)
+      throw ModelError(path + ": traced in " + std::string(c10::toString(p.scalar_type())) + ", but the sweep asks for " +
+                       std::string(c10::toString(dtype)) + "; export it again with scripts/export_torchscript.py --dtype "
+                       "matching the model's dtype in the sweep (a trace keeps the dtype it was traced in)");
+  }
   info.family = "torchscript";
   info.vocab_size = vocab_size;
   info.num_parameters = parameters;

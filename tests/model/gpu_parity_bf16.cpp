@@ -28,6 +28,7 @@ TEST(GpuParity, EveryFixtureInBf16OnCudaWithinTwoHundredthsOfABit) {
   for (const auto& entry : fs::directory_iterator(fixtures)) {
     const fs::path dir = entry.path();
     if (!fs::exists(dir / "logprobs.json") || !fs::exists(dir / "config.json")) continue;
+    if (fs::exists(dir / "model.torchscript.pt")) continue;  // traced in fp32 on the CPU: a trace keeps its dtype
     std::ifstream in(dir / "logprobs.json");
     const auto ref = nlohmann::json::parse(in);
     std::unique_ptr<CausalLM> model;
