@@ -28,7 +28,7 @@ grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/ctest.log" | tail -30
 step gpu-demo
 ICSWEEP=build-gpu/icsweep PYTHON=python3 scripts/make-demo.sh demo > "$out/demo.log" 2>&1
 for device in cuda cpu; do
-  build-gpu/icsweep score -m demo/models/tiny-llama -d demo/data/project_code.jsonl -l 512 --dtype float32 \
+  build-gpu/icsweep score -m demo/models/tiny-llama-s -d demo/data/project_code.jsonl -l 512 --dtype float32 \
     --device $device --threads 4 | tail -6
 done
 timeout 300 mpirun --oversubscribe -np 2 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \

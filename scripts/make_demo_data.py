@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Cuts the project's own files into JSONL demo datasets (no external data needed).
 
-project_docs.jsonl: Markdown and YAML files; project_code.jsonl: C++, CMake, shell and Python sources.
-Each sample is a run of whole lines of about 1.5-3 KB. Also writes corpus.txt (all samples) for
-learning the tiny models' BPE merges. Deterministic: files in sorted order.
+Each sample is a run of whole lines of about 1.5-3 KB, from Markdown and YAML files (docs) or C++,
+CMake, shell and Python sources (code). Every HOLD_OUT-th sample of each group is held out:
+project_docs.jsonl and project_code.jsonl hold only those (the sweep's datasets); train.jsonl holds the
+rest, on which the demo models learn their BPE merges and are trained. Deterministic: files in sorted
+order.
 """
 import argparse
 import json
@@ -14,6 +16,7 @@ GROUPS = {
     "project_code": (".cpp", ".h", ".txt", ".cmake", ".sh", ".py"),
 }
 SKIP_DIRS = {"demo", "fixtures", "__pycache__"}
+HOLD_OUT = 4
 
 
 def skipped(relative):
@@ -33,6 +36,12 @@ def chunks(text, target=2000):
         yield "".join(lines)
 
 
+def write_jsonl(path, samples):
+    with open(path, "w", encoding="utf-8") as f:
+        for sample in samples:
+            f.write(json.dumps(sample, ensure_ascii=False) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--root", default=".")
@@ -41,20 +50,18 @@ def main():
     root = pathlib.Path(args.root)
     out = pathlib.Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    corpus = []
+    train = []
     for name, suffixes in GROUPS.items():
         files = sorted(p for p in root.rglob("*")
                        if p.is_file() and p.suffix in suffixes and not skipped(p.relative_to(root)))
-        count = 0
-        with open(out / f"{name}.jsonl", "w", encoding="utf-8") as f:
-            for path in files:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                for piece in chunks(text):
-                    f.write(json.dumps({"text": piece, "source": str(path.relative_to(root))}, ensure_ascii=False) + "\n")
-                    corpus.append(piece)
-                    count += 1
-        print(f"{name}.jsonl: {count} samples from {len(files)} files")
-    (out / "corpus.txt").write_text("".join(corpus), encoding="utf-8")
+        samples = [{"text": piece, "source": str(path.relative_to(root))} for path in files
+                   for piece in chunks(path.read_text(encoding="utf-8", errors="replace"))]
+        held_out = samples[HOLD_OUT - 1::HOLD_OUT]
+        train += [s for i, s in enumerate(samples) if i % HOLD_OUT != HOLD_OUT - 1]
+        write_jsonl(out / f"{name}.jsonl", held_out)
+        print(f"{name}.jsonl: {len(held_out)} held-out samples of {len(samples)} from {len(files)} files")
+    write_jsonl(out / "train.jsonl", train)
+    print(f"train.jsonl: {len(train)} samples")
 
 
 if __name__ == "__main__":

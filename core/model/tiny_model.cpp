@@ -195,8 +195,10 @@ std::string make_tiny_model(const TinyModelOptions& o) {
     throw UsageError("make-tiny-model: --hidden must be a multiple of --heads with an even head size, and --heads "
                      "a multiple of --kv-heads");
 
-  const ByteLevelBpe bpe = train_byte_level_bpe(o.corpus.empty() ? std::string(kBuiltinCorpus) : read_text(o.corpus),
-                                                o.merges);
+  const std::string merge_text = !o.corpus.empty()        ? read_text(o.corpus)
+                                 : !o.corpus_text.empty() ? o.corpus_text
+                                                          : std::string(kBuiltinCorpus);
+  const ByteLevelBpe bpe = train_byte_level_bpe(merge_text, o.merges);
   const int64_t special_id = static_cast<int64_t>(bpe.vocab.size());
   const int64_t tokenizer_size = special_id + 1;
   const int64_t vocab = o.vocab > 0 ? o.vocab : (tokenizer_size + 63) / 64 * 64;

@@ -19,7 +19,8 @@ struct TinyModelOptions {
   int64_t intermediate = 0;   // 0 = about 2.7 * hidden rounded to 8
   int64_t vocab = 0;          // config vocab_size (embedding rows); 0 = tokenizer size rounded up to 64
   int64_t merges = 256;       // BPE merges learned from the corpus (0: bytes only)
-  std::string corpus;         // text file(s) to learn merges from; "" = built-in text
+  std::string corpus;         // text file to learn merges from; "" = corpus_text or built-in text
+  std::string corpus_text;    // text to learn merges from when `corpus` is "" (e.g. the training texts)
   uint64_t seed = 0;
   bool tie_embeddings = false;
 };

@@ -6,15 +6,16 @@ MPIRUN=(mpirun --oversubscribe)
 [ "$(id -u)" -eq 0 ] && MPIRUN+=(--allow-run-as-root)
 check() { "$ICSWEEP_PYTHON" "$ICSWEEP_SOURCE_DIR/tests/e2e/check_results.py" "$@"; }
 
-# fresh_demo NAME: scratch dir with demo models + data and a sweep file; prints the dir.
+# fresh_demo NAME: scratch dir with demo models + data and a sweep file of the two smaller demo models;
+# prints the dir. The models train DEMO_STEPS steps (default 5 here: the sweep machinery is under test).
 fresh_demo() {
   local work="$ICSWEEP_BINARY_DIR/test-scratch/$1"
   rm -rf "$work" && mkdir -p "$work"
-  (cd "$ICSWEEP_SOURCE_DIR" && ICSWEEP="$ICSWEEP" PYTHON="$ICSWEEP_PYTHON" scripts/make-demo.sh "$work/demo" >&2)
+  (cd "$ICSWEEP_SOURCE_DIR" && ICSWEEP="$ICSWEEP" PYTHON="$ICSWEEP_PYTHON" DEMO_STEPS=${DEMO_STEPS:-5} scripts/make-demo.sh "$work/demo" >&2)
   cat > "$work/sweep.yaml" <<YAML
 models:
-  - {name: tiny-llama, path: demo/models/tiny-llama, series: tiny, size: 0.1M, dtype: float32}
-  - {name: tiny-qwen2, path: demo/models/tiny-qwen2, series: tiny, size: 0.2M, dtype: float32}
+  - {name: tiny-llama-s, path: demo/models/tiny-llama-s, series: tiny-llama, size: 57k, dtype: float32}
+  - {name: tiny-llama-m, path: demo/models/tiny-llama-m, series: tiny-llama, size: 183k, dtype: float32}
 datasets:
   - {name: project_docs, path: demo/data/project_docs.jsonl}
   - {name: project_code, path: demo/data/project_code.jsonl}

@@ -6,9 +6,9 @@ source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo merge_groups)
 cd "$work"
 "$ICSWEEP" run sweep.yaml --output all >all.log 2>&1
-sed '/name: tiny-qwen2/d' sweep.yaml > group-0.yaml
-sed '/name: tiny-llama/d' sweep.yaml > group-1.yaml
-sed -e '/name: tiny-llama/d' -e 's/max_sample_length: 256/max_sample_length: 128/' sweep.yaml > group-short.yaml
+sed '/name: tiny-llama-m/d' sweep.yaml > group-0.yaml
+sed '/name: tiny-llama-s/d' sweep.yaml > group-1.yaml
+sed -e '/name: tiny-llama-s/d' -e 's/max_sample_length: 256/max_sample_length: 128/' sweep.yaml > group-short.yaml
 for g in 0 1 short; do "$ICSWEEP" run group-$g.yaml --output results/group-$g >group-$g.log 2>&1; done
 
 "$ICSWEEP" merge results/group-0/results.h5 results/group-1/results.h5 -o merged/all.h5

@@ -1,8 +1,9 @@
 # Helpers of the resilience tests (sourced after lib.bash; not a test itself: ctest runs *.sh only).
 
-# Every batch takes at least 50 ms (worker fault-injection hook), so signals and kills sent after fixed
-# delays land mid-sweep on fast machines too (a 16-core machine otherwise finished first).
-export ICSWEEP_TEST_BATCH_DELAY_MS=${ICSWEEP_TEST_BATCH_DELAY_MS:-50}
+# Every batch takes at least 200 ms (worker fault-injection hook), so signals and kills sent after fixed
+# delays land mid-sweep on fast machines too (a 16-core machine otherwise finished first). The demo
+# datasets hold only the samples held out from the demo models' training (about 70 batches here).
+export ICSWEEP_TEST_BATCH_DELAY_MS=${ICSWEEP_TEST_BATCH_DELAY_MS:-200}
 
 # slow_sweep WORK [DATASETS]: smaller batches (more journal records, more points to interrupt at);
 # DATASETS "code" keeps only project_code (a shorter sweep for the many kill trials).

@@ -9,10 +9,10 @@ work=$(fresh_demo sweep_rank_counts)
 check recompute "$work/one/results.h5"
 check same "$work/one/results.h5" "$work/three/results.h5"
 
-before=$(stat -c %Y.%s "$work/one/cells/tiny-llama__project_docs.h5")
+before=$(stat -c %Y.%s "$work/one/cells/tiny-llama-s__project_docs.h5")
 out=$("$ICSWEEP" run "$work/sweep.yaml" --output "$work/one")
 echo "$out" | grep -q "(resumed)" || { echo "re-run did not resume"; exit 1; }
-after=$(stat -c %Y.%s "$work/one/cells/tiny-llama__project_docs.h5")
+after=$(stat -c %Y.%s "$work/one/cells/tiny-llama-s__project_docs.h5")
 [ "$before" = "$after" ] || { echo "re-run rewrote a finished cell"; exit 1; }
 
 report=$("$ICSWEEP" report "$work/one/results.h5" --format csv)
