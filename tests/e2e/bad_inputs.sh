@@ -10,7 +10,7 @@ head -n 3 demo/data/project_docs.jsonl > small.jsonl
 sweep() {  # sweep FILE MODEL_PATH DATA_PATH [SETTINGS_LINE]: a good model plus MODEL_PATH
   cat > "$1" <<YAML
 models:
-  - {name: good, path: demo/models/tiny-llama, dtype: float32}
+  - {name: good, path: demo/models/tiny-llama-s, dtype: float32}
   - {name: bad, path: $2, dtype: float32}
 datasets:
   - {name: d, path: $3}
@@ -40,22 +40,22 @@ expect() {  # expect NAME RC REGEX YAML [ARGS...]: run, compare the exit code, g
 }
 bad_model() {  # bad_model NAME: a copy of the demo model to break
   good_cell_must_finish=1
-  rm -rf "models/$1" && mkdir -p models && cp -r demo/models/tiny-llama "models/$1"
+  rm -rf "models/$1" && mkdir -p models && cp -r demo/models/tiny-llama-s "models/$1"
   sweep "$1.yaml" "models/$1" small.jsonl
 }
 
 # --- config (exit 2, file:line:column and key) ---
-sweep c.yaml demo/models/tiny-qwen2 small.jsonl "bogus: 1"
+sweep c.yaml demo/models/tiny-llama-m small.jsonl "bogus: 1"
 expect unknown_key 2 "c.yaml:[0-9]+:[0-9]+: key 'settings.bogus': unknown key" c.yaml
-sweep c.yaml demo/models/tiny-qwen2 small.jsonl "tokens_per_bach: 512"
+sweep c.yaml demo/models/tiny-llama-m small.jsonl "tokens_per_bach: 512"
 expect typo_key 2 "key 'settings.tokens_per_bach': unknown key; did you mean 'tokens_per_batch'" c.yaml
-sweep c.yaml demo/models/tiny-qwen2 small.jsonl "per_token: maybe"
+sweep c.yaml demo/models/tiny-llama-m small.jsonl "per_token: maybe"
 expect wrong_type 2 "c.yaml:10:[0-9]+: key 'settings.per_token': expected" c.yaml
-sweep c.yaml demo/models/tiny-llama small.jsonl && sed -i 's/name: bad/name: good/' c.yaml
+sweep c.yaml demo/models/tiny-llama-s small.jsonl && sed -i 's/name: bad/name: good/' c.yaml
 expect duplicate_name 2 "c.yaml:3:[0-9]+: key 'models.name': duplicate name 'good' \(first used at line 2\)" c.yaml
 sweep c.yaml demo/models/missing small.jsonl
 expect missing_path 2 "key 'models\[1\].path': directory .*demo/models/missing does not exist" c.yaml
-sweep c.yaml demo/models/tiny-qwen2 small.jsonl
+sweep c.yaml demo/models/tiny-llama-m small.jsonl
 touch a-file
 expect output_not_writable 2 "output directory .*a-file/sub cannot be created: .*a-file is not a directory" c.yaml --output a-file/sub
 
@@ -63,7 +63,7 @@ expect output_not_writable 2 "output directory .*a-file/sub cannot be created: .
 printf '%s\n' '{"text": "a good line"}' '{bad json' '{"other": 1}' '{"text": 5}' '{"text": ""}' \
   '{"text": "nul \u0000 byte"}' '["not", "an object"]' '{"text": "fine again"}' > bad.jsonl
 printf '{"text": "bad \xff utf8"}\n' >> bad.jsonl
-sweep d.yaml demo/models/tiny-qwen2 bad.jsonl
+sweep d.yaml demo/models/tiny-llama-m bad.jsonl
 expect bad_lines_skipped 0 "dataset d: skipped 7 bad line\(s\) of .*bad.jsonl" d.yaml
 grep -q "line 2: invalid_json" bad_lines_skipped.log && grep -q "line 3: missing_text" bad_lines_skipped.log \
   && grep -q "line 4: text_not_string" bad_lines_skipped.log && grep -q "line 5: empty_text" bad_lines_skipped.log \
@@ -78,10 +78,10 @@ with h5py.File(sys.argv[1]) as f:
 print("ok   bad lines: all 7 reasons in the cell's errors table, 2 samples scored")
 PY
 : > empty.jsonl
-sweep d.yaml demo/models/tiny-qwen2 empty.jsonl
+sweep d.yaml demo/models/tiny-llama-m empty.jsonl
 expect empty_file 4 "empty.jsonl: no records: the file is empty" d.yaml
 mkdir -p a-dir
-sweep d.yaml demo/models/tiny-qwen2 a-dir
+sweep d.yaml demo/models/tiny-llama-m a-dir
 expect directory_as_file 2 "key 'datasets\[0\].path': .*a-dir is a directory; give a JSONL file" d.yaml
 
 # --- model (its cells fail with the message, exit 4; the good model's cell finishes) ---
@@ -113,7 +113,7 @@ good_cell_must_finish=0
 
 # --- output: the index deleted mid-run is rewritten; nothing finished is lost ---
 export ICSWEEP_TEST_BATCH_DELAY_MS=100
-sweep o.yaml demo/models/tiny-qwen2 demo/data/project_docs.jsonl "tokens_per_batch: 512"
+sweep o.yaml demo/models/tiny-llama-m demo/data/project_code.jsonl "tokens_per_batch: 512"
 "$ICSWEEP" run o.yaml --output out-deleted >deleted.log 2>&1 &
 pid=$!
 for i in $(seq 600); do [ -e out-deleted/results.h5 ] && break; sleep 0.1; done

@@ -37,15 +37,15 @@ check same "$work/base/results.h5" "$out/results.h5"
 
 # --restart-cell: one cell recomputed from scratch, the others kept.
 rc=0
-"$ICSWEEP" run "$work/sweep.yaml" --output "$out" --restart-cell tiny-qwen2/project_nope >"$work/bad.log" 2>&1 || rc=$?
+"$ICSWEEP" run "$work/sweep.yaml" --output "$out" --restart-cell tiny-llama-m/project_nope >"$work/bad.log" 2>&1 || rc=$?
 [ "$rc" -eq 2 ] || { echo "FAIL: unknown --restart-cell exited $rc"; cat "$work/bad.log"; exit 1; }
-grep -q "no such cell.*tiny-qwen2/project_code" "$work/bad.log"
-before=$(stat -c %Y "$out/cells/tiny-llama__project_code.h5")
+grep -q "no such cell.*tiny-llama-m/project_code" "$work/bad.log"
+before=$(stat -c %Y "$out/cells/tiny-llama-s__project_code.h5")
 sleep 1
-"$ICSWEEP" run "$work/sweep.yaml" --output "$out" --restart-cell tiny-qwen2/project_code >"$work/restart.log" 2>&1
-grep -q "cell tiny-qwen2__project_code: restarting (--restart-cell): removed its file" "$work/restart.log"
-grep -q "cell tiny-qwen2__project_code done" "$work/restart.log"
+"$ICSWEEP" run "$work/sweep.yaml" --output "$out" --restart-cell tiny-llama-m/project_code >"$work/restart.log" 2>&1
+grep -q "cell tiny-llama-m__project_code: restarting (--restart-cell): removed its file" "$work/restart.log"
+grep -q "cell tiny-llama-m__project_code done" "$work/restart.log"
 [ "$(grep -c "(resumed)" "$work/restart.log")" -eq 3 ] || { echo "FAIL: expected 3 resumed cells"; exit 1; }
-[ "$(stat -c %Y "$out/cells/tiny-llama__project_code.h5")" -eq "$before" ] || { echo "FAIL: another cell was rewritten"; exit 1; }
+[ "$(stat -c %Y "$out/cells/tiny-llama-s__project_code.h5")" -eq "$before" ] || { echo "FAIL: another cell was rewritten"; exit 1; }
 check same "$work/base/results.h5" "$out/results.h5"
 echo "PASS"
