@@ -77,22 +77,6 @@ std::string slurm_task_count_problem(int world_size) {
          "inside the allocation), or unset SLURM_NTASKS when running outside Slurm";
 }
 
-}  // namespace
-
-std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank,
-                              int gpus) {
-  if (device != "cuda") return "";
-  if (gpus == 0 || local_worker_index < gpus) return "";
-  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-  return "rank " + std::to_string(rank) + " is worker " + std::to_string(local_worker_index + 1) + " on host " + host +
-         ", which has only " + std::to_string(gpus) + " visible GPU(s) (CUDA_VISIBLE_DEVICES=" +
-         (visible ? visible : "unset") + ") and the sweep asks for device: cuda; start at most " +
-         std::to_string(gpus) + " worker(s) per node (plus the driver on the first node, e.g. "
-         "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
-}
-
-namespace {
-
 void print_summary(const SweepOutcome& outcome) {
   std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
   for (const auto& c : outcome.cells) {
@@ -106,6 +90,18 @@ void print_summary(const SweepOutcome& outcome) {
 }
 
 }  // namespace
+
+std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank,
+                              int gpus) {
+  if (device != "cuda") return "";
+  if (gpus == 0 || local_worker_index < gpus) return "";
+  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
+  return "rank " + std::to_string(rank) + " is worker " + std::to_string(local_worker_index + 1) + " on host " + host +
+         ", which has only " + std::to_string(gpus) + " visible GPU(s) (CUDA_VISIBLE_DEVICES=" +
+         (visible ? visible : "unset") + ") and the sweep asks for device: cuda; start at most " +
+         std::to_string(gpus) + " worker(s) per node (plus the driver on the first node, e.g. "
+         "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
+}
 
 int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, const SweepConfig* given) {
   install_stop_signal_handlers();

@@ -11,8 +11,6 @@
 
 namespace icsweep::compat {
 
-inline constexpr bool kHasSdpa = TORCH_VERSION_MAJOR >= 2;
-
 // (B, Hkv, T, Dh) -> (B, Hkv * n_rep, T, Dh): each kv head repeated n_rep times in a row.
 inline torch::Tensor repeat_heads(const torch::Tensor& x, int64_t n_rep) {
   if (n_rep == 1) return x;

@@ -86,9 +86,9 @@ uint64_t fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
   return h;
 }
 
-std::string fnv1a_hex(const std::string& bytes) {
+std::string hex64(uint64_t h) {
   char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(fnv1a(bytes)));
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
 }
 
@@ -118,7 +118,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   if (is_torchscript_model(model_dir)) {
     ModelInfo info;
     info.architecture = "TorchScript (" + (architecture.empty() ? model_type : architecture) + ")";
-    info.fingerprint = fnv1a_hex(read_file((std::filesystem::path(model_dir) / "config.json").string()));
+    info.fingerprint = hex64(fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string())));
     info.hidden_size = config.get_int("hidden_size", 0);
     info.num_layers = config.get_int("num_hidden_layers", 0);
     auto model = load_torchscript(model_dir, config.get_int("vocab_size"), info, dtype, device);
@@ -142,9 +142,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   info.architecture = architecture.empty() ? model_type : architecture;
   uint64_t h = fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string()));
   for (const auto& f : checkpoint.files()) h = fnv1a(f->header_text(), h);
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  info.fingerprint = hex;
+  info.fingerprint = hex64(h);
 
   std::unique_ptr<CausalLM> model;
   switch (match->family) {
