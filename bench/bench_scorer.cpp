@@ -1,7 +1,12 @@
 // Scorer throughput on one device: random ids of a fixed length through icsweep's Scorer (forward +
 // chunked fp32 log-softmax NLL), as `icsweep run` does per batch. Used by bench_vs_hf.py.
 //   bench_scorer --model DIR [--dtype bfloat16] [--device cuda:0] [--length 1024] [--batch 8] [--iters 5] [--json]
+//                [--profile TRACE.json]   (CUDA builds: one more forward under the Kineto profiler, saved as a
+//                                          Chrome trace for bench/profile_kernels.py)
 #include <boost/program_options.hpp>
+#ifdef ICSWEEP_BENCH_KINETO
+#include <torch/csrc/autograd/profiler_kineto.h>
+#endif
 
 #include <chrono>
 #include <cstdio>
@@ -23,6 +28,7 @@ int main(int argc, char** argv) {
       ("batch", po::value<int>()->default_value(8), "sequences per forward")
       ("iters", po::value<int>()->default_value(5), "timed forwards (after 2 warm-ups)")
       ("vocab-limit", po::value<int64_t>()->default_value(0), "V_tok (0 = model vocabulary)")
+      ("profile", po::value<std::string>(), "after timing, profile one forward into this Chrome trace (CUDA builds)")
       ("json", po::bool_switch(), "print one JSON object");
   po::variables_map vm;
   try {
@@ -56,6 +62,21 @@ int main(int argc, char** argv) {
     for (const auto& s : scorer->score(sequences)) checksum += s.nll_bits;
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const double tokens_per_second = static_cast<double>(batch) * length * iters / seconds;
+  if (vm.count("profile")) {
+#ifdef ICSWEEP_BENCH_KINETO
+    namespace prof = torch::autograd::profiler;
+    using torch::profiler::impl::ActivityType;
+    const torch::profiler::impl::ProfilerConfig config(torch::profiler::impl::ProfilerState::KINETO);
+    const std::set<ActivityType> activities{ActivityType::CPU, ActivityType::CUDA};
+    prof::prepareProfiler(config, activities);
+    prof::enableProfiler(config, activities);
+    scorer->score(sequences);
+    prof::disableProfiler()->save(vm["profile"].as<std::string>());
+#else
+    std::cerr << "--profile needs a build against a CUDA libtorch (Kineto)\n";
+    return 2;
+#endif
+  }
   if (vm["json"].as<bool>()) {
     std::printf("{\"tokens_per_second\": %.1f, \"batch\": %d, \"length\": %d, \"iters\": %d, \"seconds\": %.4f, "
                 "\"parameters\": %lld, \"load_seconds\": %.3f, \"checksum\": %.6f}\n",

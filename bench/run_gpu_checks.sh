@@ -6,7 +6,8 @@
 #   .carry/gpu-debs/*.deb  more Debian packages to unpack into .carry/deps (the GPU image has Boost
 #                          headers but no compiled Boost.Program_options: libboost1.74-dev,
 #                          libboost-program-options1.74-dev and libboost-program-options1.74.0)
-# Writes logs to $OUT (or ./gpu-out).
+# STEPS picks what runs after the build (default "ctest demo bench"; also "profile": per-kernel
+# profile of one forward against transformers, PROFILE_ARGS passed on). Writes logs to $OUT (or ./gpu-out).
 set -uo pipefail
 out=${OUT:-gpu-out}
 mkdir -p "$out"
@@ -22,9 +23,14 @@ step build
 boost_dir=$(ls -d "$PWD"/.carry/gpu-unpacked/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0 2>/dev/null)
 make gpu-build JOBS=16 ${boost_dir:+CMAKE_ARGS=-DBoost_DIR=$boost_dir} > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
 tail -2 "$out/build.log"
+steps=" ${STEPS:-ctest demo bench} "
+want() { [[ "$steps" == *" $1 "* ]]; }
+if want ctest; then
 step ctest
 (cd build-gpu && ctest --output-on-failure -j 8 ${CTEST_ARGS:-}) > "$out/ctest.log" 2>&1
 grep -E "tests passed|tests failed|Failed|\*\*\*" "$out/ctest.log" | tail -30
+fi
+if want demo; then
 step gpu-demo
 ICSWEEP=build-gpu/icsweep PYTHON=python3 scripts/make-demo.sh demo > "$out/demo.log" 2>&1
 for device in cuda cpu; do
@@ -33,5 +39,12 @@ for device in cuda cpu; do
 done
 timeout 300 mpirun --oversubscribe -np 2 build-gpu/icsweep run configs/demo.yaml --device cuda --output demo/results-gpu \
   --progress-interval 10 2>&1 | tail -12
+fi
+if want bench; then
 step bench
 PYTHONUNBUFFERED=1 python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench/bench_scorer ${BENCH_ARGS:-} 2>&1 | tee "$out/bench.txt"
+fi
+if want profile; then
+step profile
+PYTHONUNBUFFERED=1 python3 bench/profile_kernels.py --bench-scorer build-gpu/bench/bench_scorer ${PROFILE_ARGS:-} 2>&1 | tee "$out/profile.txt"
+fi
