@@ -5,10 +5,28 @@
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
+#include "core/model/fused_ops.h"
 
 namespace icsweep {
 
+namespace {
+
+// The fused rotary kernel's shapes: x (B, H, T, Dh), cos/sin (T, Dr) with even Dr <= Dh, one dtype.
+bool fused_rotary_applies(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  return x.dim() == 4 && cos.dim() == 2 && sin.sizes() == cos.sizes() && cos.size(0) == x.size(2) &&
+         cos.size(1) <= x.size(3) && cos.size(1) % 2 == 0 && cos.scalar_type() == x.scalar_type() &&
+         sin.scalar_type() == x.scalar_type() && fused::enabled(fused::Kernel::kRope, x);
+}
+
+bool fused_norm_applies(const torch::Tensor& x, const torch::Tensor& weight) {
+  return weight.scalar_type() == x.scalar_type() && weight.dim() == 1 && weight.size(0) == x.size(-1) &&
+         fused::enabled(fused::Kernel::kNorm, x);
+}
+
+}  // namespace
+
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps) {
+  if (fused_norm_applies(x, weight)) return fused::rms_norm(x, weight, eps);
   auto h = x.to(torch::kFloat32);
   auto variance = h.pow(2).mean(-1, /*keepdim=*/true);
   h = h * torch::rsqrt(variance + eps);
@@ -131,7 +149,22 @@ std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const RopeConfig& rope, int
   return {cos.to(dtype), sin.to(dtype)};
 }
 
+std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
+                                                     const torch::Tensor& weight, double eps) {
+  if (fused_norm_applies(x, weight) && delta.sizes() == x.sizes() && delta.scalar_type() == x.scalar_type())
+    return fused::add_rms_norm(x, delta, weight, eps);
+  auto sum = x + delta;
+  return {sum, rms_norm(sum, weight, eps)};
+}
+
+torch::Tensor silu_mul(const torch::Tensor& gate_up) {
+  if (gate_up.size(-1) % 2 == 0 && fused::enabled(fused::Kernel::kSilu, gate_up)) return fused::silu_mul(gate_up);
+  auto parts = gate_up.chunk(2, -1);  // gate, up
+  return torch::silu(parts[0]) * parts[1];
+}
+
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  if (fused_rotary_applies(x, cos, sin)) return fused::rotary(x, cos, sin);
   const int64_t half = x.size(-1) / 2;
   auto x1 = x.narrow(-1, 0, half);
   auto x2 = x.narrow(-1, half, x.size(-1) - half);
@@ -169,6 +202,7 @@ torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& weight, co
 
 torch::Tensor apply_partial_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
   const int64_t rotary = cos.size(-1), dh = x.size(-1);
+  if (fused_rotary_applies(x, cos, sin)) return fused::rotary(x, cos, sin);
   if (rotary == dh) return apply_rotary(x, cos, sin);
   auto rotated = apply_rotary(x.narrow(-1, 0, rotary), cos, sin);
   return torch::cat({rotated, x.narrow(-1, rotary, dh - rotary)}, -1);

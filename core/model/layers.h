@@ -14,7 +14,16 @@ namespace icsweep {
 
 // x * rsqrt(mean(x^2) + eps) computed in fp32, cast back to x's dtype, then times the weight
 // (in x's dtype), exactly as LlamaRMSNorm. x: (..., D), weight: (D).
+// On CUDA the fused kernel of core/model/fused_ops.h does the same in one pass.
 torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
+// (x + delta, rms_norm(x + delta)): a decoder's residual add and the next block's pre-norm, in one
+// pass on CUDA. x, delta: (..., D); weight: (D).
+std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
+                                                     const torch::Tensor& weight, double eps);
+
+// silu(gate) * up with (gate, up) = gate_up.chunk(2, -1), one pass on CUDA. (..., 2F) -> (..., F).
+torch::Tensor silu_mul(const torch::Tensor& gate_up);
 
 // Rotary position embedding parameters: config.json "rope_theta" + "rope_scaling" (transformers 4)
 // or "rope_parameters" (transformers 5). rope_type: default | linear | dynamic | llama3 | yarn.
@@ -47,8 +56,8 @@ torch::Tensor rope_inv_freq(const RopeConfig& rope, int64_t seq_len);
 std::pair<torch::Tensor, torch::Tensor> rope_cos_sin(const RopeConfig& rope, int64_t seq_len,
                                                      torch::ScalarType dtype, torch::Device device);
 
-// x * cos + rotate_half(x) * sin with rotate_half(x) = cat(-x2, x1) over the last dim.
-// x: (B, H, T, Dh); cos/sin: (T, Dh).
+// x * cos + rotate_half(x) * sin with rotate_half(x) = cat(-x2, x1) over the last dim (one pass on
+// CUDA). x: (B, H, T, Dh); cos/sin: (T, Dh).
 torch::Tensor apply_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
 // (B, Hkv, T, Dh) -> (B, Hkv * n_rep, T, Dh), each kv head repeated n_rep times in a row

@@ -1,6 +1,7 @@
 #include "core/model/llama.h"
 
 #include <map>
+#include <tuple>
 
 #include "core/common/errors.h"
 #include "core/model/weights.h"
@@ -96,8 +97,8 @@ torch::Tensor LlamaModel::attention(const LlamaLayerWeights& w, const torch::Ten
 }
 
 torch::Tensor LlamaModel::mlp(const LlamaLayerWeights& w, const torch::Tensor& x) const {
-  auto gate_up = linear(x, w.gate_up_proj, w.gate_up_bias).chunk(2, -1);  // 2 x (B, T, F): gate, up
-  return linear(torch::silu(gate_up[0]) * gate_up[1], w.down_proj, w.down_bias);  // (B, T, D)
+  const auto gate_up = linear(x, w.gate_up_proj, w.gate_up_bias);           // (B, T, 2F): gate, up
+  return linear(silu_mul(gate_up), w.down_proj, w.down_bias);                // (B, T, D)
 }
 
 torch::Tensor LlamaModel::forward_hidden(const torch::Tensor& ids) {
@@ -107,14 +108,18 @@ torch::Tensor LlamaModel::forward_hidden(const torch::Tensor& ids) {
   auto [cos, sin] = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
   // Masks per distinct window (usually one: none, or the model's window).
   std::map<int64_t, torch::Tensor> masks;
+  const double eps = config_.rms_norm_eps;
+  // x: the residual stream; h: its normalised copy for the next block (residual add and norm fused).
+  auto h = rms_norm(x, weights_.layers.empty() ? weights_.norm : weights_.layers[0].input_layernorm, eps);
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
     const int64_t window = config_.sliding_window[i];
     if (!masks.count(window)) masks[window] = attention_mask(t, window, device_);
-    x = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin, masks[window]);
-    x = x + mlp(w, rms_norm(x, w.post_attention_layernorm, config_.rms_norm_eps));
+    std::tie(x, h) = add_rms_norm(x, attention(w, h, cos, sin, masks[window]), w.post_attention_layernorm, eps);
+    const auto& next_norm = i + 1 < config_.num_layers ? weights_.layers[i + 1].input_layernorm : weights_.norm;
+    std::tie(x, h) = add_rms_norm(x, mlp(w, h), next_norm, eps);
   }
-  return rms_norm(x, weights_.norm, config_.rms_norm_eps);  // (B, T, D)
+  return h;  // (B, T, D): the final norm of the residual stream
 }
 
 torch::Tensor LlamaModel::logits(const torch::Tensor& hidden) {

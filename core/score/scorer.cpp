@@ -10,6 +10,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
+#include "core/model/fused_ops.h"
 #include "core/score/cuda_info.h"
 
 namespace icsweep {
@@ -113,7 +114,10 @@ class TorchScorer final : public Scorer {
       const int64_t end = std::min(scored, begin + chunk_rows);
       auto logits = model_->logits(scored_hidden.slice(0, begin, end)).narrow(1, 0, options_.vocab_limit);  // (n, V_tok)
       const auto target = targets_device.slice(0, begin, end).unsqueeze(1);                                // (n, 1)
-      if (device_.is_cuda() && logits.scalar_type() == torch::kHalf) {
+      if (fused::enabled(fused::Kernel::kNll, logits)) {
+        // One pass over the logits in their dtype (fp32 arithmetic): no fp32 copy, no (n, V) temporaries.
+        nll.slice(0, begin, end).copy_(fused::nll_bits(logits, target.squeeze(1)));
+      } else if (device_.is_cuda() && logits.scalar_type() == torch::kHalf) {
         // CUDA reads fp16 logits and writes fp32 log-probabilities in one kernel (no fp32 copy of the
         // logits; torch has this conversion for Half only): the same values as log_softmax(logits.float()).
         const auto log_probs = at::_log_softmax(logits.contiguous(), 1, /*half_to_float=*/true);  // (n, V_tok) fp32

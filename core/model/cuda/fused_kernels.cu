@@ -1,0 +1,321 @@
+// The fused kernels of fused_kernels.h. Arithmetic in fp32, loads and stores in the activation dtype,
+// 16-byte vector accesses where the row width and the pointers allow.
+#include "core/model/cuda/fused_kernels.h"
+
+#include <cuda_bf16.h>
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+
+#include <cmath>
+
+namespace icsweep::cuda_kernels {
+namespace {
+
+template <typename T>
+struct Num;
+template <>
+struct Num<float> {
+  static __device__ __forceinline__ float load(float v) { return v; }
+  static __device__ __forceinline__ float store(float v) { return v; }
+};
+template <>
+struct Num<__nv_bfloat16> {
+  static __device__ __forceinline__ float load(__nv_bfloat16 v) { return __bfloat162float(v); }
+  static __device__ __forceinline__ __nv_bfloat16 store(float v) { return __float2bfloat16_rn(v); }
+};
+template <>
+struct Num<__half> {
+  static __device__ __forceinline__ float load(__half v) { return __half2float(v); }
+  static __device__ __forceinline__ __half store(float v) { return __float2half_rn(v); }
+};
+
+// v as eager torch would store it in T and read it back.
+template <typename T>
+__device__ __forceinline__ float round_to(float v) {
+  return Num<T>::load(Num<T>::store(v));
+}
+
+// N consecutive elements moved as one access (N * sizeof(T) = 16 bytes, or N = 1).
+template <typename T, int N>
+struct alignas(sizeof(T) * N) Pack {
+  T v[N];
+};
+
+template <typename T>
+constexpr int kVector = 16 / sizeof(T);
+
+bool aligned(const void* p) { return p == nullptr || reinterpret_cast<uintptr_t>(p) % 16 == 0; }
+
+const char* launch_status() {
+  const cudaError_t error = cudaGetLastError();
+  return error == cudaSuccess ? nullptr : cudaGetErrorString(error);
+}
+
+int threads_for(int64_t work) {
+  const int64_t rounded = (work + 31) / 32 * 32;
+  return static_cast<int>(rounded < 32 ? 32 : rounded > 512 ? 512 : rounded);
+}
+
+// Sum over the block (blockDim.x a multiple of 32, at most 1024); every thread gets the result.
+__device__ float block_sum(float v) {
+  __shared__ float partial[32];
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  __syncthreads();  // `partial` may still be read by a previous call
+  if (lane == 0) partial[warp] = v;
+  __syncthreads();
+  v = lane < static_cast<int>(blockDim.x / 32) ? partial[lane] : 0.0f;
+  for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
+  return v;
+}
+
+// ---- RMSNorm (+ residual add) ----
+
+template <typename T, int N>
+__global__ void rms_norm_kernel(const T* x, const T* residual, T* sum_out, const T* weight, T* out, int64_t width,
+                                float eps) {
+  using P = Pack<T, N>;
+  const int64_t offset = static_cast<int64_t>(blockIdx.x) * width;
+  const int64_t packs = width / N;
+  const P* src = reinterpret_cast<const P*>(x + offset);
+  float squares = 0.0f;
+  for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
+    P a = src[p];
+    if (residual != nullptr) {
+      const P r = reinterpret_cast<const P*>(residual + offset)[p];
+#pragma unroll
+      for (int i = 0; i < N; ++i) a.v[i] = Num<T>::store(Num<T>::load(a.v[i]) + Num<T>::load(r.v[i]));
+      reinterpret_cast<P*>(sum_out + offset)[p] = a;
+    }
+#pragma unroll
+    for (int i = 0; i < N; ++i) {
+      const float f = Num<T>::load(a.v[i]);
+      squares += f * f;
+    }
+  }
+  const float inv = rsqrtf(block_sum(squares) / static_cast<float>(width) + eps);
+  if (residual != nullptr) src = reinterpret_cast<const P*>(sum_out + offset);  // this thread's own writes
+  for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
+    const P a = src[p], w = reinterpret_cast<const P*>(weight)[p];
+    P o;
+#pragma unroll
+    for (int i = 0; i < N; ++i)
+      o.v[i] = Num<T>::store(Num<T>::load(w.v[i]) * round_to<T>(Num<T>::load(a.v[i]) * inv));
+    reinterpret_cast<P*>(out + offset)[p] = o;
+  }
+}
+
+template <typename T>
+const char* rms_norm_typed(const void* x, const void* residual, void* sum_out, const void* weight, void* out,
+                           int64_t rows, int64_t width, float eps, cudaStream_t stream) {
+  if (rows == 0) return nullptr;
+  const bool vector = width % kVector<T> == 0 && aligned(x) && aligned(residual) && aligned(sum_out) &&
+                      aligned(weight) && aligned(out);
+  const auto* xt = static_cast<const T*>(x);
+  const auto* rt = static_cast<const T*>(residual);
+  const auto* wt = static_cast<const T*>(weight);
+  auto* st = static_cast<T*>(sum_out);
+  auto* ot = static_cast<T*>(out);
+  if (vector)
+    rms_norm_kernel<T, kVector<T>><<<rows, threads_for(width / kVector<T>), 0, stream>>>(xt, rt, st, wt, ot, width, eps);
+  else
+    rms_norm_kernel<T, 1><<<rows, threads_for(width), 0, stream>>>(xt, rt, st, wt, ot, width, eps);
+  return launch_status();
+}
+
+// ---- rotary embedding ----
+
+// grid: (ceil(T * Dh / blockDim), B * H); one thread per output element.
+template <typename T>
+__global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, const T* cos, const T* sin, T* out,
+                              int heads, int t_len, int dh, int rotary) {
+  const int index = blockIdx.x * blockDim.x + threadIdx.x;  // t * Dh + e
+  if (index >= t_len * dh) return;
+  const int t = index / dh, e = index % dh;
+  const int b = blockIdx.y / heads, h = blockIdx.y % heads;
+  const T* row = x + b * sb + h * sh + t * st;
+  float v = Num<T>::load(row[e]);
+  if (e < rotary) {
+    const int half = rotary / 2;
+    const float other = e < half ? -Num<T>::load(row[e + half]) : Num<T>::load(row[e - half]);
+    const float c = Num<T>::load(cos[t * rotary + e]), s = Num<T>::load(sin[t * rotary + e]);
+    v = round_to<T>(v * c) + round_to<T>(other * s);
+  }
+  out[static_cast<int64_t>(blockIdx.y) * t_len * dh + index] = Num<T>::store(v);
+}
+
+template <typename T>
+const char* rotary_typed(const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
+                         void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, cudaStream_t stream) {
+  if (b * h * t * dh == 0) return nullptr;
+  const int threads = 256;
+  const dim3 grid(static_cast<unsigned>((t * dh + threads - 1) / threads), static_cast<unsigned>(b * h));
+  rotary_kernel<T><<<grid, threads, 0, stream>>>(static_cast<const T*>(x), sb, sh, st, static_cast<const T*>(cos),
+                                                 static_cast<const T*>(sin), static_cast<T*>(out), static_cast<int>(h),
+                                                 static_cast<int>(t), static_cast<int>(dh), static_cast<int>(rotary));
+  return launch_status();
+}
+
+// ---- SiLU-gated product ----
+
+template <typename T, int N>
+__global__ void silu_mul_kernel(const T* gate_up, T* out, int64_t rows, int64_t f) {
+  using P = Pack<T, N>;
+  const int64_t packs_per_row = f / N;
+  const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+  if (index >= rows * packs_per_row) return;
+  const int64_t row = index / packs_per_row, p = index % packs_per_row;
+  const P g = reinterpret_cast<const P*>(gate_up + row * 2 * f)[p];
+  const P u = reinterpret_cast<const P*>(gate_up + row * 2 * f + f)[p];
+  P o;
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const float a = Num<T>::load(g.v[i]);
+    o.v[i] = Num<T>::store(round_to<T>(a / (1.0f + expf(-a))) * Num<T>::load(u.v[i]));
+  }
+  reinterpret_cast<P*>(out + row * f)[p] = o;
+}
+
+template <typename T>
+const char* silu_mul_typed(const void* gate_up, void* out, int64_t rows, int64_t f, cudaStream_t stream) {
+  if (rows * f == 0) return nullptr;
+  const int threads = 256;
+  const auto* in = static_cast<const T*>(gate_up);
+  auto* o = static_cast<T*>(out);
+  if (f % kVector<T> == 0 && aligned(gate_up) && aligned(out)) {
+    const int64_t work = rows * (f / kVector<T>);
+    silu_mul_kernel<T, kVector<T>><<<(work + threads - 1) / threads, threads, 0, stream>>>(in, o, rows, f);
+  } else {
+    silu_mul_kernel<T, 1><<<(rows * f + threads - 1) / threads, threads, 0, stream>>>(in, o, rows, f);
+  }
+  return launch_status();
+}
+
+// ---- negative log-likelihood from logits ----
+
+// Running (max, sum of exp(x - max)) pairs, merged as in an online softmax.
+__device__ __forceinline__ void merge(float& m, float& s, float m2, float s2) {
+  if (m2 == -INFINITY) return;
+  if (m == -INFINITY) {
+    m = m2;
+    s = s2;
+    return;
+  }
+  const float top = fmaxf(m, m2);
+  s = s * expf(m - top) + s2 * expf(m2 - top);
+  m = top;
+}
+
+__device__ __forceinline__ void add(float& m, float& s, float v) {
+  if (v == -INFINITY) return;
+  if (v > m) {
+    s = s * expf(m - v) + 1.0f;
+    m = v;
+  } else {
+    s += expf(v - m);
+  }
+}
+
+// One block per row.
+template <typename T, int N>
+__global__ void nll_kernel(const T* logits, int64_t ld, const int64_t* targets, float* nll_bits, int64_t cols) {
+  using P = Pack<T, N>;
+  const T* row = logits + static_cast<int64_t>(blockIdx.x) * ld;
+  float m = -INFINITY, s = 0.0f;
+  const int64_t packs = cols / N;
+  for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
+    const P a = reinterpret_cast<const P*>(row)[p];
+#pragma unroll
+    for (int i = 0; i < N; ++i) add(m, s, Num<T>::load(a.v[i]));
+  }
+  for (int64_t c = packs * N + threadIdx.x; c < cols; c += blockDim.x) add(m, s, Num<T>::load(row[c]));
+  for (int offset = 16; offset > 0; offset /= 2)
+    merge(m, s, __shfl_xor_sync(0xffffffffu, m, offset), __shfl_xor_sync(0xffffffffu, s, offset));
+  __shared__ float warp_max[32], warp_sum[32];
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  if (lane == 0) {
+    warp_max[warp] = m;
+    warp_sum[warp] = s;
+  }
+  __syncthreads();
+  if (warp != 0) return;
+  m = -INFINITY;
+  s = 0.0f;
+  if (lane < static_cast<int>(blockDim.x / 32)) {
+    m = warp_max[lane];
+    s = warp_sum[lane];
+  }
+  for (int offset = 16; offset > 0; offset /= 2)
+    merge(m, s, __shfl_xor_sync(0xffffffffu, m, offset), __shfl_xor_sync(0xffffffffu, s, offset));
+  if (lane == 0) {
+    const float picked = Num<T>::load(row[targets[blockIdx.x]]);
+    nll_bits[blockIdx.x] = (m + logf(s) - picked) / 0.69314718055994530942f;
+  }
+}
+
+template <typename T>
+const char* nll_typed(const void* logits, int64_t ld, const int64_t* targets, float* nll_bits, int64_t rows,
+                      int64_t cols, cudaStream_t stream) {
+  if (rows == 0) return nullptr;
+  const auto* l = static_cast<const T*>(logits);
+  if (ld % kVector<T> == 0 && aligned(logits))
+    nll_kernel<T, kVector<T>><<<rows, threads_for(cols / kVector<T>), 0, stream>>>(l, ld, targets, nll_bits, cols);
+  else
+    nll_kernel<T, 1><<<rows, threads_for(cols), 0, stream>>>(l, ld, targets, nll_bits, cols);
+  return launch_status();
+}
+
+}  // namespace
+
+const char* rms_norm(DType dtype, const void* x, const void* residual, void* sum_out, const void* weight, void* out,
+                     int64_t rows, int64_t width, float eps, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+#define CALL(T) rms_norm_typed<T>(x, residual, sum_out, weight, out, rows, width, eps, s)
+  switch (dtype) {
+    case DType::kFloat32: return CALL(float);
+    case DType::kBFloat16: return CALL(__nv_bfloat16);
+    case DType::kFloat16: return CALL(__half);
+  }
+#undef CALL
+  return "unsupported dtype";
+}
+
+const char* rotary(DType dtype, const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
+                   void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+#define CALL(T) rotary_typed<T>(x, sb, sh, st, cos, sin, out, b, h, t, dh, rotary, s)
+  switch (dtype) {
+    case DType::kFloat32: return CALL(float);
+    case DType::kBFloat16: return CALL(__nv_bfloat16);
+    case DType::kFloat16: return CALL(__half);
+  }
+#undef CALL
+  return "unsupported dtype";
+}
+
+const char* silu_mul(DType dtype, const void* gate_up, void* out, int64_t rows, int64_t f, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+#define CALL(T) silu_mul_typed<T>(gate_up, out, rows, f, s)
+  switch (dtype) {
+    case DType::kFloat32: return CALL(float);
+    case DType::kBFloat16: return CALL(__nv_bfloat16);
+    case DType::kFloat16: return CALL(__half);
+  }
+#undef CALL
+  return "unsupported dtype";
+}
+
+const char* nll_bits(DType dtype, const void* logits, int64_t ld, const int64_t* targets, float* nll_bits, int64_t rows,
+                     int64_t cols, void* stream) {
+  const auto s = static_cast<cudaStream_t>(stream);
+#define CALL(T) nll_typed<T>(logits, ld, targets, nll_bits, rows, cols, s)
+  switch (dtype) {
+    case DType::kFloat32: return CALL(float);
+    case DType::kBFloat16: return CALL(__nv_bfloat16);
+    case DType::kFloat16: return CALL(__half);
+  }
+#undef CALL
+  return "unsupported dtype";
+}
+
+}  // namespace icsweep::cuda_kernels

@@ -1,0 +1,38 @@
+// Fused CUDA versions of the memory-bound steps of a forward (core/model/cuda/fused_kernels.h), for
+// layers.h and the scorer to call when fused::enabled() says they apply; otherwise the callers keep
+// their eager composites, which stay the reference (tests/model/gpu_fused_ops.cpp compares the two).
+#pragma once
+
+#include <torch/torch.h>
+
+#include <utility>
+
+namespace icsweep::fused {
+
+enum class Kernel { kNorm, kRope, kSilu, kNll };
+
+// True when `kernel` can run on x: a build with the CUDA kernels, x on a GPU in fp32/bf16/fp16, no
+// gradient wanted (they have no backward), and not switched off by the environment variable
+// ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, the
+// ones to keep on; for A/B benchmarks and to rule them out when chasing a numerical question).
+bool enabled(Kernel kernel, const torch::Tensor& x);
+
+// LlamaRMSNorm. x: (..., D) contiguous; weight: (D) -> (..., D).
+torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, double eps);
+
+// (x + delta, rms_norm(x + delta)): the residual stream and the next block's normalised input.
+std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, const torch::Tensor& delta,
+                                                     const torch::Tensor& weight, double eps);
+
+// Rotary embedding (rotate_half layout) on the first cos.size(-1) dims of each head, the rest passed
+// through. x: (B, H, T, Dh), any strides with the last one 1; cos/sin: (T, Dr) -> (B, H, T, Dh) contiguous.
+torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
+// silu(gate) * up for gate_up = cat(gate, up) over the last dim. (..., 2F) contiguous -> (..., F).
+torch::Tensor silu_mul(const torch::Tensor& gate_up);
+
+// -log2 softmax(logits)[target] per row, in fp32. logits: (N, V) with unit column stride;
+// targets: (N) int64 on the same device -> (N) fp32.
+torch::Tensor nll_bits(const torch::Tensor& logits, const torch::Tensor& targets);
+
+}  // namespace icsweep::fused
