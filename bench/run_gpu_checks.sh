@@ -6,7 +6,7 @@
 #   .carry/gpu-debs/*.deb  more Debian packages to unpack into .carry/deps (the GPU image has Boost
 #                          headers but no compiled Boost.Program_options: libboost1.74-dev,
 #                          libboost-program-options1.74-dev and libboost-program-options1.74.0)
-# STEPS picks what runs after the build (default "ctest demo bench"; also "profile": per-kernel
+# STEPS picks what runs after the build (unset: "ctest demo bench"; "": none; also "profile": per-kernel
 # profile of one forward against transformers, PROFILE_ARGS passed on). Writes logs to $OUT (or ./gpu-out).
 set -uo pipefail
 out=${OUT:-gpu-out}
@@ -23,7 +23,7 @@ step build
 boost_dir=$(ls -d "$PWD"/.carry/gpu-unpacked/usr/lib/x86_64-linux-gnu/cmake/Boost-1.74.0 2>/dev/null)
 make gpu-build JOBS=16 ${boost_dir:+CMAKE_ARGS=-DBoost_DIR=$boost_dir} > "$out/build.log" 2>&1 || { tail -50 "$out/build.log"; exit 1; }
 tail -2 "$out/build.log"
-steps=" ${STEPS:-ctest demo bench} "
+steps=" ${STEPS-ctest demo bench} "  # STEPS="" : build only
 want() { [[ "$steps" == *" $1 "* ]]; }
 if want ctest; then
 step ctest

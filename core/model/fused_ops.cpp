@@ -40,7 +40,7 @@ bool switched_on(Kernel kernel) {
   return false;
 }
 
-[[noreturn]] void not_built(const char* what) {
+[[maybe_unused, noreturn]] void not_built(const char* what) {
   throw ModelError(std::string("fused ") + what + " called in a build without the CUDA kernels");
 }
 

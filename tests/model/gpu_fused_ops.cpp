@@ -30,13 +30,14 @@ Agreement compare(const torch::Tensor& got, const torch::Tensor& want) {
   return result;
 }
 
-// bf16/fp16: within one ulp, and (elementwise steps) rarely differing at all. fp32: a few ulps
-// (CPU and GPU exp/rsqrt differ in the last bits, and so does the summation order).
+// bf16/fp16: elementwise steps within one ulp and rarely differing at all; normalisations within two
+// (a one-ulp flip of the normalised value, from the summation order, is multiplied by the weight and
+// rounded again). fp32: a few ulps (CPU and GPU exp/rsqrt differ in the last bits).
 void expect_close(const torch::Tensor& got, const torch::Tensor& want, const std::string& what, bool elementwise) {
   ASSERT_EQ(got.sizes(), want.sizes()) << what;
   const Agreement agreement = compare(got, want);
   const bool fp32 = want.scalar_type() == torch::kFloat32;
-  EXPECT_LE(agreement.worst_ulps, fp32 ? 8.0 : 1.01) << what;
+  EXPECT_LE(agreement.worst_ulps, fp32 ? 8.0 : elementwise ? 1.01 : 2.01) << what;
   if (elementwise && !fp32) EXPECT_LE(agreement.differing, 1e-3) << what << ": share of elements differing";
 }
 

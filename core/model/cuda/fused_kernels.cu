@@ -139,7 +139,8 @@ __global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, co
     const int half = rotary / 2;
     const float other = e < half ? -Num<T>::load(row[e + half]) : Num<T>::load(row[e - half]);
     const float c = Num<T>::load(cos[t * rotary + e]), s = Num<T>::load(sin[t * rotary + e]);
-    v = round_to<T>(v * c) + round_to<T>(other * s);
+    // _rn: no fused multiply-add, each product rounded as eager torch rounds it (matters for fp32).
+    v = __fadd_rn(round_to<T>(__fmul_rn(v, c)), round_to<T>(__fmul_rn(other, s)));
   }
   out[static_cast<int64_t>(blockIdx.y) * t_len * dh + index] = Num<T>::store(v);
 }
