@@ -187,7 +187,12 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
 }
 
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
-  return bias.defined() ? torch::nn::functional::linear(x, weight, bias) : torch::matmul(x, weight.t());
+  if (!bias.defined()) return torch::matmul(x, weight.t());
+  // addmm over the flattened rows: on CUDA the bias is added inside the GEMM (cuBLASLt epilogue, one
+  // rounding, as nn.Linear in transformers) instead of by a second pass over the output.
+  auto shape = x.sizes().vec();
+  shape.back() = weight.size(0);
+  return torch::addmm(bias, x.reshape({-1, x.size(-1)}), weight.t()).view(shape);
 }
 
 torch::Tensor rms_norm_weight_fp32(const torch::Tensor& x, const torch::Tensor& weight, double eps) {

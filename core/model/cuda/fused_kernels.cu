@@ -145,11 +145,56 @@ __global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, co
   out[static_cast<int64_t>(blockIdx.y) * t_len * dh + index] = Num<T>::store(v);
 }
 
+// The same with 16-byte accesses: one thread per N-element pack of the first rotating half (and its
+// partner pack in the second half), or per pack of the passed-through tail.
+template <typename T, int N>
+__global__ void rotary_vector_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, const T* cos, const T* sin,
+                                     T* out, int heads, int t_len, int dh, int rotary) {
+  using P = Pack<T, N>;
+  const int half = rotary / 2, rotating = half / N, per_row = rotating + (dh - rotary) / N;
+  const int index = blockIdx.x * blockDim.x + threadIdx.x;  // t * per_row + p
+  if (index >= t_len * per_row) return;
+  const int t = index / per_row, p = index % per_row;
+  const int b = blockIdx.y / heads, h = blockIdx.y % heads;
+  const T* row = x + b * sb + h * sh + t * st;
+  T* out_row = out + (static_cast<int64_t>(blockIdx.y) * t_len + t) * dh;
+  if (p >= rotating) {
+    const int e = rotary + (p - rotating) * N;
+    *reinterpret_cast<P*>(out_row + e) = *reinterpret_cast<const P*>(row + e);
+    return;
+  }
+  const int e = p * N;
+  const P x1 = *reinterpret_cast<const P*>(row + e), x2 = *reinterpret_cast<const P*>(row + e + half);
+  const P c1 = *reinterpret_cast<const P*>(cos + t * rotary + e), c2 = *reinterpret_cast<const P*>(cos + t * rotary + e + half);
+  const P s1 = *reinterpret_cast<const P*>(sin + t * rotary + e), s2 = *reinterpret_cast<const P*>(sin + t * rotary + e + half);
+  P o1, o2;
+#pragma unroll
+  for (int i = 0; i < N; ++i) {
+    const float a = Num<T>::load(x1.v[i]), z = Num<T>::load(x2.v[i]);
+    o1.v[i] = Num<T>::store(__fadd_rn(round_to<T>(__fmul_rn(a, Num<T>::load(c1.v[i]))),
+                                      round_to<T>(__fmul_rn(-z, Num<T>::load(s1.v[i])))));
+    o2.v[i] = Num<T>::store(__fadd_rn(round_to<T>(__fmul_rn(z, Num<T>::load(c2.v[i]))),
+                                      round_to<T>(__fmul_rn(a, Num<T>::load(s2.v[i])))));
+  }
+  *reinterpret_cast<P*>(out_row + e) = o1;
+  *reinterpret_cast<P*>(out_row + e + half) = o2;
+}
+
 template <typename T>
 const char* rotary_typed(const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
                          void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, cudaStream_t stream) {
   if (b * h * t * dh == 0) return nullptr;
   const int threads = 256;
+  constexpr int n = kVector<T>;
+  if ((rotary / 2) % n == 0 && (dh - rotary) % n == 0 && sb % n == 0 && sh % n == 0 && st % n == 0 && aligned(x) &&
+      aligned(cos) && aligned(sin) && aligned(out)) {
+    const int64_t per_row = rotary / 2 / n + (dh - rotary) / n;
+    const dim3 grid(static_cast<unsigned>((t * per_row + threads - 1) / threads), static_cast<unsigned>(b * h));
+    rotary_vector_kernel<T, n><<<grid, threads, 0, stream>>>(
+        static_cast<const T*>(x), sb, sh, st, static_cast<const T*>(cos), static_cast<const T*>(sin),
+        static_cast<T*>(out), static_cast<int>(h), static_cast<int>(t), static_cast<int>(dh), static_cast<int>(rotary));
+    return launch_status();
+  }
   const dim3 grid(static_cast<unsigned>((t * dh + threads - 1) / threads), static_cast<unsigned>(b * h));
   rotary_kernel<T><<<grid, threads, 0, stream>>>(static_cast<const T*>(x), sb, sh, st, static_cast<const T*>(cos),
                                                  static_cast<const T*>(sin), static_cast<T*>(out), static_cast<int>(h),
