@@ -1,5 +1,6 @@
 #include "driver/progress.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -28,6 +29,7 @@ void Progress::add_done(int64_t samples, int64_t tokens, int worker, double forw
   done_samples_ += samples;
   done_tokens_ += tokens;
   worker_forward_seconds_[worker] += forward_seconds;
+  interval_forward_seconds_[worker] += forward_seconds;
   worker_tokens_[worker] += tokens;
 }
 
@@ -43,8 +45,15 @@ double Progress::elapsed_seconds() const {
 
 void Progress::maybe_print(bool force) {
   const auto now = std::chrono::steady_clock::now();
-  if (!force && std::chrono::duration<double>(now - last_print_).count() < interval_) return;
+  const double interval = std::chrono::duration<double>(now - last_print_).count();
+  if (!force && interval < interval_) return;
   last_print_ = now;
+  double forward_seconds = 0;
+  for (const auto& [worker, seconds] : interval_forward_seconds_) forward_seconds += seconds;
+  const double busy = interval > 0 && !interval_forward_seconds_.empty()
+                          ? forward_seconds / (interval * static_cast<double>(interval_forward_seconds_.size()))
+                          : 0;
+  interval_forward_seconds_.clear();
   const double elapsed = elapsed_seconds();
   const double rate = elapsed > 0 ? static_cast<double>(done_tokens_) / elapsed : 0;
   const double eta = rate > 0 ? static_cast<double>(total_tokens_ - done_tokens_) / rate : 0;
@@ -62,11 +71,11 @@ void Progress::maybe_print(bool force) {
   char line[512];
   std::snprintf(line, sizeof line,
                 "[%7.0fs] cell %s %lld/%lld samples | sweep %lld/%lld samples %.1f%% tokens | %.0f tok/s | "
-                "ETA %.0fs | slowest rank %d (%.0f tok/s)",
+                "ETA %.0fs | slowest rank %d (%.0f tok/s) | busy %.0f%%",
                 elapsed, cell_.c_str(), static_cast<long long>(cell_done_), static_cast<long long>(cell_total_),
                 static_cast<long long>(done_samples_), static_cast<long long>(total_samples_),
                 total_tokens_ > 0 ? 100.0 * static_cast<double>(done_tokens_) / static_cast<double>(total_tokens_) : 100.0,
-                rate, eta, slowest, slowest_rate);
+                rate, eta, slowest, slowest_rate, 100.0 * std::min(1.0, busy));
   out_ << line << std::endl;
 }
 

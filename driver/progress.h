@@ -1,5 +1,8 @@
 // Progress for batch logs: one line every ~30 s (cell, samples done/total, tokens/s, ETA by tokens,
-// slowest rank), no '\r' bars; and a JSON-lines event log beside the results.
+// slowest rank, busy share), no '\r' bars; and a JSON-lines event log beside the results.
+// Busy share: over the last interval, the forward seconds the workers reported (from a batch's host ids
+// to its NLL back on the host; the GPU has nothing to do outside them) over interval wall time x the
+// workers that answered; below ~95% in a steady cell, ranks are waiting on the driver.
 #pragma once
 
 #include <chrono>
@@ -42,6 +45,7 @@ class Progress {
   std::string cell_;
   int64_t cell_done_ = 0, cell_total_ = 0;
   std::map<int, double> worker_forward_seconds_;
+  std::map<int, double> interval_forward_seconds_;  // since the last printed line
   std::map<int, int64_t> worker_tokens_;
 };
 
