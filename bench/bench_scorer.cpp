@@ -79,9 +79,10 @@ int main(int argc, char** argv) {
   }
   if (vm["json"].as<bool>()) {
     std::printf("{\"tokens_per_second\": %.1f, \"batch\": %d, \"length\": %d, \"iters\": %d, \"seconds\": %.4f, "
-                "\"parameters\": %lld, \"load_seconds\": %.3f, \"checksum\": %.6f}\n",
+                "\"parameters\": %lld, \"load_seconds\": %.3f, \"forward_token_limit\": %lld, \"checksum\": %.6f}\n",
                 tokens_per_second, batch, length, iters, seconds,
-                static_cast<long long>(scorer->model_info().num_parameters), scorer->model_info().load_seconds, checksum);
+                static_cast<long long>(scorer->model_info().num_parameters), scorer->model_info().load_seconds,
+                static_cast<long long>(scorer->model_info().forward_token_limit), checksum);
   } else {
     std::printf("%-8s %-6s %-6s %12s\n", "batch", "length", "iters", "tokens/s");
     std::printf("%-8d %-6d %-6d %12.0f\n", batch, length, iters, tokens_per_second);

@@ -21,9 +21,19 @@ std::string cuda_device_name(int index) {
 }
 
 void cuda_empty_cache() { c10::cuda::CUDACachingAllocator::emptyCache(); }
+
+int64_t cuda_free_bytes(int index) {
+  int previous = 0;
+  if (cudaGetDevice(&previous) != cudaSuccess || cudaSetDevice(index) != cudaSuccess) return 0;
+  size_t free = 0, total = 0;
+  const bool ok = cudaMemGetInfo(&free, &total) == cudaSuccess;
+  cudaSetDevice(previous);
+  return ok ? static_cast<int64_t>(free) : 0;
+}
 #else
 std::string cuda_device_name(int) { return "unknown CUDA device"; }
 void cuda_empty_cache() {}
+int64_t cuda_free_bytes(int) { return 0; }
 #endif
 
 }  // namespace icsweep

@@ -2,12 +2,17 @@
 // Compiled against the CUDA runtime when the build has it (ICSWEEP_HAVE_CUDART), else stubs.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 namespace icsweep {
 
 // "NVIDIA H200 GPU-1234abcd-..." for device `index`; "unknown CUDA device" without the runtime.
 std::string cuda_device_name(int index);
+
+// Bytes free on device `index` (cudaMemGetInfo; memory torch's allocator caches counts as used);
+// 0 without the runtime.
+int64_t cuda_free_bytes(int index);
 
 // Returns cached, unused CUDA memory to the driver after an out-of-memory error.
 void cuda_empty_cache();

@@ -46,11 +46,28 @@ class TorchScorer final : public Scorer {
     }
     if (options_.logits_chunk_bytes <= 0)
       options_.logits_chunk_bytes = device_.is_cuda() ? (int64_t{2} << 30) : (int64_t{256} << 20);
+    if (options_.max_forward_tokens <= 0 && device_.is_cuda()) {
+      cuda_empty_cache();  // blocks freed while loading (e.g. the unfused projections) count as free
+      options_.max_forward_tokens = automatic_forward_tokens(cuda_free_bytes(device_.index()), info.hidden_size,
+                                                             torch::elementSize(model_->dtype()),
+                                                             options_.logits_chunk_bytes);
+    }
+    info_.forward_token_limit = std::max<int64_t>(0, options_.max_forward_tokens);
   }
 
   std::vector<SequenceScore> score(const std::vector<std::vector<int32_t>>& sequences) override {
     try {
-      return score_unchecked(sequences);
+      if (options_.max_forward_tokens <= 0) return score_unchecked(sequences);
+      std::vector<int64_t> lengths;
+      for (const auto& s : sequences) lengths.push_back(static_cast<int64_t>(s.size()));
+      const auto groups = forward_groups(lengths, options_.max_forward_tokens);
+      if (groups.size() <= 1) return score_unchecked(sequences);
+      std::vector<SequenceScore> out;
+      for (const auto& [begin, end] : groups) {
+        const std::vector<std::vector<int32_t>> group(sequences.begin() + begin, sequences.begin() + end);
+        for (auto& r : score_unchecked(group)) out.push_back(std::move(r));
+      }
+      return out;
     } catch (const ScoreError&) {
       throw;
     } catch (const std::exception& e) {
@@ -154,6 +171,29 @@ class TorchScorer final : public Scorer {
 };
 
 }  // namespace
+
+std::vector<std::pair<size_t, size_t>> forward_groups(const std::vector<int64_t>& lengths, int64_t limit) {
+  std::vector<std::pair<size_t, size_t>> groups;
+  size_t begin = 0;
+  int64_t group_max = 0;
+  for (size_t i = 0; i < lengths.size(); ++i) {
+    if (i > begin && static_cast<int64_t>(i - begin + 1) * std::max(group_max, lengths[i]) > limit) {
+      groups.emplace_back(begin, i);
+      begin = i;
+      group_max = 0;
+    }
+    group_max = std::max(group_max, lengths[i]);
+  }
+  if (begin < lengths.size()) groups.emplace_back(begin, lengths.size());
+  return groups;
+}
+
+int64_t automatic_forward_tokens(int64_t free_bytes, int64_t hidden_size, int64_t element_bytes,
+                                 int64_t logits_chunk_bytes) {
+  const int64_t reserve = logits_chunk_bytes + (int64_t{512} << 20);
+  const int64_t per_token = 32 * std::max<int64_t>(1, hidden_size) * std::max<int64_t>(1, element_bytes);
+  return std::max<int64_t>(2, (free_bytes - reserve) / per_token);
+}
 
 std::unique_ptr<Scorer> Scorer::create(const ScorerOptions& options) {
   return std::make_unique<TorchScorer>(options);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace icsweep {
@@ -16,6 +17,10 @@ struct ScorerOptions {
   int64_t vocab_limit = 0;         // V_tok: softmax over logits[:V_tok]; 0 = all rows
   bool per_token = false;          // keep every token's NLL, not only the sums
   int64_t logits_chunk_bytes = 0;  // fp32 logits held at once; 0 = 256 MiB (CPU) / 2 GiB (CUDA)
+  // Padded tokens (B x T_max) per forward: score() splits larger batches into consecutive forwards.
+  // 0 = automatic: on CUDA what the memory left free after loading the model holds (activations
+  // estimated from the hidden size, the logits chunk and 512 MiB kept aside); on the CPU no limit.
+  int64_t max_forward_tokens = 0;
 };
 
 struct SequenceScore {
@@ -29,6 +34,7 @@ struct ScorerModelInfo {
   int64_t vocab_size = 0, num_parameters = 0;
   double load_seconds = 0;
   double load_gigabytes = 0;
+  int64_t forward_token_limit = 0;  // the max_forward_tokens in force (0: none)
 };
 
 class Scorer {
@@ -37,7 +43,8 @@ class Scorer {
   static std::unique_ptr<Scorer> create(const ScorerOptions& options);
   virtual ~Scorer() = default;
 
-  // One forward over the right-padded (B, T_max) batch. Each sequence needs >= 2 ids.
+  // The right-padded (B, T_max) batch in one forward, or in consecutive ones where B x T_max exceeds
+  // the forward token limit (same results). Each sequence needs >= 2 ids.
   // Throws ScoreError (out_of_memory set for CUDA OOM) on failure.
   virtual std::vector<SequenceScore> score(const std::vector<std::vector<int32_t>>& sequences) = 0;
 
@@ -47,6 +54,18 @@ class Scorer {
   virtual const ScorerModelInfo& model_info() const = 0;
   virtual const ScorerOptions& options() const = 0;
 };
+
+// The forwards score() runs for a batch of these lengths under a token limit: consecutive [begin, end)
+// ranges, each as long as its padded size (count x longest) stays within `limit`; a sequence longer
+// than the limit goes alone.
+std::vector<std::pair<size_t, size_t>> forward_groups(const std::vector<int64_t>& lengths, int64_t limit);
+
+// The automatic max_forward_tokens: padded tokens whose activations fit in `free_bytes` after the
+// logits chunk and 512 MiB, at 32 hidden vectors of `element_bytes` per token (residual stream, its
+// norm, q/k/v, the MLP's gate/up and product, attention output: 20-25 for Llama/Qwen shapes, plus
+// margin). At least 2.
+int64_t automatic_forward_tokens(int64_t free_bytes, int64_t hidden_size, int64_t element_bytes,
+                                 int64_t logits_chunk_bytes);
 
 // Device for a worker: `preference` auto | cpu | cuda | cuda:N. auto/cuda pick
 // cuda:(local_worker_index mod visible GPUs) when CUDA is available; auto falls back to cpu.
