@@ -351,6 +351,7 @@ class SweepDriver {
       m.dtype = cell.model.dtype;
       m.vocab_limit = cell.data->tokenizer_size;
       m.per_token = config_.settings.per_token;
+      m.gpus = cell.model.gpus;
       m.offsets.push_back(0);
       for (int64_t p : item.members) {
         m.sample_index.push_back(cell.data->contents->records[p].sample_index);

@@ -67,7 +67,8 @@ class BatchScorer {
 
  private:
   void ensure_model(const BatchMessage& batch, ResultMessage* result) {
-    const std::string key = batch.model_dir + "|" + batch.dtype + "|" + std::to_string(batch.vocab_limit);
+    const std::string key = batch.model_dir + "|" + batch.dtype + "|" + std::to_string(batch.vocab_limit) + "|" +
+                            std::to_string(batch.gpus);
     if (scorer_ && key == key_) {
       scorer_->set_per_token(batch.per_token);
       return;
@@ -77,10 +78,10 @@ class BatchScorer {
     ScorerOptions options;
     options.model_dir = batch.model_dir;
     options.dtype = batch.dtype;
-    options.device = device_;
     options.vocab_limit = batch.vocab_limit;
     options.per_token = batch.per_token;
     try {
+      options.device = split_devices(device_, batch.gpus, device_.rfind("cuda", 0) == 0 ? cuda_device_count() : 0);
       scorer_ = Scorer::create(options);
     } catch (const std::exception& e) {
       failed_key_ = key;

@@ -26,7 +26,7 @@ const std::vector<std::string>& sweep_top_level_keys() {
 }
 const std::vector<std::string>& sweep_model_keys() {
   static const std::vector<std::string> keys = {"name",          "path",      "series",   "size", "dtype",
-                                                "flops_profile", "attention", "tokenizer"};
+                                                "flops_profile", "attention", "tokenizer", "gpus"};
   return keys;
 }
 const std::vector<std::string>& sweep_dataset_keys() {
@@ -146,6 +146,10 @@ ModelSpec read_model(const YAML::Node& node, size_t index, const Context& ctx) {
   if (entry.has("dtype")) model.dtype = normalize_dtype(entry).value_or(model.dtype);
   if (entry.has("flops_profile")) model.flops_profile = one_of(entry, "flops_profile", {"reference", "exact"}).value_or("");
   if (entry.has("attention")) model.attention = one_of(entry, "attention", {"mla", "gqa"}).value_or("");
+  if (auto gpus = entry.integer("gpus")) {
+    if (*gpus < 1 || *gpus > 64) entry.problem("gpus", "must be between 1 and 64 (devices the model's layers are split across), got " + std::to_string(*gpus));
+    model.gpus = static_cast<int>(*gpus);
+  }
   if (auto tokenizer = entry.string("tokenizer")) {
     model.tokenizer = resolve_path(*tokenizer, ctx.base_dir);
     if (ctx.check_paths) check_directory(entry, "tokenizer", model.tokenizer, "tokenizer.json", "tokenizer.model", "tokenizer");

@@ -20,6 +20,7 @@ struct ModelSpec {
   std::string flops_profile;             // "" = settings.flops_profile; else reference | exact
   std::string attention;                 // "" | "mla" | "gqa": overrides the FLOPs attention branch
   std::string tokenizer;                 // tokenizer directory, default = path
+  int gpus = 1;                          // devices its layers are split across (llama family; 1 = no split)
   int line = 0;                          // YAML line of the entry, for messages
 };
 

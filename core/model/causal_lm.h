@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace icsweep {
 
@@ -43,6 +44,13 @@ class CausalLM {
 // together with the supported ones.
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
                                          torch::Device device);
+
+// The same with the decoder layers split across `devices` in order (a pipeline: the embedding and the
+// first L/k layers on devices[0], ..., the last layers, final norm and output head on devices.back();
+// a device may be listed more than once). device() is devices[0], where the ids go; forward_hidden
+// returns on devices.back(). Llama family only (ModelError naming the family otherwise).
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         const std::vector<torch::Device>& devices);
 
 // "float32" | "bfloat16" | "float16" (also fp32/bf16/fp16) -> ScalarType; ModelError otherwise.
 torch::ScalarType parse_dtype(const std::string& name);

@@ -60,10 +60,16 @@ LlamaConfig LlamaConfig::from_hf(const HfConfig& config, const std::string& mode
   return c;
 }
 
+torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers) {
+  const int64_t k = static_cast<int64_t>(devices.size());
+  return devices[static_cast<size_t>(std::min(k - 1, layer * k / std::max<int64_t>(1, layers)))];
+}
+
 LlamaModel::LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
-                       torch::Device device)
+                       torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   // Fuse per layer (peak extra memory: one layer's projections), releasing the separate tensors.
   auto fuse = [](std::initializer_list<torch::Tensor*> parts) {
     if (!(*parts.begin())->defined()) return torch::Tensor();
@@ -105,19 +111,30 @@ torch::Tensor LlamaModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
   auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
-  auto [cos, sin] = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  // Masks per distinct window (usually one: none, or the model's window).
-  std::map<int64_t, torch::Tensor> masks;
+  // Per device (several only when the layers are split): cos/sin (T, Dh) each, and the masks per
+  // distinct window (usually one: none, or the model's window).
+  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rope;
+  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;
   const double eps = config_.rms_norm_eps;
   // x: the residual stream; h: its normalised copy for the next block (residual add and norm fused).
   auto h = rms_norm(x, weights_.layers.empty() ? weights_.norm : weights_.layers[0].input_layernorm, eps);
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
+    const torch::Device device = layer_devices_[i];
+    const std::string key = device.str();
+    if (!rope.count(key)) rope[key] = rope_cos_sin(config_.rope, t, dtype_, device);
+    const auto& [cos, sin] = rope[key];
     const int64_t window = config_.sliding_window[i];
-    if (!masks.count(window)) masks[window] = attention_mask(t, window, device_);
-    std::tie(x, h) = add_rms_norm(x, attention(w, h, cos, sin, masks[window]), w.post_attention_layernorm, eps);
-    const auto& next_norm = i + 1 < config_.num_layers ? weights_.layers[i + 1].input_layernorm : weights_.norm;
-    std::tie(x, h) = add_rms_norm(x, mlp(w, h), next_norm, eps);
+    auto& mask = masks[{key, window}];
+    if (!mask.defined()) mask = attention_mask(t, window, device);
+    std::tie(x, h) = add_rms_norm(x, attention(w, h, cos, sin, mask), w.post_attention_layernorm, eps);
+    auto delta = mlp(w, h);
+    const bool last = i + 1 == config_.num_layers;
+    if (!last && layer_devices_[i + 1] != device) {  // a split model's next block: hand the stream over
+      x = x.to(layer_devices_[i + 1]);
+      delta = delta.to(layer_devices_[i + 1]);
+    }
+    std::tie(x, h) = add_rms_norm(x, delta, last ? weights_.norm : weights_.layers[i + 1].input_layernorm, eps);
   }
   return h;  // (B, T, D): the final norm of the residual stream
 }
@@ -129,8 +146,9 @@ torch::Tensor LlamaModel::logits(const torch::Tensor& hidden) {
 
 std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& model_type,
                                      const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device) {
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const LlamaConfig c = LlamaConfig::from_hf(config, model_type);
+  const torch::Device first = devices.front(), last = devices.back();
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
   const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
 
@@ -139,12 +157,14 @@ std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& 
   // The Hugging Face names, verbatim.
   std::vector<WeightSpec> specs = {
       {"model.embed_tokens.weight", {v, d}, &w.embed_tokens},
-      {"model.norm.weight", {d}, &w.norm},
-      {"lm_head.weight", {v, d}, &w.lm_head, /*optional=*/c.tie_word_embeddings},
+      {"model.norm.weight", {d}, &w.norm, false, nullptr, last},
+      {"lm_head.weight", {v, d}, &w.lm_head, /*optional=*/c.tie_word_embeddings, nullptr, last},
   };
+  std::vector<torch::Device> layer_devices;
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
+    const size_t first_spec = specs.size();
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
     specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, &l.q_proj});
@@ -165,22 +185,25 @@ std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& 
       specs.push_back({p + "mlp.up_proj.bias", {f}, &l.up_bias});
       specs.push_back({p + "mlp.down_proj.bias", {d}, &l.down_bias});
     }
+    layer_devices.push_back(layer_device(devices, i, c.num_layers));
+    for (size_t j = first_spec; j < specs.size(); ++j) specs[j].device = layer_devices.back();
   }
   // Old exports saved the rotary buffers; transformers ignores them, so do we.
   auto ignore = [](const std::string& name) {
     const std::string suffix = "rotary_emb.inv_freq";
     return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
   };
-  load_weights(checkpoint, specs, dtype, device, ignore);
-  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  load_weights(checkpoint, specs, dtype, first, ignore);
+  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight (a split
+  // model keeps a copy beside the last layers).
+  if (c.tie_word_embeddings) w.lm_head = last == first ? w.embed_tokens : w.embed_tokens.to(last);
 
   info.family = "llama";
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
   info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
-  return std::make_unique<LlamaModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<LlamaModel>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));
 }
 
 }  // namespace icsweep

@@ -5,6 +5,7 @@
 // attention_bias/attention_out_bias/mlp_bias) and sliding windows (mistral, qwen2).
 #pragma once
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -61,8 +62,9 @@ struct LlamaWeights {
 
 class LlamaModel : public CausalLM {
  public:
+  // `layer_devices`: one per layer (a pipeline split, layer_device() below), or empty: all on `device`.
   LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
-             torch::Device device);
+             torch::Device device, std::vector<torch::Device> layer_devices = {});
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -79,13 +81,17 @@ class LlamaModel : public CausalLM {
   LlamaWeights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                     // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
+
+// Layer i of `layers` on devices[i * k / layers] (k = devices.size()): contiguous, balanced blocks.
+torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
 
 // Builds the weight table from the config, checks it against the checkpoint (all problems at
 // once) and loads it.
 std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& model_type,
                                      const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device);
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices);
 
 }  // namespace icsweep

@@ -110,12 +110,21 @@ torch::ScalarType parse_dtype(const std::string& name) {
 
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
                                          torch::Device device) {
+  return load_causal_lm(model_dir, dtype, std::vector<torch::Device>{device});
+}
+
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         const std::vector<torch::Device>& devices) {
+  if (devices.empty()) throw ModelError(model_dir + ": no device to load the model onto");
+  const torch::Device device = devices.front();
   const auto start = std::chrono::steady_clock::now();
   const HfConfig top = HfConfig::load(model_dir);
   const HfConfig config = top.text();
   const std::string architecture = top.architecture();
   const std::string model_type = config.get_string("model_type", top.get_string("model_type", ""));
   if (is_torchscript_model(model_dir)) {
+    if (devices.size() > 1)
+      throw ModelError(model_dir + ": a TorchScript model cannot be split across devices; use gpus: 1");
     ModelInfo info;
     info.architecture = "TorchScript (" + (architecture.empty() ? model_type : architecture) + ")";
     info.fingerprint = hex64(fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string())));
@@ -137,6 +146,11 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
                      (architecture.empty() ? "model_type " + model_type : architecture) +
                      "'; icsweep supports: " + supported_list());
 
+  if (devices.size() > 1 && match->family != Family::kLlama)
+    throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
+                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama family " +
+                     "(Llama, Mistral, Qwen2, Seed-OSS) only; " + match->architecture +
+                     " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
   ModelInfo info;
   info.architecture = architecture.empty() ? model_type : architecture;
@@ -147,7 +161,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   std::unique_ptr<CausalLM> model;
   switch (match->family) {
     case Family::kLlama:
-      model = load_llama(config, match->model_type, checkpoint, info, dtype, device);
+      model = load_llama(config, match->model_type, checkpoint, info, dtype, devices);
       break;
     case Family::kQwen3:
       model = load_qwen3(config, checkpoint, info, dtype, device);

@@ -86,7 +86,7 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
 
   for (const auto& spec : specs)
     if (const TensorEntry* e = checkpoint.find(spec.name))
-      *spec.slot = spec.convert ? spec.convert(*e) : tensor_from_entry(*e, dtype, device);
+      *spec.slot = spec.convert ? spec.convert(*e) : tensor_from_entry(*e, dtype, spec.device.value_or(device));
   for (const auto& file : checkpoint.files()) file->release_pages();
 }
 

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,8 @@ struct WeightSpec {
   // When set, builds the slot from the checkpoint entry instead of the plain conversion to the
   // model dtype (e.g. MXFP4 dequantization, or norms kept in fp32).
   std::function<torch::Tensor(const TensorEntry&)> convert = nullptr;
+  // Where the plain conversion puts it when not the model's device (layers split across devices).
+  std::optional<torch::Device> device = std::nullopt;
 };
 
 // Validates every spec against the checkpoint first (missing, mis-shaped, and unexpected

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
+#include <limits>
 #include <sstream>
 #include <thread>
 
@@ -23,12 +24,30 @@ bool is_out_of_memory(const std::exception& e) {
   return what.find("out of memory") != std::string::npos || what.find("CUDA_ERROR_OUT_OF_MEMORY") != std::string::npos;
 }
 
+// "cpu", "cuda:1" or a comma list "cuda:0,cuda:1" (layers split across them).
+std::vector<torch::Device> parse_devices(const std::string& list) {
+  std::vector<torch::Device> devices;
+  size_t begin = 0;
+  while (begin <= list.size()) {
+    const size_t end = std::min(list.find(',', begin), list.size());
+    const std::string name = list.substr(begin, end - begin);
+    try {
+      devices.emplace_back(name);
+    } catch (const std::exception&) {
+      throw ScoreError("device '" + name + "' in '" + list + "' is not a device (cpu, cuda:N)", false);
+    }
+    begin = end + 1;
+  }
+  return devices;
+}
+
 class TorchScorer final : public Scorer {
  public:
-  explicit TorchScorer(const ScorerOptions& options) : options_(options), device_(options.device) {
+  explicit TorchScorer(const ScorerOptions& options)
+      : options_(options), devices_(parse_devices(options.device)), device_(devices_.front()) {
     const auto start = std::chrono::steady_clock::now();
     torch::InferenceMode guard;
-    model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), device_);
+    model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), devices_);
     const ModelInfo& info = model_->info();
     info_.architecture = info.architecture;
     info_.family = info.family;
@@ -48,7 +67,9 @@ class TorchScorer final : public Scorer {
       options_.logits_chunk_bytes = device_.is_cuda() ? (int64_t{2} << 30) : (int64_t{256} << 20);
     if (options_.max_forward_tokens <= 0 && device_.is_cuda()) {
       cuda_empty_cache();  // blocks freed while loading (e.g. the unfused projections) count as free
-      options_.max_forward_tokens = automatic_forward_tokens(cuda_free_bytes(device_.index()), info.hidden_size,
+      int64_t free_bytes = std::numeric_limits<int64_t>::max();  // the fullest device of a split decides
+      for (const auto& d : devices_) free_bytes = std::min(free_bytes, cuda_free_bytes(d.index()));
+      options_.max_forward_tokens = automatic_forward_tokens(free_bytes, info.hidden_size,
                                                              torch::elementSize(model_->dtype()),
                                                              options_.logits_chunk_bytes);
     }
@@ -119,14 +140,15 @@ class TorchScorer final : public Scorer {
       }
     }
     const auto ids_device = ids_host.to(device_, /*non_blocking=*/false);
-    const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D)
+    const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D), on the last device of a split
+    const torch::Device out_device = hidden.device();
     const int64_t d = hidden.size(2);
-    const auto scored_hidden = hidden.reshape({batch * max_length, d}).index_select(0, rows_host.to(device_));  // (N, D)
-    const auto targets_device = targets_host.to(device_);
+    const auto scored_hidden = hidden.reshape({batch * max_length, d}).index_select(0, rows_host.to(out_device));  // (N, D)
+    const auto targets_device = targets_host.to(out_device);
 
     // Chunked lm_head + fp32 log-softmax over logits[:, :V_tok]: never the full (N, V) fp32 logits.
     const int64_t chunk_rows = std::max<int64_t>(1, options_.logits_chunk_bytes / (4 * options_.vocab_limit));
-    auto nll = torch::empty({scored}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));  // (N)
+    auto nll = torch::empty({scored}, torch::TensorOptions().dtype(torch::kFloat32).device(out_device));  // (N)
     for (int64_t begin = 0; begin < scored; begin += chunk_rows) {
       const int64_t end = std::min(scored, begin + chunk_rows);
       auto logits = model_->logits(scored_hidden.slice(0, begin, end)).narrow(1, 0, options_.vocab_limit);  // (n, V_tok)
@@ -134,7 +156,7 @@ class TorchScorer final : public Scorer {
       if (fused::enabled(fused::Kernel::kNll, logits)) {
         // One pass over the logits in their dtype (fp32 arithmetic): no fp32 copy, no (n, V) temporaries.
         nll.slice(0, begin, end).copy_(fused::nll_bits(logits, target.squeeze(1)));
-      } else if (device_.is_cuda() && logits.scalar_type() == torch::kHalf) {
+      } else if (out_device.is_cuda() && logits.scalar_type() == torch::kHalf) {
         // CUDA reads fp16 logits and writes fp32 log-probabilities in one kernel (no fp32 copy of the
         // logits; torch has this conversion for Half only): the same values as log_softmax(logits.float()).
         const auto log_probs = at::_log_softmax(logits.contiguous(), 1, /*half_to_float=*/true);  // (n, V_tok) fp32
@@ -165,7 +187,8 @@ class TorchScorer final : public Scorer {
   }
 
   ScorerOptions options_;
-  torch::Device device_;
+  std::vector<torch::Device> devices_;  // one, or the devices the layers are split across
+  torch::Device device_;                // devices_.front(): where the ids go
   std::unique_ptr<CausalLM> model_;
   ScorerModelInfo info_;
 };
@@ -223,6 +246,21 @@ std::string choose_device_among(const std::string& preference, int local_worker_
     return "cpu";
   }
   return "cuda:" + std::to_string(local_worker_index % gpus);
+}
+
+std::string split_devices(const std::string& device, int gpus, int visible_gpus) {
+  if (gpus <= 1) return device;
+  std::string list;
+  if (device.rfind("cuda", 0) != 0) {
+    for (int j = 0; j < gpus; ++j) list += (j ? "," : "") + device;
+    return list;
+  }
+  if (gpus > visible_gpus)
+    throw UsageError("the model asks for gpus: " + std::to_string(gpus) + " but this host has " +
+                     std::to_string(visible_gpus) + " visible GPU(s)");
+  const int first = torch::Device(device).has_index() ? torch::Device(device).index() : 0;
+  for (int j = 0; j < gpus; ++j) list += (j ? ",cuda:" : "cuda:") + std::to_string((first + j) % visible_gpus);
+  return list;
 }
 
 std::string describe_device(const std::string& device) {

@@ -13,7 +13,8 @@ namespace icsweep {
 struct ScorerOptions {
   std::string model_dir;
   std::string dtype = "bfloat16";  // float32 | bfloat16 | float16
-  std::string device = "cpu";      // cpu | cuda:N (see choose_device)
+  std::string device = "cpu";      // cpu | cuda:N (see choose_device), or a comma list of them: the
+                                   // model's layers split across those devices (split_devices)
   int64_t vocab_limit = 0;         // V_tok: softmax over logits[:V_tok]; 0 = all rows
   bool per_token = false;          // keep every token's NLL, not only the sums
   int64_t logits_chunk_bytes = 0;  // fp32 logits held at once; 0 = 256 MiB (CPU) / 2 GiB (CUDA)
@@ -73,6 +74,11 @@ std::string choose_device(const std::string& preference, int local_worker_index)
 // The same rule for a given number of visible GPUs (testable without GPUs). UsageError for cuda
 // without GPUs, cuda:N beyond the visible ones, or an unknown preference.
 std::string choose_device_among(const std::string& preference, int local_worker_index, int visible_gpus);
+
+// The device list for a model split across `gpus` devices by a worker bound to `device`: that device
+// and the next gpus - 1 GPUs (wrapping around), or the CPU `gpus` times. UsageError when the host has
+// fewer than `gpus` visible GPUs. gpus 1: `device` itself.
+std::string split_devices(const std::string& device, int gpus, int visible_gpus);
 
 // Human-readable device description ("cpu (16 threads)", "cuda:0 NVIDIA H200 GPU-uuid").
 std::string describe_device(const std::string& device);

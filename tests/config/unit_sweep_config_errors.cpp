@@ -30,6 +30,18 @@ std::string error_of(const std::string& text, int* line = nullptr, int* column =
 
 #define EXPECT_HAS(haystack, needle) EXPECT_NE((haystack).find(needle), std::string::npos) << (haystack)
 
+TEST(SweepConfigErrors, GpusPerModelIsAPositiveCount) {
+  const auto config = parse_sweep_config("models:\n  - path: /m/a\n    gpus: 2\n  - path: /m/b\ndatasets:\n  - path: /d/x.jsonl\n",
+                                         "sweep.yaml", "/sweeps", false);
+  EXPECT_EQ(config.models.at(0).gpus, 2);
+  EXPECT_EQ(config.models.at(1).gpus, 1) << "default: no split";
+  int line = 0;
+  const std::string message = error_of("models:\n  - path: /m/a\n    gpus: 0\ndatasets:\n  - path: /d/x.jsonl\n", &line);
+  EXPECT_EQ(line, 3);
+  EXPECT_HAS(message, "gpus");
+  EXPECT_HAS(message, "must be between 1 and 64");
+}
+
 TEST(SweepConfigErrors, UnknownKeySuggestsTheClosestKnownKey) {
   int line = 0, column = 0;
   const std::string message = error_of(std::string(kHead) + "settings:\n  max_sample_len: 10\n", &line, &column);

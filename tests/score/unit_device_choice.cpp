@@ -33,5 +33,18 @@ TEST(DeviceChoice, ImpossibleRequestsAreUsageErrors) {
   }
 }
 
+TEST(DeviceChoice, SplitDevicesTakeTheNextGpusOrTheCpuRepeated) {
+  EXPECT_EQ(split_devices("cuda:1", 1, 4), "cuda:1");
+  EXPECT_EQ(split_devices("cuda:1", 2, 4), "cuda:1,cuda:2");
+  EXPECT_EQ(split_devices("cuda:3", 2, 4), "cuda:3,cuda:0");
+  EXPECT_EQ(split_devices("cpu", 3, 0), "cpu,cpu,cpu");
+  try {
+    split_devices("cuda:0", 3, 2);
+    ADD_FAILURE() << "3 GPUs granted on a 2-GPU host";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("gpus: 3 but this host has 2 visible GPU(s)"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace icsweep

@@ -4,6 +4,7 @@
 
 #include <random>
 
+#include "core/common/errors.h"
 #include "core/model/tiny_model.h"
 #include "core/score/scorer.h"
 #include "test_paths.h"
@@ -41,6 +42,24 @@ TEST(ForwardSplit, SplitBatchGivesTheSameScoresAsOneForward) {
     EXPECT_NEAR(a[i].nll_bits, b[i].nll_bits, 1e-4) << i;
     ASSERT_EQ(a[i].token_nll_bits.size(), b[i].token_nll_bits.size()) << i;
   }
+}
+
+TEST(ForwardSplit, ScorerOnACpuListedTwiceScoresAsOnOne) {
+  TinyModelOptions tiny;
+  tiny.out_dir = testing::scratch_dir("forward_split_devices_model");
+  tiny.layers = 3;
+  make_tiny_model(tiny);
+  ScorerOptions options;
+  options.model_dir = tiny.out_dir;
+  options.dtype = "float32";
+  auto one = Scorer::create(options);
+  options.device = "cpu,cpu";
+  auto two = Scorer::create(options);
+  const std::vector<std::vector<int32_t>> sequences = {{1, 2, 3, 4, 5}, {7, 8, 9}};
+  const auto a = one->score(sequences), b = two->score(sequences);
+  for (size_t i = 0; i < a.size(); ++i) EXPECT_EQ(a[i].nll_bits, b[i].nll_bits) << i;
+  options.device = "cpu,gpu7";
+  EXPECT_THROW(Scorer::create(options), ScoreError);
 }
 
 TEST(ForwardSplit, GroupsByHand) {
