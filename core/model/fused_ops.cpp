@@ -56,7 +56,10 @@ cuda_kernels::DType kernel_dtype(const torch::Tensor& x) {
 void* stream_of(const torch::Tensor& x) { return c10::cuda::getCurrentCUDAStream(x.device().index()).stream(); }
 
 void check(const char* error, const char* what) {
-  if (error) throw ModelError(std::string("fused CUDA kernel ") + what + " failed: " + error);
+  if (error)
+    throw ModelError(std::string("fused CUDA kernel ") + what + " failed: " + error +
+                     " (built for the GPU architectures in ICSWEEP_CUDA_ARCHITECTURES; rebuild with this GPU's, "
+                     "or set ICSWEEP_FUSED=0 to run the eager ops)");
 }
 #endif
 
