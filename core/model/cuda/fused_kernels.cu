@@ -35,6 +35,13 @@ __device__ __forceinline__ float round_to(float v) {
   return Num<T>::load(Num<T>::store(v));
 }
 
+// One rotary output element: round(round(x * c) + round(other * s)), with other = -x2 or x1. The _rn
+// intrinsics forbid a fused multiply-add, so each product is rounded as eager torch rounds it (fp32 too).
+template <typename T>
+__device__ __forceinline__ float rotate(float x, float other, float c, float s) {
+  return __fadd_rn(round_to<T>(__fmul_rn(x, c)), round_to<T>(__fmul_rn(other, s)));
+}
+
 // N consecutive elements moved as one access (N * sizeof(T) = 16 bytes, or N = 1).
 template <typename T, int N>
 struct alignas(sizeof(T) * N) Pack {
@@ -139,8 +146,7 @@ __global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, co
     const int half = rotary / 2;
     const float other = e < half ? -Num<T>::load(row[e + half]) : Num<T>::load(row[e - half]);
     const float c = Num<T>::load(cos[t * rotary + e]), s = Num<T>::load(sin[t * rotary + e]);
-    // _rn: no fused multiply-add, each product rounded as eager torch rounds it (matters for fp32).
-    v = __fadd_rn(round_to<T>(__fmul_rn(v, c)), round_to<T>(__fmul_rn(other, s)));
+    v = rotate<T>(v, other, c, s);
   }
   out[static_cast<int64_t>(blockIdx.y) * t_len * dh + index] = Num<T>::store(v);
 }
@@ -171,10 +177,8 @@ __global__ void rotary_vector_kernel(const T* x, int64_t sb, int64_t sh, int64_t
 #pragma unroll
   for (int i = 0; i < N; ++i) {
     const float a = Num<T>::load(x1.v[i]), z = Num<T>::load(x2.v[i]);
-    o1.v[i] = Num<T>::store(__fadd_rn(round_to<T>(__fmul_rn(a, Num<T>::load(c1.v[i]))),
-                                      round_to<T>(__fmul_rn(-z, Num<T>::load(s1.v[i])))));
-    o2.v[i] = Num<T>::store(__fadd_rn(round_to<T>(__fmul_rn(z, Num<T>::load(c2.v[i]))),
-                                      round_to<T>(__fmul_rn(a, Num<T>::load(s2.v[i])))));
+    o1.v[i] = Num<T>::store(rotate<T>(a, -z, Num<T>::load(c1.v[i]), Num<T>::load(s1.v[i])));
+    o2.v[i] = Num<T>::store(rotate<T>(z, a, Num<T>::load(c2.v[i]), Num<T>::load(s2.v[i])));
   }
   *reinterpret_cast<P*>(out_row + e) = o1;
   *reinterpret_cast<P*>(out_row + e + half) = o2;
@@ -311,57 +315,48 @@ const char* nll_typed(const void* logits, int64_t ld, const int64_t* targets, fl
   return launch_status();
 }
 
+// Calls launch(T{}) with T the element type of `dtype`.
+template <typename Launch>
+const char* by_dtype(DType dtype, Launch&& launch) {
+  switch (dtype) {
+    case DType::kFloat32: return launch(float{});
+    case DType::kBFloat16: return launch(__nv_bfloat16{});
+    case DType::kFloat16: return launch(__half{});
+  }
+  return "unsupported dtype";
+}
+
 }  // namespace
 
 const char* rms_norm(DType dtype, const void* x, const void* residual, void* sum_out, const void* weight, void* out,
                      int64_t rows, int64_t width, float eps, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
-#define CALL(T) rms_norm_typed<T>(x, residual, sum_out, weight, out, rows, width, eps, s)
-  switch (dtype) {
-    case DType::kFloat32: return CALL(float);
-    case DType::kBFloat16: return CALL(__nv_bfloat16);
-    case DType::kFloat16: return CALL(__half);
-  }
-#undef CALL
-  return "unsupported dtype";
+  return by_dtype(dtype, [&](auto type) {
+    using T = decltype(type);
+    return rms_norm_typed<T>(x, residual, sum_out, weight, out, rows, width, eps, static_cast<cudaStream_t>(stream));
+  });
 }
 
 const char* rotary(DType dtype, const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
                    void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
-#define CALL(T) rotary_typed<T>(x, sb, sh, st, cos, sin, out, b, h, t, dh, rotary, s)
-  switch (dtype) {
-    case DType::kFloat32: return CALL(float);
-    case DType::kBFloat16: return CALL(__nv_bfloat16);
-    case DType::kFloat16: return CALL(__half);
-  }
-#undef CALL
-  return "unsupported dtype";
+  return by_dtype(dtype, [&](auto type) {
+    using T = decltype(type);
+    return rotary_typed<T>(x, sb, sh, st, cos, sin, out, b, h, t, dh, rotary, static_cast<cudaStream_t>(stream));
+  });
 }
 
 const char* silu_mul(DType dtype, const void* gate_up, void* out, int64_t rows, int64_t f, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
-#define CALL(T) silu_mul_typed<T>(gate_up, out, rows, f, s)
-  switch (dtype) {
-    case DType::kFloat32: return CALL(float);
-    case DType::kBFloat16: return CALL(__nv_bfloat16);
-    case DType::kFloat16: return CALL(__half);
-  }
-#undef CALL
-  return "unsupported dtype";
+  return by_dtype(dtype, [&](auto type) {
+    using T = decltype(type);
+    return silu_mul_typed<T>(gate_up, out, rows, f, static_cast<cudaStream_t>(stream));
+  });
 }
 
 const char* nll_bits(DType dtype, const void* logits, int64_t ld, const int64_t* targets, float* nll_bits, int64_t rows,
                      int64_t cols, void* stream) {
-  const auto s = static_cast<cudaStream_t>(stream);
-#define CALL(T) nll_typed<T>(logits, ld, targets, nll_bits, rows, cols, s)
-  switch (dtype) {
-    case DType::kFloat32: return CALL(float);
-    case DType::kBFloat16: return CALL(__nv_bfloat16);
-    case DType::kFloat16: return CALL(__half);
-  }
-#undef CALL
-  return "unsupported dtype";
+  return by_dtype(dtype, [&](auto type) {
+    using T = decltype(type);
+    return nll_typed<T>(logits, ld, targets, nll_bits, rows, cols, static_cast<cudaStream_t>(stream));
+  });
 }
 
 }  // namespace icsweep::cuda_kernels
