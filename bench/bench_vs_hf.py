@@ -31,6 +31,11 @@ SHAPES = {
                          num_key_value_heads=2, vocab_size=151936, tie_word_embeddings=True),
     "qwen2.5-7b": dict(hidden_size=3584, intermediate_size=18944, num_hidden_layers=28, num_attention_heads=28,
                        num_key_value_heads=4, vocab_size=152064, tie_word_embeddings=False),
+    # Qwen3 (q/k per-head RMSNorm; head_dim 128 = hidden / heads for these two).
+    "qwen3-1.7b": dict(hidden_size=2048, intermediate_size=6144, num_hidden_layers=28, num_attention_heads=16,
+                       num_key_value_heads=8, head_dim=128, vocab_size=151936, tie_word_embeddings=True),
+    "qwen3-8b": dict(hidden_size=4096, intermediate_size=12288, num_hidden_layers=36, num_attention_heads=32,
+                     num_key_value_heads=8, head_dim=128, vocab_size=151936, tie_word_embeddings=False),
     "llama-3.1-8b": dict(hidden_size=4096, intermediate_size=14336, num_hidden_layers=32, num_attention_heads=32,
                          num_key_value_heads=8, vocab_size=128256, tie_word_embeddings=False),
 }
@@ -63,6 +68,9 @@ def make_model(name, directory):
     if name.startswith("llama"):
         config = transformers.LlamaConfig(**SHAPES[name], rope_theta=500000.0, max_position_embeddings=131072)
         cls = transformers.LlamaForCausalLM
+    elif name.startswith("qwen3"):
+        config = transformers.Qwen3Config(**SHAPES[name], rope_theta=1000000.0, max_position_embeddings=40960)
+        cls = transformers.Qwen3ForCausalLM
     else:
         config = transformers.Qwen2Config(**SHAPES[name], rope_theta=1000000.0, max_position_embeddings=32768)
         cls = transformers.Qwen2ForCausalLM

@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "core/common/errors.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/weights.h"
 
 namespace icsweep {
@@ -168,10 +169,7 @@ torch::Tensor DeepseekModel::forward_hidden(const torch::Tensor& ids) {
   return rms_norm(x, weights_.norm, config_.rms_norm_eps);  // (B, T, D)
 }
 
-torch::Tensor DeepseekModel::logits(const torch::Tensor& hidden) {
-  torch::InferenceMode guard;
-  return torch::matmul(hidden, weights_.lm_head.t());  // (N, V)
-}
+torch::Tensor DeepseekModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::string& model_type,
                                         const SafetensorsCheckpoint& checkpoint, ModelInfo info,
@@ -183,11 +181,8 @@ std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::strin
   DeepseekWeights w;
   w.layers.resize(c.num_layers);
   // The Hugging Face names, verbatim.
-  std::vector<WeightSpec> specs = {
-      {"model.embed_tokens.weight", {v, d}, &w.embed_tokens},
-      {"model.norm.weight", {d}, &w.norm},
-      {"lm_head.weight", {v, d}, &w.lm_head, /*optional=*/c.tie_word_embeddings},
-  };
+  std::vector<WeightSpec> specs;
+  add_decoder_end_specs(specs, v, d, c.tie_word_embeddings, w.embed_tokens, w.norm, w.lm_head);
   std::vector<std::string> router_biases;
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
@@ -236,8 +231,7 @@ std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::strin
       const auto layer = std::strtoll(name.c_str() + prefix.size(), nullptr, 10);
       if (layer >= c.num_layers) return true;
     }
-    const std::string suffix = "rotary_emb.inv_freq";
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+    return is_saved_rotary_buffer(name);
   };
   load_weights(checkpoint, specs, dtype, device, ignore);
   // transformers keeps e_score_correction_bias in fp32 whatever the model dtype.
@@ -246,11 +240,7 @@ std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::strin
       w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32, device);
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 
-  info.family = "deepseek";
-  info.vocab_size = v;
-  info.hidden_size = d;
-  info.num_layers = c.num_layers;
-  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
+  describe_loaded_model(info, "deepseek", v, d, c.num_layers, specs, c.tie_word_embeddings);
   return std::make_unique<DeepseekModel>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -34,9 +34,9 @@ Gemma3Config Gemma3Config::from_hf(const HfConfig& config) {
   c.hidden_size = config.get_int("hidden_size", 2304);
   c.intermediate_size = config.get_int("intermediate_size", 9216);
   c.num_layers = config.get_int("num_hidden_layers", 26);
-  c.num_heads = config.get_int("num_attention_heads", 8);
-  c.num_kv_heads = config.get_int("num_key_value_heads", 4);
-  c.head_dim = config.get_int("head_dim", 256);
+  c.heads.num_heads = config.get_int("num_attention_heads", 8);  // Gemma3TextConfig's defaults
+  c.heads.num_kv_heads = config.get_int("num_key_value_heads", 4);
+  c.heads.head_dim = config.get_int("head_dim", 256);
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.query_pre_attn_scalar = config.get_double("query_pre_attn_scalar", 256);
   c.attn_logit_softcapping = config.get_double("attn_logit_softcapping", 0.0);
@@ -44,9 +44,6 @@ Gemma3Config Gemma3Config::from_hf(const HfConfig& config) {
   c.attention_bias = config.get_bool("attention_bias", false);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", true);
   c.sliding_window = config.get_int("sliding_window", 4096);
-  if (c.num_heads <= 0 || c.num_kv_heads <= 0 || c.num_heads % c.num_kv_heads != 0)
-    throw ModelError(config.source() + ": num_attention_heads (" + std::to_string(c.num_heads) +
-                     ") must be a positive multiple of num_key_value_heads (" + std::to_string(c.num_kv_heads) + ")");
   c.hidden_activation = config.get_string("hidden_activation", config.get_string("hidden_act", "gelu_pytorch_tanh"));
   if (!activation_supported(c.hidden_activation))
     throw ModelError(config.source() + ": key 'hidden_activation' is '" + c.hidden_activation +
@@ -88,39 +85,33 @@ Gemma3Config Gemma3Config::from_hf(const HfConfig& config) {
   }
   if (!has_value(full, "rope_theta")) full["rope_theta"] = config.get_double("rope_theta", 1000000.0);
   if (!has_value(local, "rope_theta")) local["rope_theta"] = config.get_double("rope_local_base_freq", 10000.0);
-  c.rope_full = rope_for(config, full, "full_attention", c.head_dim);
-  c.rope_sliding = rope_for(config, local, "sliding_attention", c.head_dim);
+  c.rope_full = rope_for(config, full, "full_attention", c.heads.head_dim);
+  c.rope_sliding = rope_for(config, local, "sliding_attention", c.heads.head_dim);
   return c;
 }
 
 Gemma3Model::Gemma3Model(Gemma3Config config, Gemma3Weights weights, ModelInfo info, torch::ScalarType dtype,
                          torch::Device device)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {}
+      device_(device) {
+  for (auto& l : weights_.layers) {
+    l.attn.fuse_qkv();
+    l.mlp.fuse_gate_up();
+  }
+}
 
 torch::Tensor Gemma3Model::attention(const Gemma3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& mask) const {
-  const int64_t b = x.size(0), t = x.size(1);
-  const int64_t h = config_.num_heads, hkv = config_.num_kv_heads, dh = config_.head_dim;
+  const int64_t group = config_.heads.num_heads / config_.heads.num_kv_heads;
   const double eps = config_.rms_norm_eps;
-  auto q = linear(x, w.q_proj, w.q_bias).view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
-  auto k = linear(x, w.k_proj, w.k_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-  auto v = linear(x, w.v_proj, w.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-  q = apply_rotary(gemma_rms_norm(q, w.q_norm, eps), cos, sin);
-  k = repeat_kv(apply_rotary(gemma_rms_norm(k, w.k_norm, eps), cos, sin), h / hkv);  // (B, H, T, Dh)
-  v = repeat_kv(v, h / hkv);
+  const auto qkv = project_qkv(w.attn, config_.heads, x);
+  auto q = apply_rotary(gemma_rms_norm(heads_first(qkv.q), w.q_norm, eps), cos, sin);  // (B, H, T, Dh)
+  auto k = repeat_kv(apply_rotary(gemma_rms_norm(heads_first(qkv.k), w.k_norm, eps), cos, sin), group);  // (B, H, T, Dh)
+  auto v = repeat_kv(heads_first(qkv.v), group);                                                       // (B, H, T, Dh)
   // Gemma3Attention keeps attn_logit_softcapping but never hands it to the attention function
   // (Gemma 2 does), so transformers does not cap the scores; neither do we.
   const double scale = std::pow(config_.query_pre_attn_scalar, -0.5);
-  auto out = scaled_attention(q, k, v, mask, scale, /*softcap=*/0.0);  // (B, H, T, Dh)
-  out = out.transpose(1, 2).reshape({b, t, h * dh});                                 // (B, T, H*Dh)
-  return linear(out, w.o_proj, w.o_bias);                                            // (B, T, D)
-}
-
-torch::Tensor Gemma3Model::mlp(const Gemma3LayerWeights& w, const torch::Tensor& x) const {
-  auto gate = activation(config_.hidden_activation, torch::matmul(x, w.gate_proj.t()));  // (B, T, F)
-  auto up = torch::matmul(x, w.up_proj.t());                                            // (B, T, F)
-  return torch::matmul(gate * up, w.down_proj.t());                                     // (B, T, D)
+  return project_attention_output(w.attn, scaled_attention(q, k, v, mask, scale, /*softcap=*/0.0));  // (B, T, D)
 }
 
 torch::Tensor Gemma3Model::forward_hidden(const torch::Tensor& ids) {
@@ -141,7 +132,7 @@ torch::Tensor Gemma3Model::forward_hidden(const torch::Tensor& ids) {
     auto h = attention(w, gemma_rms_norm(x, w.input_layernorm, eps), sliding ? cos_local : cos_full,
                        sliding ? sin_local : sin_full, sliding ? window_mask : torch::Tensor());
     x = x + gemma_rms_norm(h, w.post_attention_layernorm, eps);
-    h = mlp(w, gemma_rms_norm(x, w.pre_feedforward_layernorm, eps));
+    h = gated_mlp(gemma_rms_norm(x, w.pre_feedforward_layernorm, eps), w.mlp, config_.hidden_activation);
     x = x + gemma_rms_norm(h, w.post_feedforward_layernorm, eps);
   }
   return gemma_rms_norm(x, weights_.norm, eps);  // (B, T, D)
@@ -158,8 +149,7 @@ torch::Tensor Gemma3Model::logits(const torch::Tensor& hidden) {
 std::unique_ptr<CausalLM> load_gemma3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                       torch::ScalarType dtype, torch::Device device) {
   const Gemma3Config c = Gemma3Config::from_hf(config);
-  const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, dh = c.head_dim;
-  const int64_t q_dim = c.num_heads * dh, kv_dim = c.num_kv_heads * dh;
+  const int64_t d = c.hidden_size, v = c.vocab_size, dh = c.heads.head_dim;
 
   // Where the language model lives: text-only, published multimodal, transformers-5 multimodal.
   std::string prefix = "language_model.model.", head = "language_model.lm_head.weight";
@@ -184,24 +174,13 @@ std::unique_ptr<CausalLM> load_gemma3(const HfConfig& config, const SafetensorsC
     auto& l = w.layers[i];
     const std::string p = prefix + "layers." + std::to_string(i) + ".";
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
-    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, &l.q_proj});
-    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, &l.k_proj});
-    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, &l.v_proj});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.o_proj});
+    add_attention_specs(specs, p + "self_attn.", d, c.heads, c.attention_bias, c.attention_bias, l.attn);
     specs.push_back({p + "self_attn.q_norm.weight", {dh}, &l.q_norm});
     specs.push_back({p + "self_attn.k_norm.weight", {dh}, &l.k_norm});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
     specs.push_back({p + "pre_feedforward_layernorm.weight", {d}, &l.pre_feedforward_layernorm});
-    specs.push_back({p + "mlp.gate_proj.weight", {f, d}, &l.gate_proj});
-    specs.push_back({p + "mlp.up_proj.weight", {f, d}, &l.up_proj});
-    specs.push_back({p + "mlp.down_proj.weight", {d, f}, &l.down_proj});
+    add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
     specs.push_back({p + "post_feedforward_layernorm.weight", {d}, &l.post_feedforward_layernorm});
-    if (c.attention_bias) {
-      specs.push_back({p + "self_attn.q_proj.bias", {q_dim}, &l.q_bias});
-      specs.push_back({p + "self_attn.k_proj.bias", {kv_dim}, &l.k_bias});
-      specs.push_back({p + "self_attn.v_proj.bias", {kv_dim}, &l.v_bias});
-      specs.push_back({p + "self_attn.o_proj.bias", {d}, &l.o_bias});
-    }
   }
   // The image side of multimodal checkpoints, in either layout.
   auto ignore = [](const std::string& name) {
@@ -218,7 +197,7 @@ std::unique_ptr<CausalLM> load_gemma3(const HfConfig& config, const SafetensorsC
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
-  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? head : "");
+  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? head : "");  // the head's name varies
   return std::make_unique<Gemma3Model>(c, std::move(w), std::move(info), dtype, device);
 }
 

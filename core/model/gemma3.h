@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -22,9 +23,7 @@ struct Gemma3Config {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   double rms_norm_eps = 1e-6;
   double query_pre_attn_scalar = 256;
   double attn_logit_softcapping = 0;   // read but, as in transformers' Gemma3Attention, never applied
@@ -44,15 +43,11 @@ struct Gemma3Config {
 
 struct Gemma3LayerWeights {
   torch::Tensor input_layernorm;             // (D)
-  torch::Tensor q_proj, q_bias;              // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;              // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;              // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;              // (D, H*Dh), (D)
+  AttentionProjections attn;                 // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor q_norm, k_norm;              // (Dh) each
   torch::Tensor post_attention_layernorm;    // (D)
   torch::Tensor pre_feedforward_layernorm;   // (D)
-  torch::Tensor gate_proj, up_proj;          // (F, D)
-  torch::Tensor down_proj;                   // (D, F)
+  SwigluWeights mlp;                         // mlp.{gate,up,down}_proj; gate/up fused after loading
   torch::Tensor post_feedforward_layernorm;  // (D)
 };
 
@@ -77,7 +72,6 @@ class Gemma3Model : public CausalLM {
  private:
   torch::Tensor attention(const Gemma3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask) const;
-  torch::Tensor mlp(const Gemma3LayerWeights& w, const torch::Tensor& x) const;
 
   Gemma3Config config_;
   Gemma3Weights weights_;

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -20,9 +21,7 @@ struct Glm4Config {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // Glm4Config's defaults: 32 heads, 2 kv heads, head_dim 128
   double rms_norm_eps = 1.5625e-07;
   bool attention_bias = true;  // q/k/v projections carry a bias (o_proj never does)
   bool tie_word_embeddings = false;
@@ -34,14 +33,10 @@ struct Glm4Config {
 
 struct Glm4LayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj;                    // (D, H*Dh)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor post_self_attn_layernorm;  // (D)
   torch::Tensor post_attention_layernorm;  // (D), before the MLP despite its name
-  torch::Tensor gate_up_proj;              // (2F, D): [gate | up]
-  torch::Tensor down_proj;                 // (D, F)
+  SwigluWeights mlp;                       // mlp.gate_up_proj (2F, D): [gate | up], mlp.down_proj
   torch::Tensor post_mlp_layernorm;        // (D)
 };
 
@@ -65,7 +60,6 @@ class Glm4Model : public CausalLM {
  private:
   torch::Tensor attention(const Glm4LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin) const;
-  torch::Tensor mlp(const Glm4LayerWeights& w, const torch::Tensor& x) const;
 
   Glm4Config config_;
   Glm4Weights weights_;

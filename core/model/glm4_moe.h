@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/moe.h"
@@ -23,9 +24,7 @@ struct Glm4MoeConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // dense layers
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t rotary_dim = 0;  // head_dim * partial_rotary_factor
   bool attention_bias = false;
   bool use_qk_norm = false;
@@ -47,10 +46,7 @@ struct Glm4MoeConfig {
 
 struct Glm4MoeLayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj;                    // (D, H*Dh)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor q_norm, k_norm;            // (Dh) each, with use_qk_norm
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size

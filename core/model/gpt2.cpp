@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/layers.h"
 #include "core/model/weights.h"
 
@@ -87,10 +88,7 @@ torch::Tensor Gpt2Model::forward_hidden(const torch::Tensor& ids) {
   return layer_norm(x, weights_.ln_f_weight, weights_.ln_f_bias, eps);  // (B, T, D)
 }
 
-torch::Tensor Gpt2Model::logits(const torch::Tensor& hidden) {
-  torch::InferenceMode guard;
-  return torch::matmul(hidden, weights_.lm_head.t());  // (N, V)
-}
+torch::Tensor Gpt2Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_gpt2(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                     torch::ScalarType dtype, torch::Device device) {

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/common/errors.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/moe.h"
 #include "core/model/mxfp4.h"
 #include "core/model/weights.h"
@@ -44,9 +45,7 @@ GptOssConfig GptOssConfig::from_hf(const HfConfig& config) {
   c.hidden_size = config.get_int("hidden_size");
   c.intermediate_size = config.get_int("intermediate_size");
   c.num_layers = config.get_int("num_hidden_layers");
-  c.num_heads = config.get_int("num_attention_heads");
-  c.num_kv_heads = config.get_int("num_key_value_heads", c.num_heads);
-  c.head_dim = config.get_int("head_dim", 64);
+  c.heads = HeadLayout::from_hf(config, c.hidden_size, /*default_head_dim=*/64);
   c.num_experts = config.get_int("num_local_experts");
   c.top_k = config.get_int("num_experts_per_tok", 4);
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-5);
@@ -54,9 +53,6 @@ GptOssConfig GptOssConfig::from_hf(const HfConfig& config) {
   c.swiglu_limit = config.get_double("swiglu_limit", 7.0);
   c.attention_bias = config.get_bool("attention_bias", true);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
-  if (c.num_heads <= 0 || c.num_kv_heads <= 0 || c.num_heads % c.num_kv_heads != 0)
-    throw ModelError(config.source() + ": num_attention_heads (" + std::to_string(c.num_heads) +
-                     ") must be a positive multiple of num_key_value_heads (" + std::to_string(c.num_kv_heads) + ")");
   if (c.top_k <= 0 || c.top_k > c.num_experts)
     throw ModelError(config.source() + ": key 'num_experts_per_tok' (" + std::to_string(c.top_k) +
                      ") must be between 1 and num_local_experts (" + std::to_string(c.num_experts) + ")");
@@ -78,9 +74,9 @@ GptOssConfig GptOssConfig::from_hf(const HfConfig& config) {
   }
   auto params = config.has("rope_parameters") ? config.object("rope_parameters") : config.object("rope_scaling");
   if (!params) {
-    c.rope = default_rope(config, c.head_dim);
+    c.rope = default_rope(config, c.heads.head_dim);
   } else {
-    c.rope = RopeConfig::from_hf(config, c.head_dim);
+    c.rope = RopeConfig::from_hf(config, c.heads.head_dim);
     if (!config.has("rope_theta") && !params->has("rope_theta")) c.rope.theta = 150000.0;  // GptOssConfig.default_theta
   }
   return c;
@@ -89,19 +85,18 @@ GptOssConfig GptOssConfig::from_hf(const HfConfig& config) {
 GptOssModel::GptOssModel(GptOssConfig config, GptOssWeights weights, ModelInfo info, torch::ScalarType dtype,
                          torch::Device device)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {}
+      device_(device) {
+  for (auto& l : weights_.layers) l.attn.fuse_qkv();
+}
 
 torch::Tensor GptOssModel::attention(const GptOssLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& allowed) const {
   const int64_t b = x.size(0), t = x.size(1);
-  const int64_t h = config_.num_heads, hkv = config_.num_kv_heads, dh = config_.head_dim;
-  auto q = linear(x, w.q_proj, w.q_bias).view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
-  auto k = linear(x, w.k_proj, w.k_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-  auto v = linear(x, w.v_proj, w.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-  q = apply_rotary(q, cos, sin);
-  k = apply_rotary(k, cos, sin);
-  k = repeat_kv(k, h / hkv);  // (B, H, T, Dh)
-  v = repeat_kv(v, h / hkv);
+  const int64_t h = config_.heads.num_heads, hkv = config_.heads.num_kv_heads, dh = config_.heads.head_dim;
+  const auto qkv = project_qkv(w.attn, config_.heads, x);
+  auto q = apply_rotary(heads_first(qkv.q), cos, sin);                     // (B, H, T, Dh)
+  auto k = repeat_kv(apply_rotary(heads_first(qkv.k), cos, sin), h / hkv);  // (B, H, T, Dh)
+  auto v = repeat_kv(heads_first(qkv.v), h / hkv);                           // (B, H, T, Dh)
   // Eager softmax in the model dtype over [scores, sink], as transformers; the sink column only
   // takes probability mass away and is dropped before the value product.
   const double scale = 1.0 / std::sqrt(static_cast<double>(dh));
@@ -111,9 +106,7 @@ torch::Tensor GptOssModel::attention(const GptOssLayerWeights& w, const torch::T
   auto logits = torch::cat({scores, sink}, -1);                                             // (B, H, T, T+1)
   logits = logits - std::get<0>(logits.max(-1, /*keepdim=*/true));
   auto probs = torch::softmax(logits, -1).narrow(-1, 0, t);                                // (B, H, T, T)
-  auto out = torch::matmul(probs.to(v.scalar_type()), v);                                   // (B, H, T, Dh)
-  out = out.transpose(1, 2).reshape({b, t, h * dh});                                        // (B, T, H*Dh)
-  return linear(out, w.o_proj, w.o_bias);                                                   // (B, T, D)
+  return project_attention_output(w.attn, torch::matmul(probs.to(v.scalar_type()), v));    // (B, T, D)
 }
 
 torch::Tensor GptOssModel::experts(const GptOssLayerWeights& w, const torch::Tensor& x) const {
@@ -151,16 +144,12 @@ torch::Tensor GptOssModel::forward_hidden(const torch::Tensor& ids) {
   return rms_norm_weight_fp32(x, weights_.norm, eps);  // (B, T, D)
 }
 
-torch::Tensor GptOssModel::logits(const torch::Tensor& hidden) {
-  torch::InferenceMode guard;
-  return torch::matmul(hidden, weights_.lm_head.t());  // (N, V)
-}
+torch::Tensor GptOssModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
                                        ModelInfo info, torch::ScalarType dtype, torch::Device device) {
   const GptOssConfig c = GptOssConfig::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, e = c.num_experts;
-  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
 
   GptOssWeights w;
   w.layers.resize(c.num_layers);
@@ -194,17 +183,8 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
     const std::string p = "model.layers." + std::to_string(i) + ".";
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm, false, fp32});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm, false, fp32});
-    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, &l.q_proj});
-    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, &l.k_proj});
-    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, &l.v_proj});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.o_proj});
-    if (c.attention_bias) {
-      specs.push_back({p + "self_attn.q_proj.bias", {q_dim}, &l.q_bias});
-      specs.push_back({p + "self_attn.k_proj.bias", {kv_dim}, &l.k_bias});
-      specs.push_back({p + "self_attn.v_proj.bias", {kv_dim}, &l.v_bias});
-      specs.push_back({p + "self_attn.o_proj.bias", {d}, &l.o_bias});
-    }
-    specs.push_back({p + "self_attn.sinks", {c.num_heads}, &l.sinks});
+    add_attention_specs(specs, p + "self_attn.", d, c.heads, c.attention_bias, c.attention_bias, l.attn);
+    specs.push_back({p + "self_attn.sinks", {c.heads.num_heads}, &l.sinks});
     specs.push_back({p + "mlp.router.weight", {e, d}, &l.router});
     specs.push_back({p + "mlp.router.bias", {e}, &l.router_bias});
     expert_matrix(p + "mlp.experts.gate_up_proj", d, 2 * f, &l.gate_up_proj, &scales_slots[2 * i]);
@@ -215,11 +195,7 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
   load_weights(checkpoint, specs, dtype, device);
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 
-  info.family = "gpt_oss";
-  info.vocab_size = v;
-  info.hidden_size = d;
-  info.num_layers = c.num_layers;
-  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
+  describe_loaded_model(info, "gpt_oss", v, d, c.num_layers, specs, c.tie_word_embeddings);
   return std::make_unique<GptOssModel>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -22,9 +23,7 @@ struct GptOssConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // per expert
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t num_experts = 0;
   int64_t top_k = 0;
   double rms_norm_eps = 1e-5;
@@ -40,10 +39,7 @@ struct GptOssConfig {
 
 struct GptOssLayerWeights {
   torch::Tensor input_layernorm;           // (D), fp32 (transformers keeps the norms in fp32)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor sinks;                     // (H)
   torch::Tensor post_attention_layernorm;  // (D), fp32
   torch::Tensor router, router_bias;       // (E, D), (E)

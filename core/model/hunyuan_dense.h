@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -21,9 +22,7 @@ struct HunyuanDenseConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;  // config "head_dim", else hidden_size / num_heads
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   double rms_norm_eps = 1e-5;
   bool attention_bias = false;  // q/k/v/o projections carry a bias
   bool tie_word_embeddings = false;
@@ -34,14 +33,10 @@ struct HunyuanDenseConfig {
 
 struct HunyuanDenseLayerWeights {
   torch::Tensor input_layernorm;               // (D)
-  torch::Tensor q_proj, q_bias;                // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;                // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;                // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;                // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor query_layernorm, key_layernorm;  // (Dh) each
   torch::Tensor post_attention_layernorm;      // (D)
-  torch::Tensor gate_proj, up_proj;            // (F, D)
-  torch::Tensor down_proj;                     // (D, F)
+  SwigluWeights mlp;                       // mlp.{gate,up,down}_proj; gate/up fused after loading
 };
 
 struct HunyuanDenseWeights {
@@ -65,7 +60,6 @@ class HunyuanDenseModel : public CausalLM {
  private:
   torch::Tensor attention(const HunyuanDenseLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin) const;
-  torch::Tensor mlp(const HunyuanDenseLayerWeights& w, const torch::Tensor& x) const;
 
   HunyuanDenseConfig config_;
   HunyuanDenseWeights weights_;

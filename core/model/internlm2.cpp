@@ -32,30 +32,24 @@ LlamaConfig internlm2_config(const HfConfig& config) {
   c.hidden_size = config.get_int("hidden_size");
   c.intermediate_size = config.get_int("intermediate_size");
   c.num_layers = config.get_int("num_hidden_layers");
-  c.num_heads = config.get_int("num_attention_heads");
-  c.num_kv_heads = config.get_int("num_key_value_heads", c.num_heads);
-  c.head_dim = c.hidden_size / c.num_heads;  // InternLM2Attention has no head_dim key
+  c.heads = HeadLayout::from_hf(config, c.hidden_size);
+  c.heads.head_dim = c.hidden_size / c.heads.num_heads;  // InternLM2Attention has no head_dim key
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
   c.qkv_bias = c.o_bias = config.get_bool("bias", true);  // InternLM2Config defaults bias to true
-  if (c.num_heads <= 0 || c.num_kv_heads <= 0 || c.num_heads % c.num_kv_heads != 0)
-    throw ModelError(config.source() + ": num_attention_heads (" + std::to_string(c.num_heads) +
-                     ") must be a positive multiple of num_key_value_heads (" + std::to_string(c.num_kv_heads) + ")");
-  const std::string act = config.get_string("hidden_act", "silu");
-  if (act != "silu")
-    throw ModelError(config.source() + ": key 'hidden_act' is '" + act + "'; the internlm2 family implements only silu");
+  require_silu_activation(config, "internlm2");
   c.sliding_window.assign(c.num_layers, 0);
   // rope_scaling {"type": "dynamic" | "linear", "factor"}: the same formulas as transformers' Llama.
-  c.rope = RopeConfig::from_hf(config, c.head_dim);
+  c.rope = RopeConfig::from_hf(config, c.heads.head_dim);
   return c;
 }
 
 std::unique_ptr<CausalLM> load_internlm2(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
                                          ModelInfo info, torch::ScalarType dtype, torch::Device device) {
   const LlamaConfig c = internlm2_config(config);
-  const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, dh = c.head_dim;
-  const int64_t group = c.num_heads / c.num_kv_heads;
-  const int64_t qkv_rows = (c.num_heads + 2 * c.num_kv_heads) * dh, q_dim = c.num_heads * dh;
+  const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, dh = c.heads.head_dim;
+  const int64_t kv_heads = c.heads.num_kv_heads, group = c.heads.num_heads / kv_heads;
+  const int64_t qkv_rows = c.heads.q_dim() + 2 * c.heads.kv_dim(), q_dim = c.heads.q_dim();
 
   LlamaWeights w;
   w.layers.resize(c.num_layers);
@@ -71,32 +65,26 @@ std::unique_ptr<CausalLM> load_internlm2(const HfConfig& config, const Safetenso
     const std::string p = "model.layers." + std::to_string(i) + ".";
     specs.push_back({p + "attention_norm.weight", {d}, &l.input_layernorm});
     specs.push_back({p + "attention.wqkv.weight", {qkv_rows, d}, &wqkv[i]});
-    specs.push_back({p + "attention.wo.weight", {d, q_dim}, &l.o_proj});
+    specs.push_back({p + "attention.wo.weight", {d, q_dim}, &l.attn.o_proj});
     specs.push_back({p + "ffn_norm.weight", {d}, &l.post_attention_layernorm});
-    specs.push_back({p + "feed_forward.w1.weight", {f, d}, &l.gate_proj});
-    specs.push_back({p + "feed_forward.w3.weight", {f, d}, &l.up_proj});
-    specs.push_back({p + "feed_forward.w2.weight", {d, f}, &l.down_proj});
+    add_swiglu_specs(specs, p + "feed_forward.", kMixtralExpertNames, d, f, l.mlp);  // w1, w3, w2
     if (c.qkv_bias) {
       specs.push_back({p + "attention.wqkv.bias", {qkv_rows}, &wqkv_bias[i]});
-      specs.push_back({p + "attention.wo.bias", {d}, &l.o_bias});
+      specs.push_back({p + "attention.wo.bias", {d}, &l.attn.o_bias});
     }
   }
-  auto ignore = [](const std::string& name) {
-    const std::string suffix = "rotary_emb.inv_freq";
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  load_weights(checkpoint, specs, dtype, device, ignore);
+  load_weights(checkpoint, specs, dtype, device, is_saved_rotary_buffer);
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
   const int64_t parameters = count_parameters(specs, c.tie_word_embeddings ? "output.weight" : "");
 
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
-    const auto qkv = split_wqkv(wqkv[i], c.num_kv_heads, group, dh);
-    l.q_proj = qkv[0], l.k_proj = qkv[1], l.v_proj = qkv[2];
+    const auto qkv = split_wqkv(wqkv[i], kv_heads, group, dh);
+    l.attn.q_proj = qkv[0], l.attn.k_proj = qkv[1], l.attn.v_proj = qkv[2];
     wqkv[i] = torch::Tensor();  // the split copies replace it
     if (c.qkv_bias) {
-      const auto bias = split_wqkv(wqkv_bias[i], c.num_kv_heads, group, dh);
-      l.q_bias = bias[0], l.k_bias = bias[1], l.v_bias = bias[2];
+      const auto bias = split_wqkv(wqkv_bias[i], kv_heads, group, dh);
+      l.attn.q_bias = bias[0], l.attn.k_bias = bias[1], l.attn.v_bias = bias[2];
       wqkv_bias[i] = torch::Tensor();
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -23,9 +24,7 @@ struct LlamaConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;  // config "head_dim" when present, else hidden_size / num_heads
+  HeadLayout heads;  // head_dim: config "head_dim" when present, else hidden_size / num_heads
   double rms_norm_eps = 1e-6;
   bool qkv_bias = false;  // q/k/v projections carry a bias
   bool o_bias = false;
@@ -39,18 +38,9 @@ struct LlamaConfig {
 
 struct LlamaLayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused by LlamaModel
   torch::Tensor post_attention_layernorm;  // (D)
-  torch::Tensor gate_proj, gate_bias;      // (F, D), (F)
-  torch::Tensor up_proj, up_bias;          // (F, D), (F)
-  torch::Tensor down_proj, down_bias;      // (D, F), (D)
-  // Built by LlamaModel from the above (which it then releases): one GEMM for q/k/v and one for
-  // gate/up instead of five.
-  torch::Tensor qkv_proj, qkv_bias;          // ((H + 2 Hkv) * Dh, D), ((H + 2 Hkv) * Dh)
-  torch::Tensor gate_up_proj, gate_up_bias;  // (2F, D), (2F)
+  SwigluWeights mlp;                       // mlp.{gate,up,down}_proj; gate/up fused by LlamaModel
 };
 
 struct LlamaWeights {
@@ -75,7 +65,6 @@ class LlamaModel : public CausalLM {
  private:
   torch::Tensor attention(const LlamaLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask) const;
-  torch::Tensor mlp(const LlamaLayerWeights& w, const torch::Tensor& x) const;
 
   LlamaConfig config_;
   LlamaWeights weights_;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/moe.h"
 #include "core/model/weights.h"
 
@@ -60,9 +61,7 @@ Llama4Config Llama4Config::from_hf(const HfConfig& config) {
   c.intermediate_size = config.get_int("intermediate_size", 8192);
   c.intermediate_size_mlp = config.get_int("intermediate_size_mlp", 16384);
   c.num_layers = config.get_int("num_hidden_layers");
-  c.num_heads = config.get_int("num_attention_heads");
-  c.num_kv_heads = config.get_int("num_key_value_heads", c.num_heads);
-  c.head_dim = config.get_int("head_dim", 128);  // Llama4TextConfig's default, not hidden / heads
+  c.heads = HeadLayout::from_hf(config, c.hidden_size, /*default_head_dim=*/128);  // Llama4TextConfig's default
   c.num_experts = config.get_int("num_local_experts", 16);
   c.top_k = config.get_int("num_experts_per_tok", 1);
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-5);
@@ -74,15 +73,12 @@ Llama4Config Llama4Config::from_hf(const HfConfig& config) {
   c.attn_scale = config.get_double("attn_scale", 0.1);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
   const std::string& src = config.source();
-  if (c.num_heads <= 0 || c.num_kv_heads <= 0 || c.num_heads % c.num_kv_heads != 0)
-    throw ModelError(src + ": num_attention_heads (" + std::to_string(c.num_heads) +
-                     ") must be a positive multiple of num_key_value_heads (" + std::to_string(c.num_kv_heads) + ")");
   if (c.top_k <= 0 || c.top_k > c.num_experts)
     throw ModelError(src + ": key 'num_experts_per_tok' (" + std::to_string(c.top_k) +
                      ") must be between 1 and num_local_experts (" + std::to_string(c.num_experts) + ")");
   if (!activation_supported(c.hidden_act))
     throw ModelError(src + ": key 'hidden_act' is '" + c.hidden_act + "', which icsweep does not implement");
-  if (c.head_dim % 2 != 0) throw ModelError(src + ": key 'head_dim' must be even for rotary embeddings");
+  if (c.heads.head_dim % 2 != 0) throw ModelError(src + ": key 'head_dim' must be even for rotary embeddings");
 
   // no_rope_layers (1 = rope); missing or empty: NoPE every no_rope_layer_interval-th layer.
   auto no_rope = get_ints(config, "no_rope_layers");
@@ -124,7 +120,7 @@ Llama4Config Llama4Config::from_hf(const HfConfig& config) {
                        "'; llama4 layers are chunked_attention or full_attention");
     c.chunk_size.push_back(type == "chunked_attention" ? chunk : 0);
   }
-  c.rope = RopeConfig::from_hf(config, c.head_dim);
+  c.rope = RopeConfig::from_hf(config, c.heads.head_dim);
   auto params = config.has("rope_parameters") ? config.object("rope_parameters") : config.object("rope_scaling");
   if (!config.has("rope_theta") && !(params && params->has("rope_theta"))) c.rope.theta = 500000.0;
   return c;
@@ -133,16 +129,18 @@ Llama4Config Llama4Config::from_hf(const HfConfig& config) {
 Llama4Model::Llama4Model(Llama4Config config, Llama4Weights weights, ModelInfo info, torch::ScalarType dtype,
                          torch::Device device)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {}
+      device_(device) {
+  for (auto& l : weights_.layers) {
+    l.attn.fuse_qkv();
+    l.mlp.fuse_gate_up();
+  }
+}
 
 torch::Tensor Llama4Model::attention(int64_t layer, const torch::Tensor& x, const torch::Tensor& cos,
                                      const torch::Tensor& sin, const torch::Tensor& mask) const {
   const auto& w = weights_.layers[layer];
-  const int64_t b = x.size(0), t = x.size(1);
-  const int64_t h = config_.num_heads, hkv = config_.num_kv_heads, dh = config_.head_dim;
-  auto q = linear(x, w.q_proj, w.q_bias).view({b, t, h, dh});                    // (B, T, H, Dh)
-  auto k = linear(x, w.k_proj, w.k_bias).view({b, t, hkv, dh});                  // (B, T, Hkv, Dh)
-  auto v = linear(x, w.v_proj, w.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
+  const int64_t t = x.size(1);
+  auto [q, k, v] = project_qkv(w.attn, config_.heads, x);  // (B, T, H|Hkv, Dh)
   if (config_.use_rope[layer]) {
     q = rotate_interleaved(q, cos, sin);
     k = rotate_interleaved(k, cos, sin);
@@ -156,16 +154,8 @@ torch::Tensor Llama4Model::attention(int64_t layer, const torch::Tensor& x, cons
     auto scale = torch::log1p(torch::floor((pos + 1.0) / config_.floor_scale)) * config_.attn_scale + 1.0;  // (T)
     q = (q * scale.view({1, t, 1, 1})).to(q.scalar_type());
   }
-  q = q.transpose(1, 2);                    // (B, H, T, Dh)
-  k = repeat_kv(k.transpose(1, 2), h / hkv);  // (B, H, T, Dh)
-  v = repeat_kv(v, h / hkv);
-  auto out = causal_attention(q, k, v, mask).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
-  return linear(out, w.o_proj, w.o_bias);                                             // (B, T, D)
-}
-
-torch::Tensor Llama4Model::mlp(const Llama4LayerWeights& w, const torch::Tensor& x) const {
-  auto gate = activation(config_.hidden_act, torch::matmul(x, w.gate_proj.t()));  // (..., F)
-  return torch::matmul(gate * torch::matmul(x, w.up_proj.t()), w.down_proj.t());  // (..., D)
+  auto out = causal_attention(heads_first(q), heads_first(k), heads_first(v), mask);  // (B, H, T, Dh)
+  return project_attention_output(w.attn, out);                                      // (B, T, D)
 }
 
 torch::Tensor Llama4Model::moe(const Llama4LayerWeights& w, const torch::Tensor& x) const {
@@ -186,7 +176,7 @@ torch::Tensor Llama4Model::moe(const Llama4LayerWeights& w, const torch::Tensor&
     return torch::matmul(hidden, w.experts_down[e]);      // (n, D)
   };
   auto routed = grouped_experts(routed_in, top_ids.reshape({n * k, 1}), ones, config_.num_experts, d, expert);
-  auto out = mlp(w, flat) + routed.view({n, k, d}).sum(1);  // (N, D): shared expert + routed
+  auto out = gated_mlp(flat, w.mlp, act) + routed.view({n, k, d}).sum(1);  // (N, D): shared expert + routed
   return out.view(x.sizes());                                // (B, T, D)
 }
 
@@ -197,8 +187,8 @@ torch::Tensor Llama4Model::forward_hidden(const torch::Tensor& ids) {
   auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
   // freqs_cis of transformers as fp32 (T, Dh/2) cos and sin.
   auto [cos, sin] = rope_cos_sin(config_.rope, t, torch::kFloat32, device_);
-  cos = cos.narrow(-1, 0, config_.head_dim / 2);
-  sin = sin.narrow(-1, 0, config_.head_dim / 2);
+  cos = cos.narrow(-1, 0, config_.heads.head_dim / 2);
+  sin = sin.narrow(-1, 0, config_.heads.head_dim / 2);
   std::map<int64_t, torch::Tensor> masks;  // per distinct chunk size
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
@@ -206,22 +196,18 @@ torch::Tensor Llama4Model::forward_hidden(const torch::Tensor& ids) {
     if (!masks.count(chunk)) masks[chunk] = chunked_mask(t, chunk, device_);
     x = x + attention(i, rms_norm(x, w.input_layernorm, eps), cos, sin, masks[chunk]);
     auto hidden = rms_norm(x, w.post_attention_layernorm, eps);
-    x = x + (config_.is_moe[i] ? moe(w, hidden) : mlp(w, hidden));
+    x = x + (config_.is_moe[i] ? moe(w, hidden) : gated_mlp(hidden, w.mlp, config_.hidden_act));
   }
   return rms_norm(x, weights_.norm, eps);  // (B, T, D)
 }
 
-torch::Tensor Llama4Model::logits(const torch::Tensor& hidden) {
-  torch::InferenceMode guard;
-  return torch::matmul(hidden, weights_.lm_head.t());  // (N, V)
-}
+torch::Tensor Llama4Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_llama4(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                       torch::ScalarType dtype, torch::Device device) {
   const Llama4Config c = Llama4Config::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, fm = c.intermediate_size_mlp;
   const int64_t v = c.vocab_size, e = c.num_experts;
-  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
 
   // Llama4ForCausalLM: model.* + lm_head; Llama4ForConditionalGeneration as published:
   // language_model.model.* + language_model.lm_head, as saved by transformers 5:
@@ -247,28 +233,15 @@ std::unique_ptr<CausalLM> load_llama4(const HfConfig& config, const SafetensorsC
     const std::string p = base + "layers." + std::to_string(i) + ".";
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
-    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, &l.q_proj});
-    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, &l.k_proj});
-    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, &l.v_proj});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.o_proj});
-    if (c.attention_bias) {
-      specs.push_back({p + "self_attn.q_proj.bias", {q_dim}, &l.q_bias});
-      specs.push_back({p + "self_attn.k_proj.bias", {kv_dim}, &l.k_bias});
-      specs.push_back({p + "self_attn.v_proj.bias", {kv_dim}, &l.v_bias});
-      specs.push_back({p + "self_attn.o_proj.bias", {d}, &l.o_bias});
-    }
+    add_attention_specs(specs, p + "self_attn.", d, c.heads, c.attention_bias, c.attention_bias, l.attn);
     if (c.is_moe[i]) {
       const std::string m = p + "feed_forward.";
       specs.push_back({m + "router.weight", {e, d}, &l.router});
       specs.push_back({m + "experts.gate_up_proj", {e, d, 2 * f}, &l.gate_up_proj});
       specs.push_back({m + "experts.down_proj", {e, f, d}, &l.experts_down});
-      specs.push_back({m + "shared_expert.gate_proj.weight", {f, d}, &l.gate_proj});
-      specs.push_back({m + "shared_expert.up_proj.weight", {f, d}, &l.up_proj});
-      specs.push_back({m + "shared_expert.down_proj.weight", {d, f}, &l.down_proj});
+      add_swiglu_specs(specs, m + "shared_expert.", kProjNames, d, f, l.mlp);
     } else {
-      specs.push_back({p + "feed_forward.gate_proj.weight", {fm, d}, &l.gate_proj});
-      specs.push_back({p + "feed_forward.up_proj.weight", {fm, d}, &l.up_proj});
-      specs.push_back({p + "feed_forward.down_proj.weight", {d, fm}, &l.down_proj});
+      add_swiglu_specs(specs, p + "feed_forward.", kProjNames, d, fm, l.mlp);
     }
   }
   // The multimodal checkpoints also hold the vision tower and its projector.

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -27,9 +28,7 @@ struct Llama4Config {
   int64_t intermediate_size = 0;      // per routed expert and the shared expert
   int64_t intermediate_size_mlp = 0;  // dense layers
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t num_experts = 0;
   int64_t top_k = 1;
   double rms_norm_eps = 1e-5;
@@ -50,13 +49,9 @@ struct Llama4Config {
 
 struct Llama4LayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor post_attention_layernorm;  // (D)
-  // dense layers: (Fm, D), (Fm, D), (D, Fm); MoE layers: the shared expert, (F, D), (F, D), (D, F)
-  torch::Tensor gate_proj, up_proj, down_proj;
+  SwigluWeights mlp;  // dense layers: F = intermediate_size_mlp; MoE layers: the shared expert, F = intermediate_size
   torch::Tensor router;        // (E, D)
   torch::Tensor gate_up_proj;  // (E, D, 2F): [gate | up] halves along the last dim
   torch::Tensor experts_down;  // (E, F, D)
@@ -83,7 +78,6 @@ class Llama4Model : public CausalLM {
  private:
   torch::Tensor attention(int64_t layer, const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin,
                           const torch::Tensor& mask) const;
-  torch::Tensor mlp(const Llama4LayerWeights& w, const torch::Tensor& x) const;
   torch::Tensor moe(const Llama4LayerWeights& w, const torch::Tensor& x) const;
 
   Llama4Config config_;

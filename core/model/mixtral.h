@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/moe.h"
@@ -21,9 +22,7 @@ struct MixtralConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // per expert
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;  // config "head_dim" when set, else hidden_size / num_heads
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t num_experts = 0;
   int64_t top_k = 0;
   int64_t sliding_window = 0;  // 0 = full causal attention
@@ -36,9 +35,7 @@ struct MixtralConfig {
 
 struct MixtralLayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj;                    // (H*Dh, D)
-  torch::Tensor k_proj, v_proj;            // (Hkv*Dh, D)
-  torch::Tensor o_proj;                    // (D, H*Dh)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor post_attention_layernorm;  // (D)
   torch::Tensor router;                    // (E, D) block_sparse_moe.gate
   std::vector<SwigluWeights> experts;      // E

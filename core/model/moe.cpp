@@ -43,20 +43,6 @@ torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_
   return out;
 }
 
-torch::Tensor swiglu_expert(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
-                            const torch::Tensor& down) {
-  return torch::matmul(torch::silu(torch::matmul(x, gate.t())) * torch::matmul(x, up.t()), down.t());
-}
-
-torch::Tensor swiglu(const torch::Tensor& x, const SwigluWeights& w) { return swiglu_expert(x, w.gate, w.up, w.down); }
-
-void add_swiglu_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
-                      int64_t hidden, int64_t intermediate, SwigluWeights& w) {
-  specs.push_back({prefix + names.gate + ".weight", {intermediate, hidden}, &w.gate});
-  specs.push_back({prefix + names.up + ".weight", {intermediate, hidden}, &w.up});
-  specs.push_back({prefix + names.down + ".weight", {hidden, intermediate}, &w.down});
-}
-
 Routing softmax_topk_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, bool renormalize) {
   auto logits = torch::matmul(x, gate.t());                 // (N, E) model dtype
   auto probs = torch::softmax(logits.to(torch::kFloat32), -1);

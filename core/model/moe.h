@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
-#include "core/model/weights.h"
 
 namespace icsweep {
 
@@ -26,35 +26,6 @@ using ExpertFn = std::function<torch::Tensor(int64_t expert, const torch::Tensor
 // accumulated there, experts in ascending order.
 torch::Tensor grouped_experts(const torch::Tensor& x, const torch::Tensor& topk_ids, const torch::Tensor& topk_weights,
                               int64_t num_experts, int64_t out_dim, const ExpertFn& expert);
-
-// The SiLU-gated expert MLP: down(silu(x gate^T) * (x up^T)). x: (n, D); gate/up: (F, D); down: (D, F).
-torch::Tensor swiglu_expert(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& up,
-                            const torch::Tensor& down);
-
-// One SiLU-gated MLP (a dense layer's MLP, a routed or a shared expert).
-struct SwigluWeights {
-  torch::Tensor gate;  // (F, D)
-  torch::Tensor up;    // (F, D)
-  torch::Tensor down;  // (D, F)
-};
-
-// x: (..., D) -> (..., D).
-torch::Tensor swiglu(const torch::Tensor& x, const SwigluWeights& w);
-
-// The Hub's tensor names of one SwiGLU MLP: gate_proj/up_proj/down_proj almost everywhere,
-// w1/w3/w2 in Mixtral's block_sparse_moe experts.
-struct SwigluNames {
-  const char* gate;
-  const char* up;
-  const char* down;
-};
-inline constexpr SwigluNames kProjNames{"gate_proj", "up_proj", "down_proj"};
-inline constexpr SwigluNames kMixtralExpertNames{"w1", "w3", "w2"};
-
-// Appends prefix + "<name>.weight" for the three matrices of `w` (D = hidden, F = intermediate).
-// `w` must not move afterwards (the specs point into it).
-void add_swiglu_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
-                      int64_t hidden, int64_t intermediate, SwigluWeights& w);
 
 // Top-k experts per token and their weights.
 struct Routing {

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/weights.h"
 
 namespace icsweep {
@@ -22,21 +23,14 @@ Phi3Config Phi3Config::from_hf(const HfConfig& config) {
   c.hidden_size = config.get_int("hidden_size");
   c.intermediate_size = config.get_int("intermediate_size");
   c.num_layers = config.get_int("num_hidden_layers");
-  c.num_heads = config.get_int("num_attention_heads");
-  c.num_kv_heads = config.get_int("num_key_value_heads", c.num_heads);
-  c.head_dim = config.get_int("head_dim", c.hidden_size / c.num_heads);
+  c.heads = HeadLayout::from_hf(config, c.hidden_size);
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-5);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
   c.sliding_window = config.get_int("sliding_window", 0);
-  if (c.num_heads <= 0 || c.num_kv_heads <= 0 || c.num_heads % c.num_kv_heads != 0)
-    throw ModelError(config.source() + ": num_attention_heads (" + std::to_string(c.num_heads) +
-                     ") must be a positive multiple of num_key_value_heads (" + std::to_string(c.num_kv_heads) + ")");
-  const std::string act = config.get_string("hidden_act", "silu");
-  if (act != "silu")
-    throw ModelError(config.source() + ": key 'hidden_act' is '" + act + "'; the phi3 family implements only silu");
+  require_silu_activation(config, "phi3");
 
   const int64_t rotary_dim =
-      static_cast<int64_t>(static_cast<double>(c.head_dim) * partial_rotary_factor(config, 1.0));
+      static_cast<int64_t>(static_cast<double>(c.heads.head_dim) * partial_rotary_factor(config, 1.0));
   const auto rope = rope_object(config);
   const std::string type = rope ? rope->get_string("rope_type", rope->get_string("type", "default")) : "default";
   if (type != "longrope" && type != "su" && type != "yarn") {
@@ -94,77 +88,54 @@ std::pair<torch::Tensor, torch::Tensor> Phi3Model::cos_sin(int64_t seq_len) cons
 
 torch::Tensor Phi3Model::attention(const Phi3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                                    const torch::Tensor& sin, const torch::Tensor& mask) const {
-  const int64_t b = x.size(0), t = x.size(1);
-  const int64_t h = config_.num_heads, hkv = config_.num_kv_heads, dh = config_.head_dim;
-  auto qkv = torch::matmul(x, w.qkv_proj.t()).split_with_sizes({h * dh, hkv * dh, hkv * dh}, -1);
-  auto q = apply_partial_rotary(qkv[0].view({b, t, h, dh}).transpose(1, 2), cos, sin);    // (B, H, T, Dh)
-  auto k = apply_partial_rotary(qkv[1].view({b, t, hkv, dh}).transpose(1, 2), cos, sin);  // (B, Hkv, T, Dh)
-  auto v = qkv[2].view({b, t, hkv, dh}).transpose(1, 2);
-  auto out = causal_attention(q, k, v, mask).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
-  return torch::matmul(out, w.o_proj.t());                                             // (B, T, D)
-}
-
-torch::Tensor Phi3Model::mlp(const Phi3LayerWeights& w, const torch::Tensor& x) const {
-  auto gate_up = torch::matmul(x, w.gate_up_proj.t()).chunk(2, -1);  // 2 x (B, T, F): gate, up
-  return torch::matmul(gate_up[1] * torch::silu(gate_up[0]), w.down_proj.t());  // (B, T, D)
+  const auto qkv = project_qkv(w.attn, config_.heads, x);
+  auto q = apply_partial_rotary(heads_first(qkv.q), cos, sin);  // (B, H, T, Dh)
+  auto k = apply_partial_rotary(heads_first(qkv.k), cos, sin);  // (B, Hkv, T, Dh)
+  return project_attention_output(w.attn, causal_attention(q, k, heads_first(qkv.v), mask));  // (B, T, D)
 }
 
 torch::Tensor Phi3Model::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  const double eps = config_.rms_norm_eps;
-  auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
-  auto [cos, sin] = cos_sin(t);                            // (T, Dr) each
-  auto mask = attention_mask(t, config_.sliding_window, device_);
-  for (const auto& w : weights_.layers) {
-    x = x + attention(w, rms_norm(x, w.input_layernorm, eps), cos, sin, mask);
-    x = x + mlp(w, rms_norm(x, w.post_attention_layernorm, eps));
-  }
-  return rms_norm(x, weights_.norm, eps);  // (B, T, D)
+  const auto rope = cos_sin(t);  // (T, Dr) each
+  const auto mask = attention_mask(t, config_.sliding_window, device_);
+  const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
+  auto block = [&](size_t b, const torch::Tensor& h) {
+    const auto& w = weights_.layers[b / 2];
+    return b % 2 == 1 ? swiglu(h, w.mlp) : attention(w, h, rope.first, rope.second, mask);
+  };
+  return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
+                                  config_.rms_norm_eps, block);  // (B, T, D)
 }
 
-torch::Tensor Phi3Model::logits(const torch::Tensor& hidden) {
-  torch::InferenceMode guard;
-  return torch::matmul(hidden, weights_.lm_head.t());  // (N, V)
-}
+torch::Tensor Phi3Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_phi3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                     torch::ScalarType dtype, torch::Device device) {
   const Phi3Config c = Phi3Config::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
-  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
+  const int64_t q_dim = c.heads.q_dim(), kv_dim = c.heads.kv_dim();
 
   Phi3Weights w;
   w.layers.resize(c.num_layers);
   // The Hugging Face names, verbatim.
-  std::vector<WeightSpec> specs = {
-      {"model.embed_tokens.weight", {v, d}, &w.embed_tokens},
-      {"model.norm.weight", {d}, &w.norm},
-      {"lm_head.weight", {v, d}, &w.lm_head, /*optional=*/c.tie_word_embeddings},
-  };
+  std::vector<WeightSpec> specs;
+  add_decoder_end_specs(specs, v, d, c.tie_word_embeddings, w.embed_tokens, w.norm, w.lm_head);
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
-    specs.push_back({p + "self_attn.qkv_proj.weight", {q_dim + 2 * kv_dim, d}, &l.qkv_proj});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.o_proj});
+    specs.push_back({p + "self_attn.qkv_proj.weight", {q_dim + 2 * kv_dim, d}, &l.attn.qkv_proj});
+    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.attn.o_proj});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
-    specs.push_back({p + "mlp.gate_up_proj.weight", {2 * f, d}, &l.gate_up_proj});
-    specs.push_back({p + "mlp.down_proj.weight", {d, f}, &l.down_proj});
+    specs.push_back({p + "mlp.gate_up_proj.weight", {2 * f, d}, &l.mlp.gate_up});
+    specs.push_back({p + "mlp.down_proj.weight", {d, f}, &l.mlp.down});
   }
-  auto ignore = [](const std::string& name) {
-    const std::string suffix = "rotary_emb.inv_freq";
-    return name.size() >= suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
-  };
-  load_weights(checkpoint, specs, dtype, device, ignore);
+  load_weights(checkpoint, specs, dtype, device, is_saved_rotary_buffer);
   // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
 
-  info.family = "phi3";
-  info.vocab_size = v;
-  info.hidden_size = d;
-  info.num_layers = c.num_layers;
-  info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? "lm_head.weight" : "");
+  describe_loaded_model(info, "phi3", v, d, c.num_layers, specs, c.tie_word_embeddings);
   return std::make_unique<Phi3Model>(c, std::move(w), std::move(info), dtype, device);
 }
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -28,9 +29,7 @@ struct Phi3Config {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   double rms_norm_eps = 1e-5;
   bool tie_word_embeddings = false;
   int64_t sliding_window = 0;  // 0 = full causal attention
@@ -42,11 +41,9 @@ struct Phi3Config {
 
 struct Phi3LayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor qkv_proj;                  // ((H + 2 Hkv) * Dh, D)
-  torch::Tensor o_proj;                    // (D, H*Dh)
+  AttentionProjections attn;               // self_attn.qkv_proj (stored fused: [q | k | v]), o_proj
   torch::Tensor post_attention_layernorm;  // (D)
-  torch::Tensor gate_up_proj;              // (2F, D)
-  torch::Tensor down_proj;                 // (D, F)
+  SwigluWeights mlp;                       // mlp.gate_up_proj (stored fused: [gate | up]), down_proj
 };
 
 struct Phi3Weights {
@@ -70,7 +67,6 @@ class Phi3Model : public CausalLM {
   std::pair<torch::Tensor, torch::Tensor> cos_sin(int64_t seq_len) const;  // (T, Dr) each
   torch::Tensor attention(const Phi3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
                           const torch::Tensor& sin, const torch::Tensor& mask) const;
-  torch::Tensor mlp(const Phi3LayerWeights& w, const torch::Tensor& x) const;
 
   Phi3Config config_;
   Phi3Weights weights_;

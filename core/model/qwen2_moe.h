@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/moe.h"
@@ -23,9 +24,7 @@ struct Qwen2MoeConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // dense layers
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t num_experts = 0;
   int64_t top_k = 0;
   int64_t moe_intermediate_size = 0;
@@ -43,10 +42,7 @@ struct Qwen2MoeConfig {
 
 struct Qwen2MoeLayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj;                    // (D, H*Dh)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size
   torch::Tensor router;                    // (E, D) mlp.gate

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
@@ -19,9 +20,7 @@ struct Qwen3Config {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;  // config "head_dim", else hidden_size / num_heads
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   double rms_norm_eps = 1e-6;
   bool attention_bias = false;  // q/k/v/o projections carry a bias
   bool tie_word_embeddings = false;
@@ -33,14 +32,10 @@ struct Qwen3Config {
 
 struct Qwen3LayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused by Qwen3Model
   torch::Tensor q_norm, k_norm;            // (Dh) each
   torch::Tensor post_attention_layernorm;  // (D)
-  torch::Tensor gate_proj, up_proj;        // (F, D)
-  torch::Tensor down_proj;                 // (D, F)
+  SwigluWeights mlp;                       // mlp.{gate,up,down}_proj; gate/up fused by Qwen3Model
 };
 
 struct Qwen3Weights {
@@ -61,16 +56,18 @@ class Qwen3Model : public CausalLM {
   torch::ScalarType dtype() const override { return dtype_; }
 
  private:
-  torch::Tensor attention(const Qwen3LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask) const;
-  torch::Tensor mlp(const Qwen3LayerWeights& w, const torch::Tensor& x) const;
-
   Qwen3Config config_;
   Qwen3Weights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
   torch::Device device_;
 };
+
+// Qwen3Attention (shared with Qwen3-MoE): the fused q/k/v projection, an RMSNorm over each query and
+// key head (q_norm, k_norm: (Dh)) before rotary, causal attention, o_proj. x: (B, T, D) -> (B, T, D).
+torch::Tensor qwen3_attention(const AttentionProjections& w, const torch::Tensor& q_norm, const torch::Tensor& k_norm,
+                              const HeadLayout& heads, double eps, const torch::Tensor& x, const torch::Tensor& cos,
+                              const torch::Tensor& sin, const torch::Tensor& mask);
 
 std::unique_ptr<CausalLM> load_qwen3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                      torch::ScalarType dtype, torch::Device device);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
+#include "core/model/decoder_blocks.h"
 #include "core/model/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/moe.h"
@@ -23,9 +24,7 @@ struct Qwen3MoeConfig {
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // dense layers
   int64_t num_layers = 0;
-  int64_t num_heads = 0;
-  int64_t num_kv_heads = 0;
-  int64_t head_dim = 0;
+  HeadLayout heads;  // head_dim: config "head_dim", else hidden_size / num_heads
   int64_t num_experts = 0;
   int64_t top_k = 0;
   int64_t moe_intermediate_size = 0;
@@ -42,10 +41,7 @@ struct Qwen3MoeConfig {
 
 struct Qwen3MoeLayerWeights {
   torch::Tensor input_layernorm;           // (D)
-  torch::Tensor q_proj, q_bias;            // (H*Dh, D), (H*Dh)
-  torch::Tensor k_proj, k_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor v_proj, v_bias;            // (Hkv*Dh, D), (Hkv*Dh)
-  torch::Tensor o_proj, o_bias;            // (D, H*Dh), (D)
+  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused after loading
   torch::Tensor q_norm, k_norm;            // (Dh) each
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size
@@ -72,8 +68,6 @@ class Qwen3MoeModel : public CausalLM {
   torch::ScalarType dtype() const override { return dtype_; }
 
  private:
-  torch::Tensor attention(const Qwen3MoeLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask) const;
   torch::Tensor moe(const Qwen3MoeLayerWeights& w, const torch::Tensor& x) const;
 
   Qwen3MoeConfig config_;

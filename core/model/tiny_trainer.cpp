@@ -28,8 +28,7 @@ TrainableLlama TrainableLlama::load(const std::string& model_dir) {
   const LlamaConfig& c = m.config;
   if (c.qkv_bias || c.o_bias || c.mlp_bias)
     throw ModelError(hf.source() + ": attention_bias/mlp_bias are set; the tiny trainer supports bias-free llama only");
-  const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
-  const int64_t q_dim = c.num_heads * c.head_dim, kv_dim = c.num_kv_heads * c.head_dim;
+  const int64_t d = c.hidden_size, v = c.vocab_size;
 
   LlamaWeights& w = m.weights;
   w.layers.resize(c.num_layers);
@@ -42,13 +41,8 @@ TrainableLlama TrainableLlama::load(const std::string& model_dir) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
-    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, &l.q_proj});
-    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, &l.k_proj});
-    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, &l.v_proj});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, &l.o_proj});
-    specs.push_back({p + "mlp.gate_proj.weight", {f, d}, &l.gate_proj});
-    specs.push_back({p + "mlp.up_proj.weight", {f, d}, &l.up_proj});
-    specs.push_back({p + "mlp.down_proj.weight", {d, f}, &l.down_proj});
+    add_attention_specs(specs, p + "self_attn.", d, c.heads, /*qkv_bias=*/false, /*o_bias=*/false, l.attn);
+    add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
   }
   load_weights(SafetensorsCheckpoint(model_dir), specs, torch::kFloat32, torch::kCPU);  // copies, not views
   if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
@@ -76,23 +70,23 @@ std::vector<torch::Tensor> TrainableLlama::parameters() const {
 
 torch::Tensor llama_train_logits(const LlamaConfig& c, const LlamaWeights& w, const torch::Tensor& ids) {
   const int64_t b = ids.size(0), t = ids.size(1);
-  const int64_t h = c.num_heads, hkv = c.num_kv_heads, dh = c.head_dim;
+  const int64_t h = c.heads.num_heads, hkv = c.heads.num_kv_heads, dh = c.heads.head_dim;
   auto x = torch::embedding(w.embed_tokens, ids);                              // (B, T, D)
   auto [cos, sin] = rope_cos_sin(c.rope, t, torch::kFloat32, ids.device());  // (T, Dh) each
   const torch::Tensor no_window;  // llama: plain causal attention
   for (const auto& l : w.layers) {
     auto a = rms_norm(x, l.input_layernorm, c.rms_norm_eps);
-    auto q = linear(a, l.q_proj, l.q_bias).view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
-    auto k = linear(a, l.k_proj, l.k_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
-    auto v = linear(a, l.v_proj, l.v_bias).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
+    // The parameters stay separate here (they are what the optimizer updates).
+    auto q = torch::matmul(a, l.attn.q_proj.t()).view({b, t, h, dh}).transpose(1, 2);    // (B, H, T, Dh)
+    auto k = torch::matmul(a, l.attn.k_proj.t()).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
+    auto v = torch::matmul(a, l.attn.v_proj.t()).view({b, t, hkv, dh}).transpose(1, 2);  // (B, Hkv, T, Dh)
     q = apply_rotary(q, cos, sin);
     k = repeat_kv(apply_rotary(k, cos, sin), h / hkv);  // (B, H, T, Dh)
     v = repeat_kv(v, h / hkv);
     auto out = causal_attention(q, k, v, no_window).transpose(1, 2).reshape({b, t, h * dh});  // (B, T, H*Dh)
-    x = x + linear(out, l.o_proj, l.o_bias);
+    x = x + torch::matmul(out, l.attn.o_proj.t());
     auto m = rms_norm(x, l.post_attention_layernorm, c.rms_norm_eps);
-    auto gated = torch::silu(linear(m, l.gate_proj, l.gate_bias)) * linear(m, l.up_proj, l.up_bias);  // (B, T, F)
-    x = x + linear(gated, l.down_proj, l.down_bias);
+    x = x + swiglu(m, l.mlp);  // unfused: gate, up, down
   }
   x = rms_norm(x, w.norm, c.rms_norm_eps);  // (B, T, D)
   return torch::matmul(x, w.lm_head.t());   // (B, T, V)

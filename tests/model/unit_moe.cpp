@@ -39,7 +39,11 @@ TEST(GroupedExperts, SwigluMatchesPerTokenLoop) {
   torch::manual_seed(0);
   const int64_t n = 7, d = 8, f = 5, e_count = 4, k = 2;
   std::vector<SwigluWeights> experts(e_count);
-  for (auto& e : experts) e = {torch::randn({f, d}), torch::randn({f, d}), torch::randn({d, f})};
+  for (auto& e : experts) {
+    e.gate = torch::randn({f, d});
+    e.up = torch::randn({f, d});
+    e.down = torch::randn({d, f});
+  }
   auto x = torch::randn({n, d});
   auto routing = softmax_topk_routing(x, torch::randn({e_count, d}), k, /*renormalize=*/true);
   auto got = routed_swiglu_experts(x, routing, experts);
@@ -52,6 +56,16 @@ TEST(GroupedExperts, SwigluMatchesPerTokenLoop) {
       expected[t] += routing.weights[t][j] * y[0];
     }
   EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-5));
+  // The same experts with gate and up fused into one (2F, D) matrix.
+  std::vector<SwigluWeights> fused;
+  for (const auto& e : experts) {
+    SwigluWeights copy = e;
+    copy.fuse_gate_up();
+    ASSERT_FALSE(copy.gate.defined());
+    ASSERT_EQ(copy.gate_up.size(0), 2 * f);
+    fused.push_back(copy);
+  }
+  EXPECT_TRUE(torch::allclose(routed_swiglu_experts(x, routing, fused), expected, 1e-5, 1e-5));
 }
 
 TEST(Routing, SoftmaxTopkRenormalisesOverTheChosenExperts) {
