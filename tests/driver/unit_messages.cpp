@@ -61,6 +61,15 @@ TEST(Messages, BatchWithInconsistentOffsetsIsRejected) {
   EXPECT_THROW(decode_batch(encode(m)), Error);
 }
 
+TEST(InProcessTransport, EveryWorkerSharesTheOneHost) {
+  InProcessHub hub(4);
+  for (int endpoint = 1; endpoint <= 3; ++endpoint) {
+    const auto t = hub.connect(endpoint);
+    EXPECT_EQ(t->local_worker_index(), endpoint - 1);
+    EXPECT_EQ(t->local_worker_count(), 3);
+  }
+}
+
 TEST(InProcessTransport, DeliversInOrderAndReducesSums) {
   InProcessHub hub(3);
   auto driver = hub.connect(0);
