@@ -36,6 +36,7 @@ struct ScorerModelInfo {
   double load_seconds = 0;
   double load_gigabytes = 0;
   int64_t forward_token_limit = 0;  // the max_forward_tokens in force (0: none)
+  int replicas = 1;                 // copies of the model scoring parts of each batch (replicated_scorer.h)
 };
 
 class Scorer {
