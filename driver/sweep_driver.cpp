@@ -14,6 +14,7 @@
 
 #include "core/common/bytes.h"
 #include "core/common/errors.h"
+#include "core/score/replicated_scorer.h"
 #include "core/store/cell_file.h"
 #include "core/store/journal.h"
 #include "driver/cell_assembly.h"
@@ -88,6 +89,7 @@ class SweepDriver {
       devices.insert(hello.device_description);
       worker_device_[e.source] = hello.device;
       worker_host_[e.source] = hello.host;
+      worker_owned_devices_[e.source] = hello.owned_devices;
       events_.write("worker", {{"rank", e.source}, {"host", hello.host}, {"device", hello.device_description}});
       ++seen;
     }
@@ -376,10 +378,13 @@ class SweepDriver {
     CellState& state = states_[item.cell];
     if (state.finished) return;  // e.g. the model failed on another worker meanwhile
     if (result.load_seconds > 0) {
+      // The worker loaded as many copies as its owned devices hold (the same rule it applies).
+      const int replicas = replica_count(worker_owned_devices_[worker], cell.model.gpus);
       log_ << "rank " << worker << ": loaded " << cell.model.name << " in " << result.load_seconds << " s ("
-           << (result.load_seconds > 0 ? result.load_gigabytes / result.load_seconds : 0) << " GB/s)\n";
+           << result.load_gigabytes / result.load_seconds << " GB/s"
+           << (replicas > 1 ? ", " + std::to_string(replicas) + " replicas loaded concurrently" : std::string()) << ")\n";
       events_.write("model_loaded", {{"rank", worker}, {"model", cell.model.name}, {"seconds", result.load_seconds},
-                                     {"gigabytes", result.load_gigabytes}});
+                                     {"gigabytes", result.load_gigabytes}, {"replicas", replicas}});
     }
     if (result.ok) {
       ByteWriter record;
@@ -548,6 +553,7 @@ class SweepDriver {
   std::deque<WorkItem> queue_;
   std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
   std::map<int, std::string> worker_device_, worker_host_;
+  std::map<int, int> worker_owned_devices_;  // from Hello: the replicas a model runs as (replica_count)
   std::map<int, std::chrono::steady_clock::time_point> busy_since_;  // since its oldest unanswered batch
   std::set<int64_t> restart_;  // cells to recompute from scratch (--restart-cell)
   std::map<int, int> load_;

@@ -76,6 +76,7 @@ class InProcessTransport final : public Transport {
   }
 
   int local_worker_index() const override { return index_ > 0 ? index_ - 1 : 0; }
+  int local_worker_count() const override { return endpoint_count() - 1; }  // every worker shares this host
   std::string host() const override { return host_name(); }
   std::string kind() const override { return "in-process"; }
 

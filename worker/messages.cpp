@@ -19,6 +19,7 @@ std::vector<uint8_t> encode(const HelloMessage& m) {
   w.put_string(m.device);
   w.put_string(m.device_description);
   w.put<int32_t>(m.local_worker_index);
+  w.put<int32_t>(m.owned_devices);
   return w.take();
 }
 
@@ -29,6 +30,7 @@ HelloMessage decode_hello(const std::vector<uint8_t>& bytes) {
   m.device = r.get_string();
   m.device_description = r.get_string();
   m.local_worker_index = r.get<int32_t>();
+  m.owned_devices = r.get<int32_t>();
   expect_end(r, "hello");
   return m;
 }

@@ -10,9 +10,10 @@ namespace icsweep {
 
 struct HelloMessage {
   std::string host;
-  std::string device;              // cpu | cuda:N
-  std::string device_description;  // name and UUID
+  std::string device;              // cpu | cuda:N: the first device the worker owns
+  std::string device_description;  // name and UUID of each owned device, "; "-separated
   int local_worker_index = 0;
+  int32_t owned_devices = 1;       // devices the worker owns (owned_devices): a model runs as replicas over them
 };
 
 // What a worker needs to score a batch: which model, how, and the token ids.

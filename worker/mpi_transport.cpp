@@ -39,8 +39,11 @@ class MpiTransport final : public Transport {
     MPI_Comm_rank(node, &node_rank);
     std::vector<int> world_ranks(node_size);
     check(MPI_Allgather(&rank_, 1, MPI_INT, world_ranks.data(), 1, MPI_INT, node), "MPI_Allgather");
-    for (int i = 0; i < node_rank; ++i)
-      if (world_ranks[i] != 0) ++local_worker_index_;
+    for (int i = 0; i < node_size; ++i) {
+      if (world_ranks[i] == 0) continue;  // the driver
+      if (i < node_rank) ++local_worker_index_;
+      ++local_worker_count_;
+    }
     MPI_Comm_free(&node);
   }
 
@@ -87,6 +90,7 @@ class MpiTransport final : public Transport {
   }
 
   int local_worker_index() const override { return local_worker_index_; }
+  int local_worker_count() const override { return local_worker_count_; }
   std::string host() const override { return host_; }
   std::string kind() const override { return "mpi"; }
 
@@ -114,7 +118,7 @@ class MpiTransport final : public Transport {
     pending_.clear();
   }
 
-  int rank_ = 0, size_ = 1, local_worker_index_ = 0;
+  int rank_ = 0, size_ = 1, local_worker_index_ = 0, local_worker_count_ = 0;
   std::string host_;
   std::list<Pending> pending_;
 };

@@ -31,6 +31,8 @@ class Transport {
   virtual std::vector<double> reduce_sum(const std::vector<double>& local) = 0;
   // This worker's index among the workers on its host (picks the GPU); 0 for the driver.
   virtual int local_worker_index() const = 0;
+  // Workers on this endpoint's host (>= 1 for a worker): with more GPUs than that, a worker owns several.
+  virtual int local_worker_count() const = 0;
   virtual std::string host() const = 0;
   virtual std::string kind() const = 0;  // "mpi" | "in-process"
 };

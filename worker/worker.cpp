@@ -10,6 +10,7 @@
 
 #include "core/common/bytes.h"
 #include "core/common/errors.h"
+#include "core/score/replicated_scorer.h"
 #include "core/score/scorer.h"
 #include "worker/messages.h"
 
@@ -22,7 +23,8 @@ struct CellSums {
 
 class BatchScorer {
  public:
-  explicit BatchScorer(std::string device) : device_(std::move(device)) {}
+  // `owned`: the devices this worker owns (owned_devices); a model runs as replicas over them.
+  explicit BatchScorer(std::vector<std::string> owned) : owned_(std::move(owned)) {}
 
   ResultMessage score(const BatchMessage& batch) {
     ResultMessage result;
@@ -81,8 +83,8 @@ class BatchScorer {
     options.vocab_limit = batch.vocab_limit;
     options.per_token = batch.per_token;
     try {
-      options.device = split_devices(device_, batch.gpus, device_.rfind("cuda", 0) == 0 ? cuda_device_count() : 0);
-      scorer_ = Scorer::create(options);
+      const int visible_gpus = owned_.front().rfind("cuda", 0) == 0 ? cuda_device_count() : 0;
+      scorer_ = create_replicated_scorer(options, replica_devices(owned_, batch.gpus, visible_gpus));
     } catch (const std::exception& e) {
       failed_key_ = key;
       failed_message_ = e.what();
@@ -93,7 +95,7 @@ class BatchScorer {
     result->load_gigabytes = scorer_->model_info().load_gigabytes;
   }
 
-  std::string device_;
+  std::vector<std::string> owned_;
   std::string key_, failed_key_, failed_message_;
   std::unique_ptr<Scorer> scorer_;
 };
@@ -113,19 +115,24 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
   HelloMessage hello;
   hello.host = transport.host();
   hello.local_worker_index = transport.local_worker_index();
+  std::vector<std::string> owned;
   std::string device_error;
   try {
-    hello.device = choose_device(options.device, hello.local_worker_index);
-    hello.device_description = describe_device(hello.device);
+    owned = owned_devices(options.device, hello.local_worker_index, transport.local_worker_count());
+    hello.device = owned.front();
+    hello.owned_devices = static_cast<int32_t>(owned.size());
+    for (const auto& device : owned)
+      hello.device_description += (hello.device_description.empty() ? "" : "; ") + describe_device(device);
   } catch (const std::exception& e) {
     // Reported through every result, so the driver fails the cells with the reason.
     device_error = e.what();
+    owned = {"none"};
     hello.device = "none";
     hello.device_description = device_error;
   }
   transport.send(0, MessageTag::kHello, encode(hello));
 
-  BatchScorer scorer(hello.device);
+  BatchScorer scorer(owned);
   std::map<int64_t, CellSums> sums;
   bool forwarded_stop = false;
   auto forward_stop = [&] {

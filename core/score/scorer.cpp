@@ -248,6 +248,24 @@ std::string choose_device_among(const std::string& preference, int local_worker_
   return "cuda:" + std::to_string(local_worker_index % gpus);
 }
 
+std::vector<std::string> owned_devices(const std::string& preference, int local_worker_index, int local_workers) {
+  return owned_devices_among(preference, local_worker_index, local_workers,
+                             preference == "cpu" ? 0 : cuda_device_count());
+}
+
+std::vector<std::string> owned_devices_among(const std::string& preference, int local_worker_index, int local_workers,
+                                             int gpus) {
+  if (local_workers < 1 || local_worker_index < 0 || local_worker_index >= local_workers)
+    throw Error("worker " + std::to_string(local_worker_index) + " of " + std::to_string(local_workers) +
+                " on this host: the transport's local worker index is out of range");
+  const std::string first = choose_device_among(preference, local_worker_index, gpus);
+  const bool shares_the_hosts_gpus = (preference == "auto" || preference == "cuda") && first != "cpu";
+  if (!shares_the_hosts_gpus || gpus <= local_workers) return {first};
+  std::vector<std::string> owned;  // starts with cuda:local_worker_index == first
+  for (int g = local_worker_index; g < gpus; g += local_workers) owned.push_back("cuda:" + std::to_string(g));
+  return owned;
+}
+
 std::string split_devices(const std::string& device, int gpus, int visible_gpus) {
   if (gpus <= 1) return device;
   std::string list;

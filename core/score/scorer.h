@@ -36,6 +36,7 @@ struct ScorerModelInfo {
   double load_seconds = 0;
   double load_gigabytes = 0;
   int64_t forward_token_limit = 0;  // the max_forward_tokens in force (0: none)
+  int replicas = 1;                 // copies of the model scoring parts of each batch (replicated_scorer.h)
 };
 
 class Scorer {
@@ -74,6 +75,15 @@ std::string choose_device(const std::string& preference, int local_worker_index)
 // The same rule for a given number of visible GPUs (testable without GPUs). UsageError for cuda
 // without GPUs, cuda:N beyond the visible ones, or an unknown preference.
 std::string choose_device_among(const std::string& preference, int local_worker_index, int visible_gpus);
+
+// The devices a worker owns (issue 7): with preference auto/cuda on a host with more visible GPUs than
+// workers (`local_workers`, this worker's index among them `local_worker_index`), every GPU g with
+// g mod local_workers == local_worker_index (2 workers, 8 GPUs: worker 1 owns cuda:1,3,5,7); otherwise
+// the one device choose_device gives ("cpu" once on a CPU worker). The first is always choose_device's.
+std::vector<std::string> owned_devices(const std::string& preference, int local_worker_index, int local_workers);
+// The same rule for a given number of visible GPUs (testable without GPUs); errors as choose_device_among.
+std::vector<std::string> owned_devices_among(const std::string& preference, int local_worker_index, int local_workers,
+                                             int visible_gpus);
 
 // The device list for a model split across `gpus` devices by a worker bound to `device`: that device
 // and the next gpus - 1 GPUs (wrapping around), or the CPU `gpus` times. UsageError when the host has

@@ -61,6 +61,30 @@ TEST(Messages, BatchWithInconsistentOffsetsIsRejected) {
   EXPECT_THROW(decode_batch(encode(m)), Error);
 }
 
+TEST(Messages, HelloRoundTripsWithTheOwnedDeviceCount) {
+  HelloMessage m;
+  m.host = "node7";
+  m.device = "cuda:1";
+  m.device_description = "cuda:1 NVIDIA H200 GPU-1; cuda:3 NVIDIA H200 GPU-3";
+  m.local_worker_index = 1;
+  m.owned_devices = 2;
+  const HelloMessage back = decode_hello(encode(m));
+  EXPECT_EQ(back.host, "node7");
+  EXPECT_EQ(back.device, "cuda:1");
+  EXPECT_EQ(back.device_description, m.device_description);
+  EXPECT_EQ(back.local_worker_index, 1);
+  EXPECT_EQ(back.owned_devices, 2);
+}
+
+TEST(InProcessTransport, EveryWorkerSharesTheOneHost) {
+  InProcessHub hub(4);
+  for (int endpoint = 1; endpoint <= 3; ++endpoint) {
+    const auto t = hub.connect(endpoint);
+    EXPECT_EQ(t->local_worker_index(), endpoint - 1);
+    EXPECT_EQ(t->local_worker_count(), 3);
+  }
+}
+
 TEST(InProcessTransport, DeliversInOrderAndReducesSums) {
   InProcessHub hub(3);
   auto driver = hub.connect(0);

@@ -1,0 +1,42 @@
+// Replicas (issue 7): a worker that owns more devices than a model needs loads one copy of the model per
+// group of `gpus` owned devices and scores each batch as contiguous parts, one per copy, concurrently.
+// The results are those of one scorer, in the batch's order. No torch in this header (see scorer.h).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/score/scorer.h"
+
+namespace icsweep {
+
+// Copies of a model split across `gpus` devices that a worker owning `owned_devices` devices runs:
+// owned_devices / gpus when it owns at least `gpus`, else 1 (that copy borrows GPUs, see replica_devices).
+int replica_count(int owned_devices, int gpus);
+
+// ScorerOptions::device of each replica: consecutive groups of `gpus` owned devices (owned cuda:1,3,5,7
+// and gpus 2: "cuda:1,cuda:3" and "cuda:5,cuda:7"; leftover devices idle). A worker owning fewer than
+// `gpus` devices runs one copy on split_devices(owned[0], gpus, visible_gpus): its GPU and the next
+// gpus - 1, wrapping (the CPU repeated on a CPU worker). UsageError as split_devices.
+std::vector<std::string> replica_devices(const std::vector<std::string>& owned, int gpus, int visible_gpus);
+
+// The batch's share of each replica: at most `replicas` contiguous, non-empty [begin, end) ranges of
+// sequences of these lengths (ids), cut where the running token count is nearest to an equal share.
+std::vector<std::pair<size_t, size_t>> replica_parts(const std::vector<int64_t>& lengths, int replicas);
+
+// Already-loaded scorers of one model, one per replica, as one scorer: score() cuts the batch into
+// parts (replica_parts), scores part i with replica i on a thread of its own (part 0 on the calling
+// thread) and concatenates the results in order. A replica's failure is rethrown as it was thrown
+// (ModelError, ScoreError with out_of_memory; the lowest-numbered failing replica's) once every part
+// ended. options() and model_info() are the first replica's, except model_info().load_seconds (the
+// longest load: they load concurrently) and model_info().replicas. One scorer is returned as it is.
+std::unique_ptr<Scorer> combine_replicas(std::vector<std::unique_ptr<Scorer>> replicas);
+
+// Loads one scorer per entry of `devices` (each a ScorerOptions::device) concurrently and combines them
+// (combine_replicas). A load failure is rethrown as above, after every load ended (the loaded copies freed).
+std::unique_ptr<Scorer> create_replicated_scorer(const ScorerOptions& options, const std::vector<std::string>& devices);
+
+}  // namespace icsweep
