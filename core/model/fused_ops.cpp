@@ -114,12 +114,15 @@ torch::Tensor rotary(const torch::Tensor& x_in, const torch::Tensor& cos_in, con
   const c10::cuda::CUDAGuard guard(x_in.device());
   const auto x = x_in.stride(3) == 1 ? x_in : x_in.contiguous();
   const auto cos = cos_in.to(x.scalar_type()).contiguous(), sin = sin_in.to(x.scalar_type()).contiguous();
-  auto out = torch::empty(x.sizes(), x.options());
+  // Written as (B, T, H, Dh) in memory, as eager torch writes x * cos + rotate_half(x) * sin for the
+  // usual x (a view of the (B, T, H*Dh) projection): attention then returns its output in that layout
+  // too, and the heads concatenate for o_proj without a copy.
+  auto out = torch::empty({x.size(0), x.size(2), x.size(1), x.size(3)}, x.options()).transpose(1, 2);
   check(cuda_kernels::rotary(kernel_dtype(x), x.data_ptr(), x.stride(0), x.stride(1), x.stride(2), cos.data_ptr(),
-                             sin.data_ptr(), out.data_ptr(), x.size(0), x.size(1), x.size(2), x.size(3), cos.size(-1),
-                             stream_of(x)),
+                             sin.data_ptr(), out.data_ptr(), out.stride(0), out.stride(1), out.stride(2), x.size(0),
+                             x.size(1), x.size(2), x.size(3), cos.size(-1), stream_of(x)),
         "rotary");
-  return out;
+  return out;  // (B, H, T, Dh) view
 #else
   not_built("rotary");
 #endif

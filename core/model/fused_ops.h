@@ -25,7 +25,8 @@ std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, con
                                                      const torch::Tensor& weight, double eps);
 
 // Rotary embedding (rotate_half layout) on the first cos.size(-1) dims of each head, the rest passed
-// through. x: (B, H, T, Dh), any strides with the last one 1; cos/sin: (T, Dr) -> (B, H, T, Dh) contiguous.
+// through. x: (B, H, T, Dh), any strides with the last one 1; cos/sin: (T, Dr) -> (B, H, T, Dh), a
+// transposed view of a contiguous (B, T, H, Dh) tensor (the layout attention keeps for its output).
 torch::Tensor rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
 // silu(gate) * up for gate_up = cat(gate, up) over the last dim. (..., 2F) contiguous -> (..., F).

@@ -86,7 +86,12 @@ TEST(FusedOps, RotaryOnStridedQkvViewsMatchesEagerFullAndPartial) {
       const auto qkv_cuda = qkv.to(kCuda);
       const auto q_cuda = qkv_cuda.narrow(2, 0, h * dh).view({b, t, h, dh}).transpose(1, 2);
       ASSERT_FALSE(q_cuda.is_contiguous());
-      expect_close(fused::rotary(q_cuda, cos.to(kCuda), sin.to(kCuda)), apply_partial_rotary(q, cos, sin), what, true);
+      const auto out = fused::rotary(q_cuda, cos.to(kCuda), sin.to(kCuda));
+      expect_close(out, apply_partial_rotary(q, cos, sin), what, true);
+      EXPECT_TRUE(out.transpose(1, 2).is_contiguous()) << what << ": not laid out as (B, T, H, Dh)";
+      // A contiguous (B, H, T, Dh) input gives the same values.
+      expect_close(fused::rotary(q_cuda.contiguous(), cos.to(kCuda), sin.to(kCuda)), apply_partial_rotary(q, cos, sin),
+                   what + " contiguous input", true);
     }
 }
 

@@ -135,7 +135,7 @@ const char* rms_norm_typed(const void* x, const void* residual, void* sum_out, c
 // grid: (ceil(T * Dh / blockDim), B * H); one thread per output element.
 template <typename T>
 __global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, const T* cos, const T* sin, T* out,
-                              int heads, int t_len, int dh, int rotary) {
+                              int64_t ob, int64_t oh, int64_t ot, int heads, int t_len, int dh, int rotary) {
   const int index = blockIdx.x * blockDim.x + threadIdx.x;  // t * Dh + e
   if (index >= t_len * dh) return;
   const int t = index / dh, e = index % dh;
@@ -148,14 +148,15 @@ __global__ void rotary_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, co
     const float c = Num<T>::load(cos[t * rotary + e]), s = Num<T>::load(sin[t * rotary + e]);
     v = rotate<T>(v, other, c, s);
   }
-  out[static_cast<int64_t>(blockIdx.y) * t_len * dh + index] = Num<T>::store(v);
+  out[b * ob + h * oh + t * ot + e] = Num<T>::store(v);
 }
 
 // The same with 16-byte accesses: one thread per N-element pack of the first rotating half (and its
 // partner pack in the second half), or per pack of the passed-through tail.
 template <typename T, int N>
 __global__ void rotary_vector_kernel(const T* x, int64_t sb, int64_t sh, int64_t st, const T* cos, const T* sin,
-                                     T* out, int heads, int t_len, int dh, int rotary) {
+                                     T* out, int64_t ob, int64_t oh, int64_t ot, int heads, int t_len, int dh,
+                                     int rotary) {
   using P = Pack<T, N>;
   const int half = rotary / 2, rotating = half / N, per_row = rotating + (dh - rotary) / N;
   const int index = blockIdx.x * blockDim.x + threadIdx.x;  // t * per_row + p
@@ -163,7 +164,7 @@ __global__ void rotary_vector_kernel(const T* x, int64_t sb, int64_t sh, int64_t
   const int t = index / per_row, p = index % per_row;
   const int b = blockIdx.y / heads, h = blockIdx.y % heads;
   const T* row = x + b * sb + h * sh + t * st;
-  T* out_row = out + (static_cast<int64_t>(blockIdx.y) * t_len + t) * dh;
+  T* out_row = out + b * ob + h * oh + t * ot;
   if (p >= rotating) {
     const int e = rotary + (p - rotating) * N;
     *reinterpret_cast<P*>(out_row + e) = *reinterpret_cast<const P*>(row + e);
@@ -186,58 +187,60 @@ __global__ void rotary_vector_kernel(const T* x, int64_t sb, int64_t sh, int64_t
 
 template <typename T>
 const char* rotary_typed(const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
-                         void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, cudaStream_t stream) {
+                         void* out, int64_t ob, int64_t oh, int64_t ot, int64_t b, int64_t h, int64_t t, int64_t dh,
+                         int64_t rotary, cudaStream_t stream) {
   if (b * h * t * dh == 0) return nullptr;
   const int threads = 256;
   constexpr int n = kVector<T>;
-  if ((rotary / 2) % n == 0 && (dh - rotary) % n == 0 && sb % n == 0 && sh % n == 0 && st % n == 0 && aligned(x) &&
-      aligned(cos) && aligned(sin) && aligned(out)) {
+  if ((rotary / 2) % n == 0 && (dh - rotary) % n == 0 && sb % n == 0 && sh % n == 0 && st % n == 0 && ob % n == 0 &&
+      oh % n == 0 && ot % n == 0 && aligned(x) && aligned(cos) && aligned(sin) && aligned(out)) {
     const int64_t per_row = rotary / 2 / n + (dh - rotary) / n;
     const dim3 grid(static_cast<unsigned>((t * per_row + threads - 1) / threads), static_cast<unsigned>(b * h));
     rotary_vector_kernel<T, n><<<grid, threads, 0, stream>>>(
         static_cast<const T*>(x), sb, sh, st, static_cast<const T*>(cos), static_cast<const T*>(sin),
-        static_cast<T*>(out), static_cast<int>(h), static_cast<int>(t), static_cast<int>(dh), static_cast<int>(rotary));
+        static_cast<T*>(out), ob, oh, ot, static_cast<int>(h), static_cast<int>(t), static_cast<int>(dh),
+        static_cast<int>(rotary));
     return launch_status();
   }
   const dim3 grid(static_cast<unsigned>((t * dh + threads - 1) / threads), static_cast<unsigned>(b * h));
   rotary_kernel<T><<<grid, threads, 0, stream>>>(static_cast<const T*>(x), sb, sh, st, static_cast<const T*>(cos),
-                                                 static_cast<const T*>(sin), static_cast<T*>(out), static_cast<int>(h),
-                                                 static_cast<int>(t), static_cast<int>(dh), static_cast<int>(rotary));
+                                                 static_cast<const T*>(sin), static_cast<T*>(out), ob, oh, ot,
+                                                 static_cast<int>(h), static_cast<int>(t), static_cast<int>(dh),
+                                                 static_cast<int>(rotary));
   return launch_status();
 }
 
 // ---- SiLU-gated product ----
 
 template <typename T, int N>
-__global__ void silu_mul_kernel(const T* gate_up, T* out, int64_t rows, int64_t f) {
+__global__ void silu_mul_kernel(const T* gate_up, T* out, int64_t f) {  // one block per row
   using P = Pack<T, N>;
-  const int64_t packs_per_row = f / N;
-  const int64_t index = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-  if (index >= rows * packs_per_row) return;
-  const int64_t row = index / packs_per_row, p = index % packs_per_row;
-  const P g = reinterpret_cast<const P*>(gate_up + row * 2 * f)[p];
-  const P u = reinterpret_cast<const P*>(gate_up + row * 2 * f + f)[p];
-  P o;
+  const int packs = static_cast<int>(f / N);
+  const int64_t row = blockIdx.x;
+  const P* gate = reinterpret_cast<const P*>(gate_up + row * 2 * f);
+  const P* up = reinterpret_cast<const P*>(gate_up + row * 2 * f + f);
+  P* row_out = reinterpret_cast<P*>(out + row * f);
+  for (int p = threadIdx.x; p < packs; p += blockDim.x) {
+    const P g = gate[p], u = up[p];
+    P o;
 #pragma unroll
-  for (int i = 0; i < N; ++i) {
-    const float a = Num<T>::load(g.v[i]);
-    o.v[i] = Num<T>::store(round_to<T>(a / (1.0f + expf(-a))) * Num<T>::load(u.v[i]));
+    for (int i = 0; i < N; ++i) {
+      const float a = Num<T>::load(g.v[i]);
+      o.v[i] = Num<T>::store(round_to<T>(a / (1.0f + expf(-a))) * Num<T>::load(u.v[i]));
+    }
+    row_out[p] = o;
   }
-  reinterpret_cast<P*>(out + row * f)[p] = o;
 }
 
 template <typename T>
 const char* silu_mul_typed(const void* gate_up, void* out, int64_t rows, int64_t f, cudaStream_t stream) {
   if (rows * f == 0) return nullptr;
-  const int threads = 256;
   const auto* in = static_cast<const T*>(gate_up);
   auto* o = static_cast<T*>(out);
-  if (f % kVector<T> == 0 && aligned(gate_up) && aligned(out)) {
-    const int64_t work = rows * (f / kVector<T>);
-    silu_mul_kernel<T, kVector<T>><<<(work + threads - 1) / threads, threads, 0, stream>>>(in, o, rows, f);
-  } else {
-    silu_mul_kernel<T, 1><<<(rows * f + threads - 1) / threads, threads, 0, stream>>>(in, o, rows, f);
-  }
+  if (f % kVector<T> == 0 && aligned(gate_up) && aligned(out))
+    silu_mul_kernel<T, kVector<T>><<<rows, threads_for(f / kVector<T>), 0, stream>>>(in, o, f);
+  else
+    silu_mul_kernel<T, 1><<<rows, threads_for(f), 0, stream>>>(in, o, f);
   return launch_status();
 }
 
@@ -337,10 +340,12 @@ const char* rms_norm(DType dtype, const void* x, const void* residual, void* sum
 }
 
 const char* rotary(DType dtype, const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
-                   void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, void* stream) {
+                   void* out, int64_t ob, int64_t oh, int64_t ot, int64_t b, int64_t h, int64_t t, int64_t dh,
+                   int64_t rotary, void* stream) {
   return by_dtype(dtype, [&](auto type) {
     using T = decltype(type);
-    return rotary_typed<T>(x, sb, sh, st, cos, sin, out, b, h, t, dh, rotary, static_cast<cudaStream_t>(stream));
+    return rotary_typed<T>(x, sb, sh, st, cos, sin, out, ob, oh, ot, b, h, t, dh, rotary,
+                           static_cast<cudaStream_t>(stream));
   });
 }
 

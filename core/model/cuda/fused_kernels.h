@@ -21,9 +21,10 @@ const char* rms_norm(DType dtype, const void* x, const void* residual, void* sum
 // Rotary embedding, rotate_half layout, on the first `rotary` dims of each head (the rest copied):
 // out[e] = round(round(x[e] * cos[t, e]) + round(r[e] * sin[t, e])), r = cat(-x2, x1).
 // x: (B, H, T, Dh) with element strides (sb, sh, st, 1); cos/sin: (T, rotary) contiguous;
-// out: (B, H, T, Dh) contiguous.
+// out: (B, H, T, Dh) with element strides (ob, oh, ot, 1).
 const char* rotary(DType dtype, const void* x, int64_t sb, int64_t sh, int64_t st, const void* cos, const void* sin,
-            void* out, int64_t b, int64_t h, int64_t t, int64_t dh, int64_t rotary, void* stream);
+                   void* out, int64_t ob, int64_t oh, int64_t ot, int64_t b, int64_t h, int64_t t, int64_t dh,
+                   int64_t rotary, void* stream);
 
 // out = round(round(silu(gate)) * up) with gate = gate_up[:, :F], up = gate_up[:, F:].
 // gate_up: (rows, 2F) contiguous; out: (rows, F) contiguous.
