@@ -3,25 +3,15 @@
 // the threading path a worker owning several GPUs takes, with the copies' devices made equal.
 #include <gtest/gtest.h>
 
-#include <random>
-
 #include "core/model/tiny_model.h"
 #include "core/score/replicated_scorer.h"
+#include "score/random_sequences.h"
 #include "test_paths.h"
 
 namespace icsweep {
 namespace {
 
-std::vector<std::vector<int32_t>> random_sequences(const std::vector<int>& lengths, int64_t vocab, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(vocab - 1));
-  std::vector<std::vector<int32_t>> out;
-  for (int length : lengths) {
-    out.emplace_back(length);
-    for (auto& id : out.back()) id = token(rng);
-  }
-  return out;
-}
+using testing::random_sequences;
 
 TEST(GpuReplicatedScorer, TwoCopiesOnOneGpuScoreAsOneCopy) {
   TinyModelOptions tiny;

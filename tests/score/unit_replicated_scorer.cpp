@@ -5,11 +5,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <random>
 
 #include "core/common/errors.h"
 #include "core/model/tiny_model.h"
 #include "core/score/replicated_scorer.h"
+#include "score/random_sequences.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -177,16 +177,8 @@ class ReplicatedScorerTest : public ::testing::Test {
     return o;
   }
 
-  // Sequences of these lengths with random ids below `vocab`.
   static std::vector<std::vector<int32_t>> sequences(const std::vector<int>& lengths, int64_t vocab, unsigned seed) {
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int32_t> token(0, static_cast<int32_t>(vocab - 1));
-    std::vector<std::vector<int32_t>> out;
-    for (int length : lengths) {
-      out.emplace_back(length);
-      for (auto& id : out.back()) id = token(rng);
-    }
-    return out;
+    return testing::random_sequences(lengths, vocab, seed);
   }
 
   static std::string* model_dir_;
