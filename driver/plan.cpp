@@ -104,9 +104,7 @@ std::string hex_digest(const std::string& bytes) {
   return text;
 }
 
-int64_t default_token_budget(bool workers_use_cuda, int devices_per_worker) {
-  return (workers_use_cuda ? 32768 : 4096) * std::max(1, devices_per_worker);
-}
+int64_t default_token_budget(bool workers_use_cuda) { return workers_use_cuda ? 32768 : 4096; }
 
 SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads) {
   SweepPlan plan;

@@ -51,10 +51,8 @@ struct SweepPlan {
 // `token_budget` > 0: padded tokens per batch. `threads`: tokenizer threads.
 SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads);
 
-// Default token budget per batch when the sweep does not set one: 32,768 padded tokens per GPU (4,096
-// on CPU workers), times the devices each worker owns (the fewest over the workers), since a worker
-// owning n GPUs scores every batch as n parts at once (replicas): each copy still gets a full share.
-int64_t default_token_budget(bool workers_use_cuda, int devices_per_worker);
+// Default token budget per batch when the sweep does not set one.
+int64_t default_token_budget(bool workers_use_cuda);
 
 // Stable hex digest (FNV-1a 64) of a byte string; for fingerprints.
 std::string hex_digest(const std::string& bytes);

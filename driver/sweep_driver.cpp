@@ -101,11 +101,8 @@ class SweepDriver {
   void plan_sweep() {
     bool cuda = false;
     for (const auto& [rank, device] : worker_device_) cuda = cuda || device.rfind("cuda", 0) == 0;
-    int devices_per_worker = 0;  // the fewest any worker owns
-    for (const auto& [rank, owned] : worker_owned_devices_)
-      devices_per_worker = devices_per_worker == 0 ? owned : std::min(devices_per_worker, owned);
     const int64_t budget = config_.settings.tokens_per_batch > 0 ? config_.settings.tokens_per_batch
-                                                                 : default_token_budget(cuda, devices_per_worker);
+                                                                 : default_token_budget(cuda);
     const int threads = options_.tokenizer_threads > 0 ? options_.tokenizer_threads
                                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     plan_ = build_plan(config_, budget, threads);
