@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include <unistd.h>
+
 #include "core/common/errors.h"
 #include "core/model/tiny_model.h"
 #include "core/score/replicated_scorer.h"
@@ -162,7 +164,9 @@ class ReplicatedScorerTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     TinyModelOptions tiny;
-    tiny.out_dir = testing::scratch_dir("replicated_scorer_model");
+    // ctest runs this suite's tests as parallel processes: each its own copy, or one process's setup
+    // deletes the model another is loading.
+    tiny.out_dir = testing::scratch_dir("replicated_scorer_model." + std::to_string(::getpid()));
     tiny.seed = 11;
     make_tiny_model(tiny);
     model_dir_ = new std::string(tiny.out_dir);
