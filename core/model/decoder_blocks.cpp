@@ -1,5 +1,7 @@
 #include "core/model/decoder_blocks.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <tuple>
 
 #include "core/common/errors.h"
@@ -153,6 +155,43 @@ torch::Tensor pre_norm_residual_stream(torch::Tensor x, const std::vector<torch:
     std::tie(x, h) = add_rms_norm(x, delta, next_norm, eps);
   }
   return h;  // (B, T, D)
+}
+
+torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers) {
+  const int64_t k = static_cast<int64_t>(devices.size());
+  return devices[static_cast<size_t>(std::min(k - 1, layer * k / std::max<int64_t>(1, layers)))];
+}
+
+std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
+                                              int64_t num_layers) {
+  std::vector<torch::Device> layer_devices;
+  for (int64_t i = 0; i < num_layers; ++i) layer_devices.push_back(layer_device(devices, i, num_layers));
+  const std::string prefix = "model.layers.";
+  for (auto& spec : specs) {
+    if (spec.name == "model.norm.weight" || spec.name == "lm_head.weight") {
+      spec.device = devices.back();
+    } else if (spec.name.rfind(prefix, 0) == 0) {
+      const int64_t layer = std::strtoll(spec.name.c_str() + prefix.size(), nullptr, 10);
+      if (layer >= 0 && layer < num_layers) spec.device = layer_devices[layer];
+    }
+  }
+  return layer_devices;
+}
+
+torch::Tensor tied_lm_head(const torch::Tensor& embed_tokens, const std::vector<torch::Device>& devices) {
+  return devices.back() == embed_tokens.device() ? embed_tokens : embed_tokens.to(devices.back());
+}
+
+const std::pair<torch::Tensor, torch::Tensor>& PerDeviceAttentionInputs::rotary(torch::Device device) {
+  auto& tables = rotary_[device.str()];
+  if (!tables.first.defined()) tables = rope_cos_sin(rope_, seq_len_, dtype_, device);
+  return tables;
+}
+
+const torch::Tensor& PerDeviceAttentionInputs::mask(torch::Device device, int64_t window) {
+  auto [it, inserted] = masks_.try_emplace({device.str(), window});
+  if (inserted) it->second = attention_mask(seq_len_, window, device);  // undefined: plain causal
+  return it->second;
 }
 
 torch::Tensor head_logits(const torch::Tensor& hidden, const torch::Tensor& lm_head) {

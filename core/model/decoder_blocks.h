@@ -7,11 +7,14 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/model/causal_lm.h"
 #include "core/model/hf_config.h"
+#include "core/model/layers.h"
 #include "core/model/weights.h"
 
 namespace icsweep {
@@ -130,6 +133,38 @@ std::vector<torch::Tensor> attention_and_mlp_norms(const std::vector<Layer>& lay
   for (const auto& l : layers) norms.insert(norms.end(), {l.input_layernorm, l.post_attention_layernorm});
   return norms;
 }
+
+// Layers split across devices (`gpus: k`, a pipeline): layer i of `layers` on devices[i * k / layers]
+// (k = devices.size()): contiguous, balanced blocks; the embedding sits with the first block, the
+// final norm and the output head with the last.
+torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
+
+// Places the rows of a model split across `devices`: "model.layers.<i>.*" on layer i's device,
+// model.norm.weight and lm_head.weight (add_decoder_end_specs) on the last, the rest (the embedding) on
+// the first (the load's default device). Returns the (L) layer devices.
+std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
+                                              int64_t num_layers);
+
+// The output head of a model with tied embeddings: transformers points lm_head at the embedding,
+// ignoring any saved lm_head.weight; a split model keeps a copy beside its last layers. (V, D)
+torch::Tensor tied_lm_head(const torch::Tensor& embed_tokens, const std::vector<torch::Device>& devices);
+
+// What one forward of a split model needs once per device: the rotary tables cos/sin (T, Dh) and the
+// attention masks per window (attention_mask()), made on first use.
+class PerDeviceAttentionInputs {
+ public:
+  PerDeviceAttentionInputs(const RopeConfig& rope, int64_t seq_len, torch::ScalarType dtype)
+      : rope_(rope), seq_len_(seq_len), dtype_(dtype) {}
+  const std::pair<torch::Tensor, torch::Tensor>& rotary(torch::Device device);
+  const torch::Tensor& mask(torch::Device device, int64_t window);
+
+ private:
+  const RopeConfig& rope_;
+  int64_t seq_len_;
+  torch::ScalarType dtype_;
+  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rotary_;
+  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks_;
+};
 
 // hidden (N, D) x lm_head^T -> logits (N, V), in the model dtype.
 torch::Tensor head_logits(const torch::Tensor& hidden, const torch::Tensor& lm_head);

@@ -1,7 +1,5 @@
 #include "core/model/llama.h"
 
-#include <map>
-
 #include "core/common/errors.h"
 #include "core/model/weights.h"
 
@@ -39,11 +37,6 @@ LlamaConfig LlamaConfig::from_hf(const HfConfig& config, const std::string& mode
   return c;
 }
 
-torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers) {
-  const int64_t k = static_cast<int64_t>(devices.size());
-  return devices[static_cast<size_t>(std::min(k - 1, layer * k / std::max<int64_t>(1, layers)))];
-}
-
 LlamaModel::LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
                        torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
@@ -67,21 +60,14 @@ torch::Tensor LlamaModel::attention(const LlamaLayerWeights& w, const torch::Ten
 torch::Tensor LlamaModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  // Per device (several only when the layers are split): cos/sin (T, Dh) each, and the masks per
-  // distinct window (usually one: none, or the model's window).
-  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rope;
-  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // several devices only when split
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const auto& w = weights_.layers[b / 2];
     if (b % 2 == 1) return swiglu(h, w.mlp);
     const torch::Device device = layer_devices_[b / 2];
-    const std::string key = device.str();
-    if (!rope.count(key)) rope[key] = rope_cos_sin(config_.rope, t, dtype_, device);
-    const int64_t window = config_.sliding_window[b / 2];
-    auto& mask = masks[{key, window}];
-    if (!mask.defined()) mask = attention_mask(t, window, device);
-    return attention(w, h, rope[key].first, rope[key].second, mask);
+    const auto& [cos, sin] = inputs.rotary(device);
+    return attention(w, h, cos, sin, inputs.mask(device, config_.sliding_window[b / 2]));
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
                                   config_.rms_norm_eps, block);  // (B, T, D)
@@ -93,7 +79,7 @@ std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& 
                                      const SafetensorsCheckpoint& checkpoint, ModelInfo info,
                                      torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const LlamaConfig c = LlamaConfig::from_hf(config, model_type);
-  const torch::Device first = devices.front(), last = devices.back();
+  const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, v = c.vocab_size;
 
   LlamaWeights w;
@@ -101,24 +87,17 @@ std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& 
   // The Hugging Face names, verbatim.
   std::vector<WeightSpec> specs;
   add_decoder_end_specs(specs, v, d, c.tie_word_embeddings, w.embed_tokens, w.norm, w.lm_head);
-  for (auto& spec : specs)
-    if (spec.slot != &w.embed_tokens) spec.device = last;  // the final norm and the head go with the last layers
-  std::vector<torch::Device> layer_devices;
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
-    const size_t first_spec = specs.size();
     specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
     specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
     add_attention_specs(specs, p + "self_attn.", d, c.heads, c.qkv_bias, c.o_bias, l.attn);
     add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp, c.mlp_bias);
-    layer_devices.push_back(layer_device(devices, i, c.num_layers));
-    for (size_t j = first_spec; j < specs.size(); ++j) specs[j].device = layer_devices.back();
   }
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
   load_weights(checkpoint, specs, dtype, first, is_saved_rotary_buffer);
-  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight (a split
-  // model keeps a copy beside the last layers).
-  if (c.tie_word_embeddings) w.lm_head = last == first ? w.embed_tokens : w.embed_tokens.to(last);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "llama", v, d, c.num_layers, specs, c.tie_word_embeddings);
   return std::make_unique<LlamaModel>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));

@@ -52,7 +52,7 @@ struct LlamaWeights {
 
 class LlamaModel : public CausalLM {
  public:
-  // `layer_devices`: one per layer (a pipeline split, layer_device() below), or empty: all on `device`.
+  // `layer_devices`: one per layer (a pipeline split, layer_device()), or empty: all on `device`.
   LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
              torch::Device device, std::vector<torch::Device> layer_devices = {});
 
@@ -73,9 +73,6 @@ class LlamaModel : public CausalLM {
   torch::Device device_;                     // the embedding's (where the ids go)
   std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
-
-// Layer i of `layers` on devices[i * k / layers] (k = devices.size()): contiguous, balanced blocks.
-torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
 
 // Builds the weight table from the config, checks it against the checkpoint (all problems at
 // once) and loads it.

@@ -26,9 +26,10 @@ MixtralConfig MixtralConfig::from_hf(const HfConfig& config) {
 }
 
 MixtralModel::MixtralModel(MixtralConfig config, MixtralWeights weights, ModelInfo info, torch::ScalarType dtype,
-                           torch::Device device)
+                           torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) l.attn.fuse_qkv();
 }
 
@@ -49,13 +50,14 @@ torch::Tensor MixtralModel::moe(const MixtralLayerWeights& w, const torch::Tenso
 torch::Tensor MixtralModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  const auto rope = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  const torch::Tensor &cos = rope.first, &sin = rope.second;
-  const auto mask = attention_mask(t, config_.sliding_window, device_);
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // several devices only when split
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const auto& w = weights_.layers[b / 2];
-    return b % 2 == 1 ? moe(w, h) : attention(w, h, cos, sin, mask);
+    if (b % 2 == 1) return moe(w, h);
+    const torch::Device device = layer_devices_[b / 2];
+    const auto& [cos, sin] = inputs.rotary(device);
+    return attention(w, h, cos, sin, inputs.mask(device, config_.sliding_window));
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
                                   config_.rms_norm_eps, block);  // (B, T, D)
@@ -64,8 +66,10 @@ torch::Tensor MixtralModel::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor MixtralModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_mixtral(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                       ModelInfo info, torch::ScalarType dtype, torch::Device device) {
+                                       ModelInfo info, torch::ScalarType dtype,
+                                       const std::vector<torch::Device>& devices) {
   const MixtralConfig c = MixtralConfig::from_hf(config);
+  const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
 
   MixtralWeights w;
@@ -85,11 +89,12 @@ std::unique_ptr<CausalLM> load_mixtral(const HfConfig& config, const Safetensors
       add_swiglu_specs(specs, p + "block_sparse_moe.experts." + std::to_string(e) + ".", kMixtralExpertNames, d, f,
                        l.experts[e]);
   }
-  load_weights(checkpoint, specs, dtype, device, is_saved_rotary_buffer);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, first, is_saved_rotary_buffer);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "mixtral", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<MixtralModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<MixtralModel>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));
 }
 
 }  // namespace icsweep

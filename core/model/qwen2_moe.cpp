@@ -34,9 +34,10 @@ Qwen2MoeConfig Qwen2MoeConfig::from_hf(const HfConfig& config) {
 }
 
 Qwen2MoeModel::Qwen2MoeModel(Qwen2MoeConfig config, Qwen2MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                             torch::Device device)
+                             torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -64,17 +65,14 @@ torch::Tensor Qwen2MoeModel::moe(const Qwen2MoeLayerWeights& w, const torch::Ten
 torch::Tensor Qwen2MoeModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  const auto rope = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  const torch::Tensor &cos = rope.first, &sin = rope.second;
-  std::map<int64_t, torch::Tensor> masks;  // per distinct window
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // several devices only when split
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const size_t i = b / 2;
     const auto& w = weights_.layers[i];
     if (b % 2 == 1) return config_.sparse[i] ? moe(w, h) : swiglu(h, w.mlp);
-    const int64_t window = config_.sliding_window[i];
-    if (!masks.count(window)) masks[window] = attention_mask(t, window, device_);
-    return attention(w, h, cos, sin, masks[window]);
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);
+    return attention(w, h, cos, sin, inputs.mask(layer_devices_[i], config_.sliding_window[i]));
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
                                   config_.rms_norm_eps, block);  // (B, T, D)
@@ -83,8 +81,10 @@ torch::Tensor Qwen2MoeModel::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor Qwen2MoeModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_qwen2_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                         ModelInfo info, torch::ScalarType dtype, torch::Device device) {
+                                         ModelInfo info, torch::ScalarType dtype, 
+    const std::vector<torch::Device>& devices) {
   const Qwen2MoeConfig c = Qwen2MoeConfig::from_hf(config);
+  const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, v = c.vocab_size;
 
   Qwen2MoeWeights w;
@@ -111,11 +111,12 @@ std::unique_ptr<CausalLM> load_qwen2_moe(const HfConfig& config, const Safetenso
                      l.shared_expert);
     specs.push_back({p + "mlp.shared_expert_gate.weight", {1, d}, &l.shared_expert_gate});
   }
-  load_weights(checkpoint, specs, dtype, device, is_saved_rotary_buffer);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, first, is_saved_rotary_buffer);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "qwen2_moe", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Qwen2MoeModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Qwen2MoeModel>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));
 }
 
 }  // namespace icsweep

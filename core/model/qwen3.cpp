@@ -24,9 +24,10 @@ Qwen3Config Qwen3Config::from_hf(const HfConfig& config) {
 }
 
 Qwen3Model::Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info, torch::ScalarType dtype,
-                       torch::Device device)
+                       torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -46,16 +47,15 @@ torch::Tensor qwen3_attention(const AttentionProjections& w, const torch::Tensor
 torch::Tensor Qwen3Model::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  const auto rope = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  const torch::Tensor &cos = rope.first, &sin = rope.second;
-  std::map<int64_t, torch::Tensor> masks;  // per distinct window
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // several devices only when split
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const auto& w = weights_.layers[b / 2];
     if (b % 2 == 1) return swiglu(h, w.mlp);
-    const int64_t window = config_.sliding_window[b / 2];
-    if (!masks.count(window)) masks[window] = attention_mask(t, window, device_);
-    return qwen3_attention(w.attn, w.q_norm, w.k_norm, config_.heads, config_.rms_norm_eps, h, cos, sin, masks[window]);
+    const torch::Device device = layer_devices_[b / 2];
+    const auto& [cos, sin] = inputs.rotary(device);
+    return qwen3_attention(w.attn, w.q_norm, w.k_norm, config_.heads, config_.rms_norm_eps, h, cos, sin,
+                           inputs.mask(device, config_.sliding_window[b / 2]));
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
                                   config_.rms_norm_eps, block);  // (B, T, D)
@@ -64,8 +64,9 @@ torch::Tensor Qwen3Model::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor Qwen3Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_qwen3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device) {
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const Qwen3Config c = Qwen3Config::from_hf(config);
+  const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, v = c.vocab_size, dh = c.heads.head_dim;
 
   Qwen3Weights w;
@@ -83,12 +84,12 @@ std::unique_ptr<CausalLM> load_qwen3(const HfConfig& config, const SafetensorsCh
     specs.push_back({p + "self_attn.k_norm.weight", {dh}, &l.k_norm});
     add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
   }
-  load_weights(checkpoint, specs, dtype, device);
-  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, first);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "qwen3", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Qwen3Model>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Qwen3Model>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));
 }
 
 }  // namespace icsweep

@@ -47,7 +47,9 @@ struct Qwen3Weights {
 
 class Qwen3Model : public CausalLM {
  public:
-  Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device);
+  // `layer_devices`: one per layer (a pipeline split, layer_device()), or empty: all on `device`.
+  Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
+             std::vector<torch::Device> layer_devices = {});
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -60,7 +62,8 @@ class Qwen3Model : public CausalLM {
   Qwen3Weights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                      // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
 
 // Qwen3Attention (shared with Qwen3-MoE): the fused q/k/v projection, an RMSNorm over each query and
@@ -69,7 +72,8 @@ torch::Tensor qwen3_attention(const AttentionProjections& w, const torch::Tensor
                               const HeadLayout& heads, double eps, const torch::Tensor& x, const torch::Tensor& cos,
                               const torch::Tensor& sin, const torch::Tensor& mask);
 
+// Loads onto devices.front(), or with the layers split across `devices` in order.
 std::unique_ptr<CausalLM> load_qwen3(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device);
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices);
 
 }  // namespace icsweep

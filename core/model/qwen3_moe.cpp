@@ -34,9 +34,10 @@ Qwen3MoeConfig Qwen3MoeConfig::from_hf(const HfConfig& config) {
 }
 
 Qwen3MoeModel::Qwen3MoeModel(Qwen3MoeConfig config, Qwen3MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                             torch::Device device)
+                             torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -52,16 +53,16 @@ torch::Tensor Qwen3MoeModel::moe(const Qwen3MoeLayerWeights& w, const torch::Ten
 torch::Tensor Qwen3MoeModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
-  const auto rope = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  const torch::Tensor &cos = rope.first, &sin = rope.second;
-  const auto mask = attention_mask(t, config_.sliding_window, device_);
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // several devices only when split
   const double eps = config_.rms_norm_eps;
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const size_t i = b / 2;
     const auto& w = weights_.layers[i];
     if (b % 2 == 1) return config_.sparse[i] ? moe(w, h) : swiglu(h, w.mlp);
-    return qwen3_attention(w.attn, w.q_norm, w.k_norm, config_.heads, eps, h, cos, sin, mask);
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);
+    return qwen3_attention(w.attn, w.q_norm, w.k_norm, config_.heads, eps, h, cos, sin,
+                           inputs.mask(layer_devices_[i], config_.sliding_window));
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm, eps,
                                   block);  // (B, T, D)
@@ -70,8 +71,10 @@ torch::Tensor Qwen3MoeModel::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor Qwen3MoeModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_qwen3_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                         ModelInfo info, torch::ScalarType dtype, torch::Device device) {
+                                         ModelInfo info, torch::ScalarType dtype, 
+    const std::vector<torch::Device>& devices) {
   const Qwen3MoeConfig c = Qwen3MoeConfig::from_hf(config);
+  const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, v = c.vocab_size, dh = c.heads.head_dim;
 
   Qwen3MoeWeights w;
@@ -97,11 +100,12 @@ std::unique_ptr<CausalLM> load_qwen3_moe(const HfConfig& config, const Safetenso
       add_swiglu_specs(specs, p + "mlp.experts." + std::to_string(e) + ".", kProjNames, d, c.moe_intermediate_size,
                        l.experts[e]);
   }
-  load_weights(checkpoint, specs, dtype, device);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, first);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "qwen3_moe", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Qwen3MoeModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Qwen3MoeModel>(c, std::move(w), std::move(info), dtype, first, std::move(layer_devices));
 }
 
 }  // namespace icsweep

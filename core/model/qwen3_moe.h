@@ -59,7 +59,7 @@ struct Qwen3MoeWeights {
 class Qwen3MoeModel : public CausalLM {
  public:
   Qwen3MoeModel(Qwen3MoeConfig config, Qwen3MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                torch::Device device);
+                torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -74,10 +74,12 @@ class Qwen3MoeModel : public CausalLM {
   Qwen3MoeWeights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                      // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
 
 std::unique_ptr<CausalLM> load_qwen3_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                         ModelInfo info, torch::ScalarType dtype, torch::Device device);
+                                         ModelInfo info, torch::ScalarType dtype, 
+    const std::vector<torch::Device>& devices);  // devices.front(), or the layers split across them
 
 }  // namespace icsweep

@@ -146,11 +146,14 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
                      (architecture.empty() ? "model_type " + model_type : architecture) +
                      "'; icsweep supports: " + supported_list());
 
-  if (devices.size() > 1 && match->family != Family::kLlama)
+  const bool splittable = match->family == Family::kLlama || match->family == Family::kQwen3 ||
+                          match->family == Family::kQwen3Moe || match->family == Family::kQwen2Moe ||
+                          match->family == Family::kMixtral;
+  if (devices.size() > 1 && !splittable)
     throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
-                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama family " +
-                     "(Llama, Mistral, Qwen2, Seed-OSS) only; " + match->architecture +
-                     " must fit on one device (gpus: 1)");
+                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama " +
+                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe and mixtral families only; " +
+                     match->architecture + " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
   ModelInfo info;
   info.architecture = architecture.empty() ? model_type : architecture;
@@ -164,7 +167,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_llama(config, match->model_type, checkpoint, info, dtype, devices);
       break;
     case Family::kQwen3:
-      model = load_qwen3(config, checkpoint, info, dtype, device);
+      model = load_qwen3(config, checkpoint, info, dtype, devices);
       break;
     case Family::kOlmo2:
       model = load_olmo2(config, checkpoint, info, dtype, device);
@@ -191,13 +194,13 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_internlm2(config, checkpoint, info, dtype, device);
       break;
     case Family::kMixtral:
-      model = load_mixtral(config, checkpoint, info, dtype, device);
+      model = load_mixtral(config, checkpoint, info, dtype, devices);
       break;
     case Family::kQwen2Moe:
-      model = load_qwen2_moe(config, checkpoint, info, dtype, device);
+      model = load_qwen2_moe(config, checkpoint, info, dtype, devices);
       break;
     case Family::kQwen3Moe:
-      model = load_qwen3_moe(config, checkpoint, info, dtype, device);
+      model = load_qwen3_moe(config, checkpoint, info, dtype, devices);
       break;
     case Family::kDeepseek:
       model = load_deepseek(config, match->model_type, checkpoint, info, dtype, device);

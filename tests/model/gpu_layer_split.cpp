@@ -1,5 +1,6 @@
 // A llama-family model split across cuda:0 listed twice (and across cuda:0 and the CPU) gives the
-// very same bf16 hidden states as the unsplit model on cuda:0 (issue 7; several GPUs: issue 9).
+// very same bf16 hidden states as the unsplit model on cuda:0 (issue 7; several GPUs: issue 9); the
+// qwen3, MoE and mixtral families split across cuda:0 and the CPU match their unsplit CPU model.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -27,6 +28,27 @@ TEST(GpuLayerSplit, CudaZeroTwiceEqualsUnsplit) {
   const auto hidden = mixed->forward_hidden(ids);
   EXPECT_TRUE(hidden.device().is_cpu());
   EXPECT_LE((hidden - cpu_whole->forward_hidden(ids.cpu())).abs().max().item<double>(), 1e-4);
+}
+
+// Two real devices for the other splittable families: the rotary tables and window masks are made on
+// each device, the MoE experts run beside their layer, the tied head is copied to the last device.
+TEST(GpuLayerSplit, QwenAndMixtralFamiliesAcrossCudaAndCpu) {
+  ASSERT_TRUE(torch::cuda::is_available()) << "the gpu tests need a CUDA device";
+  torch::InferenceMode guard;
+  const torch::Device cuda("cuda:0"), cpu("cpu");
+  for (const std::string name : {"qwen3_mha_tied_bias_window", "qwen3_moe_top1_dense_layer", "qwen2_moe_top2",
+                                 "mixtral_top1_window"}) {
+    const std::string dir = (std::filesystem::path(testing::source_dir()) / "tests/fixtures" / name).string();
+    auto cpu_whole = load_causal_lm(dir, torch::kFloat32, cpu);
+    auto mixed = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>{cuda, cpu});
+    const auto ids = torch::randint(0, cpu_whole->info().vocab_size, {2, 13}, torch::TensorOptions().dtype(torch::kInt64));
+    const auto hidden = mixed->forward_hidden(ids.to(cuda));
+    EXPECT_TRUE(hidden.device().is_cpu()) << name;
+    const auto want = cpu_whole->forward_hidden(ids);
+    EXPECT_LE((hidden - want).abs().max().item<double>(), 1e-4) << name;
+    const auto logits = mixed->logits(hidden.reshape({-1, hidden.size(2)}));
+    EXPECT_LE((logits - cpu_whole->logits(want.reshape({-1, want.size(2)}))).abs().max().item<double>(), 1e-4) << name;
+  }
 }
 
 }  // namespace

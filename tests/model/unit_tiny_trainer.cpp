@@ -81,6 +81,7 @@ double scorer_nll(const std::string& dir, const std::vector<std::string>& texts)
 TEST(TinyTrainer, TrainingForwardEqualsScorerForward) {
   for (bool tie : {false, true}) {
     const std::string dir = tiny_llama(tie ? "trainer_forward_tied" : "trainer_forward", 3, tie);
+    torch::manual_seed(tie ? 12 : 11);
     auto ids = torch::randint(0, 300, {2, 19}, torch::kInt64);  // (B, T)
     const TrainableLlama trainable = TrainableLlama::load(dir);
     const auto mine = llama_train_logits(trainable.config, trainable.weights, ids);  // (B, T, V)
@@ -88,7 +89,11 @@ TEST(TinyTrainer, TrainingForwardEqualsScorerForward) {
     const auto hidden = model->forward_hidden(ids);                               // (B, T, D)
     const auto theirs = model->logits(hidden.reshape({-1, hidden.size(-1)})).reshape(mine.sizes());
     EXPECT_TRUE(mine.requires_grad());
-    EXPECT_LE((mine.detach() - theirs).abs().max().item<double>(), 1e-5) << (tie ? "tied" : "untied");
+    // Two fp32 evaluation orders of the same math: agree to a few ulps of the largest logit
+    // (random ids once gave 1.26e-5 absolute on tied logits of size ~35 against a fixed 1e-5).
+    const double scale = theirs.abs().max().item<double>();
+    EXPECT_LE((mine.detach() - theirs).abs().max().item<double>(), 2e-6 * scale)
+        << (tie ? "tied" : "untied") << ", largest logit " << scale;
   }
 }
 
