@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <list>
+#include <set>
 #include <thread>
 
 #include "core/common/errors.h"
@@ -58,27 +59,23 @@ class MpiTransport final : public Transport {
     if (p.payload.size() > static_cast<size_t>(INT32_MAX)) throw Error("message too large for MPI: " + std::to_string(p.payload.size()));
     check(MPI_Isend(p.payload.data(), static_cast<int>(p.payload.size()), MPI_BYTE, destination,
                     static_cast<int>(tag), MPI_COMM_WORLD, &p.request), "MPI_Isend");
+    // MPI moves a message past its eager size only inside MPI calls, and a worker computes its next
+    // batch without any: finish a worker's message now, or the driver gets it a whole batch later.
+    if (rank_ != 0) flush_sends();
   }
 
+  // Every message that has arrived is matched (MPI_Improbe) and received without blocking
+  // (MPI_Imrecv): a sender stopped in the middle of a message (a hung rank) then delays only its own
+  // messages, and the driver keeps checking its deadlines. Messages of one sender keep their order.
   bool receive(Envelope* out, int timeout_ms) override {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-    MPI_Status status;
     for (;;) {
       reap_sends();
-      int flag = 0;
-      check(MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &status), "MPI_Iprobe");
-      if (flag) break;
+      start_arrived_receives();
+      if (take_received(out)) return true;
       if (timeout_ms >= 0 && std::chrono::steady_clock::now() >= deadline) return false;
       std::this_thread::sleep_for(std::chrono::microseconds(200));
     }
-    int count = 0;
-    check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
-    out->payload.resize(count);
-    out->source = status.MPI_SOURCE;
-    out->tag = static_cast<MessageTag>(status.MPI_TAG);
-    check(MPI_Recv(out->payload.data(), count, MPI_BYTE, status.MPI_SOURCE, status.MPI_TAG, MPI_COMM_WORLD,
-                   MPI_STATUS_IGNORE), "MPI_Recv");
-    return true;
   }
 
   std::vector<double> reduce_sum(const std::vector<double>& local) override {
@@ -106,6 +103,44 @@ class MpiTransport final : public Transport {
     std::vector<uint8_t> payload;
     MPI_Request request;
   };
+  struct Incoming {
+    Envelope envelope;  // payload sized to the message, filled by MPI_Imrecv
+    MPI_Request request;
+  };
+  void start_arrived_receives() {
+    for (;;) {
+      int flag = 0;
+      MPI_Message message;
+      MPI_Status status;
+      check(MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &message, &status), "MPI_Improbe");
+      if (!flag) return;
+      int count = 0;
+      check(MPI_Get_count(&status, MPI_BYTE, &count), "MPI_Get_count");
+      incoming_.push_back(Incoming{Envelope{status.MPI_SOURCE, static_cast<MessageTag>(status.MPI_TAG), {}},
+                                   MPI_REQUEST_NULL});
+      Incoming& in = incoming_.back();
+      in.envelope.payload.resize(count);
+      check(MPI_Imrecv(in.envelope.payload.data(), count, MPI_BYTE, &message, &in.request), "MPI_Imrecv");
+    }
+  }
+  // The first complete message whose sender has no earlier message still arriving.
+  bool take_received(Envelope* out) {
+    std::set<int> still_arriving;
+    for (auto it = incoming_.begin(); it != incoming_.end(); ++it) {
+      const int source = it->envelope.source;
+      if (still_arriving.count(source)) continue;
+      int done = 0;
+      check(MPI_Test(&it->request, &done, MPI_STATUS_IGNORE), "MPI_Test");
+      if (!done) {
+        still_arriving.insert(source);
+        continue;
+      }
+      *out = std::move(it->envelope);
+      incoming_.erase(it);
+      return true;
+    }
+    return false;
+  }
   void reap_sends() {
     for (auto it = pending_.begin(); it != pending_.end();) {
       int done = 0;
@@ -121,6 +156,7 @@ class MpiTransport final : public Transport {
   int rank_ = 0, size_ = 1, local_worker_index_ = 0, local_worker_count_ = 0;
   std::string host_;
   std::list<Pending> pending_;
+  std::list<Incoming> incoming_;  // matched messages, in arrival order
 };
 
 }  // namespace

@@ -6,6 +6,10 @@
 # with the list of cells.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
+# Without single-copy (containers that forbid process_vm_readv, like the GPU machine's) a message past
+# the eager size moves only while its sender makes MPI calls: the stopped rank is then caught in the
+# middle of sending its result, which once blocked the driver in MPI_Recv for good.
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
 work=$(fresh_demo resilience_hung_restart)
 slow_sweep "$work"
 "$ICSWEEP" run "$work/sweep.yaml" --output "$work/base" >"$work/base.log" 2>&1
