@@ -109,9 +109,11 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
 }
 
 DeepseekModel::DeepseekModel(DeepseekConfig config, DeepseekWeights weights, ModelInfo info, torch::ScalarType dtype,
-                             torch::Device device)
+                             torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {}
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
+}
 
 torch::Tensor DeepseekModel::rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
   // V2 multiplies complex pairs in fp32 (cos/sin are fp32 then); V3 rotates in the model dtype.
@@ -159,21 +161,23 @@ torch::Tensor DeepseekModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const int64_t t = ids.size(1);
   auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
-  auto [cos, sin] = rope_cos_sin(config_.rope, t, config_.v3 ? dtype_ : torch::kFloat32, device_);  // (T, Dr)
+  PerDeviceAttentionInputs inputs(config_.rope, t, config_.v3 ? dtype_ : torch::kFloat32);  // per device when split
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
+    x = x.to(layer_devices_[i]);  // a split model's next block: hand the stream over (else a no-op)
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
     x = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
     auto h = rms_norm(x, w.post_attention_layernorm, config_.rms_norm_eps);
     x = x + (i >= config_.first_k_dense_replace ? moe(w, h) : swiglu(h, w.mlp));
   }
-  return rms_norm(x, weights_.norm, config_.rms_norm_eps);  // (B, T, D)
+  return rms_norm(x.to(weights_.norm.device()), weights_.norm, config_.rms_norm_eps);  // (B, T, D)
 }
 
 torch::Tensor DeepseekModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::string& model_type,
                                         const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                        torch::ScalarType dtype, torch::Device device) {
+                                        torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const DeepseekConfig c = DeepseekConfig::from_hf(config, model_type);
   const int64_t d = c.hidden_size, v = c.vocab_size, h = c.num_heads, e_count = c.num_experts;
   const int64_t dqk = c.qk_head_dim(), rq = c.q_lora_rank, rkv = c.kv_lora_rank;
@@ -233,15 +237,18 @@ std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::strin
     }
     return is_saved_rotary_buffer(name);
   };
-  load_weights(checkpoint, specs, dtype, device, ignore);
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, devices.front(), ignore);
   // transformers keeps e_score_correction_bias in fp32 whatever the model dtype.
   for (int64_t i = 0, j = 0; i < c.num_layers; ++i)
     if (w.layers[i].router_bias.defined())
-      w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32, device);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+      w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32,
+                                                  layer_devices[i]);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "deepseek", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<DeepseekModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<DeepseekModel>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                         std::move(layer_devices));
 }
 
 }  // namespace icsweep

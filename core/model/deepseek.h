@@ -86,7 +86,7 @@ struct DeepseekWeights {
 class DeepseekModel : public CausalLM {
  public:
   DeepseekModel(DeepseekConfig config, DeepseekWeights weights, ModelInfo info, torch::ScalarType dtype,
-                torch::Device device);
+                torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -104,12 +104,14 @@ class DeepseekModel : public CausalLM {
   DeepseekWeights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                      // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
 
 // model_type: deepseek_v2 | deepseek_v3.
 std::unique_ptr<CausalLM> load_deepseek(const HfConfig& config, const std::string& model_type,
                                         const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                        torch::ScalarType dtype, torch::Device device);
+                                        torch::ScalarType dtype,
+                                        const std::vector<torch::Device>& devices);  // front(), or split across all
 
 }  // namespace icsweep

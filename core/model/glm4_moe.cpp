@@ -46,9 +46,10 @@ Glm4MoeConfig Glm4MoeConfig::from_hf(const HfConfig& config) {
 }
 
 Glm4MoeModel::Glm4MoeModel(Glm4MoeConfig config, Glm4MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                           torch::Device device)
+                           torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -80,13 +81,15 @@ torch::Tensor Glm4MoeModel::moe(const Glm4MoeLayerWeights& w, const torch::Tenso
 
 torch::Tensor Glm4MoeModel::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
-  const auto rope = rope_cos_sin(config_.rope, ids.size(1), dtype_, device_);  // (T, Dr) each
-  const torch::Tensor &cos = rope.first, &sin = rope.second;
+  PerDeviceAttentionInputs inputs(config_.rope, ids.size(1), dtype_);  // several devices only when split
   const auto norms = attention_and_mlp_norms(weights_.layers);  // (2L)
   auto block = [&](size_t b, const torch::Tensor& h) {
     const int64_t i = static_cast<int64_t>(b / 2);
     const auto& w = weights_.layers[i];
-    if (b % 2 == 0) return attention(w, h, cos, sin);
+    if (b % 2 == 0) {
+      const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
+      return attention(w, h, cos, sin);
+    }
     return i >= config_.first_k_dense_replace ? moe(w, h) : swiglu(h, w.mlp);
   };
   return pre_norm_residual_stream(torch::embedding(weights_.embed_tokens, ids), norms, weights_.norm,
@@ -96,7 +99,8 @@ torch::Tensor Glm4MoeModel::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor Glm4MoeModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                        ModelInfo info, torch::ScalarType dtype, torch::Device device) {
+                                        ModelInfo info, torch::ScalarType dtype,
+                                        const std::vector<torch::Device>& devices) {
   const Glm4MoeConfig c = Glm4MoeConfig::from_hf(config);
   const int64_t d = c.hidden_size, v = c.vocab_size, dh = c.heads.head_dim, e_count = c.num_experts;
 
@@ -138,15 +142,18 @@ std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const Safetensor
     return name.compare(0, prefix.size(), prefix) == 0 &&
            std::strtoll(name.c_str() + prefix.size(), nullptr, 10) >= c.num_layers;
   };
-  load_weights(checkpoint, specs, dtype, device, ignore);
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, devices.front(), ignore);
   // transformers keeps e_score_correction_bias in fp32 whatever the model dtype.
   for (int64_t i = 0, j = 0; i < c.num_layers; ++i)
     if (w.layers[i].router_bias.defined())
-      w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32, device);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+      w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32,
+                                                  layer_devices[i]);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "glm4_moe", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Glm4MoeModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Glm4MoeModel>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                        std::move(layer_devices));
 }
 
 }  // namespace icsweep

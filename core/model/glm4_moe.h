@@ -66,7 +66,7 @@ struct Glm4MoeWeights {
 class Glm4MoeModel : public CausalLM {
  public:
   Glm4MoeModel(Glm4MoeConfig config, Glm4MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-               torch::Device device);
+               torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -83,10 +83,12 @@ class Glm4MoeModel : public CausalLM {
   Glm4MoeWeights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                      // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
 
 std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                        ModelInfo info, torch::ScalarType dtype, torch::Device device);
+                                        ModelInfo info, torch::ScalarType dtype,
+                                        const std::vector<torch::Device>& devices);  // front(), or split across all
 
 }  // namespace icsweep

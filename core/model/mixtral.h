@@ -73,7 +73,7 @@ class MixtralModel : public CausalLM {
 };
 
 std::unique_ptr<CausalLM> load_mixtral(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                       ModelInfo info, torch::ScalarType dtype, 
-    const std::vector<torch::Device>& devices);  // devices.front(), or the layers split across them
+                                       ModelInfo info, torch::ScalarType dtype,
+                                       const std::vector<torch::Device>& devices);  // front(), or split across all
 
 }  // namespace icsweep

@@ -79,7 +79,7 @@ class Qwen3MoeModel : public CausalLM {
 };
 
 std::unique_ptr<CausalLM> load_qwen3_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                         ModelInfo info, torch::ScalarType dtype, 
-    const std::vector<torch::Device>& devices);  // devices.front(), or the layers split across them
+                                         ModelInfo info, torch::ScalarType dtype,
+                                         const std::vector<torch::Device>& devices);  // front(), or split across all
 
 }  // namespace icsweep

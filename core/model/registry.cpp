@@ -148,11 +148,13 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
 
   const bool splittable = match->family == Family::kLlama || match->family == Family::kQwen3 ||
                           match->family == Family::kQwen3Moe || match->family == Family::kQwen2Moe ||
-                          match->family == Family::kMixtral;
+                          match->family == Family::kMixtral || match->family == Family::kDeepseek ||
+                          match->family == Family::kGlm4Moe;
   if (devices.size() > 1 && !splittable)
     throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
                      " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama " +
-                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe and mixtral families only; " +
+                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek (V2, V3) and " +
+                     "glm4_moe families only; " +
                      match->architecture + " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
   ModelInfo info;
@@ -203,10 +205,10 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_qwen3_moe(config, checkpoint, info, dtype, devices);
       break;
     case Family::kDeepseek:
-      model = load_deepseek(config, match->model_type, checkpoint, info, dtype, device);
+      model = load_deepseek(config, match->model_type, checkpoint, info, dtype, devices);
       break;
     case Family::kGlm4Moe:
-      model = load_glm4_moe(config, checkpoint, info, dtype, device);
+      model = load_glm4_moe(config, checkpoint, info, dtype, devices);
       break;
     case Family::kGptOss:
       model = load_gpt_oss(config, checkpoint, info, dtype, device);

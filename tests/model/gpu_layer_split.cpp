@@ -1,11 +1,13 @@
 // A llama-family model split across cuda:0 listed twice (and across cuda:0 and the CPU) gives the
 // very same bf16 hidden states as the unsplit model on cuda:0 (issue 7; several GPUs: issue 9); the
-// qwen3, MoE and mixtral families split across cuda:0 and the CPU match their unsplit CPU model.
+// other families that split (model/split_fixtures.h) split across cuda:0 and the CPU match their
+// unsplit CPU model.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "core/model/causal_lm.h"
+#include "model/split_fixtures.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -32,12 +34,11 @@ TEST(GpuLayerSplit, CudaZeroTwiceEqualsUnsplit) {
 
 // Two real devices for the other splittable families: the rotary tables and window masks are made on
 // each device, the MoE experts run beside their layer, the tied head is copied to the last device.
-TEST(GpuLayerSplit, QwenAndMixtralFamiliesAcrossCudaAndCpu) {
+TEST(GpuLayerSplit, OtherSplittableFamiliesAcrossCudaAndCpu) {
   ASSERT_TRUE(torch::cuda::is_available()) << "the gpu tests need a CUDA device";
   torch::InferenceMode guard;
   const torch::Device cuda("cuda:0"), cpu("cpu");
-  for (const std::string name : {"qwen3_mha_tied_bias_window", "qwen3_moe_top1_dense_layer", "qwen2_moe_top2",
-                                 "mixtral_top1_window"}) {
+  for (const std::string& name : testing::kSplitFamilyFixtures) {
     const std::string dir = (std::filesystem::path(testing::source_dir()) / "tests/fixtures" / name).string();
     auto cpu_whole = load_causal_lm(dir, torch::kFloat32, cpu);
     auto mixed = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>{cuda, cpu});

@@ -1,7 +1,7 @@
 // Layers split across devices (issue 7, `gpus: k`): placement by hand, and a model split across the
 // same device listed several times gives the very same hidden states as the unsplit model (llama,
-// qwen3, qwen3_moe, qwen2_moe, mixtral; the multi-GPU run is issue 9; tests/model/gpu_layer_split.cpp
-// repeats this with cuda:0 twice).
+// qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek, glm4_moe; the multi-GPU run is issue 9;
+// tests/model/gpu_layer_split.cpp repeats this with cuda:0 twice).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -10,6 +10,7 @@
 #include "core/model/causal_lm.h"
 #include "core/model/decoder_blocks.h"
 #include "core/model/tiny_model.h"
+#include "model/split_fixtures.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -47,11 +48,10 @@ TEST(LayerSplit, SameDeviceListedTwiceOrThriceGivesIdenticalHiddenStates) {
 
 // The other families that split, on their parity fixtures (tied heads, sliding windows, dense and MoE
 // layers): the same device listed twice gives the unsplit model's hidden states and logits bit for bit.
-TEST(LayerSplit, QwenAndMixtralFamiliesSplitLikeTheWhole) {
+TEST(LayerSplit, OtherSplittableFamiliesSplitLikeTheWhole) {
   torch::InferenceMode guard;
   const torch::Device cpu("cpu");
-  for (const std::string name : {"qwen3_mha_tied_bias_window", "qwen3_moe_top1_dense_layer", "qwen2_moe_top2",
-                                 "mixtral_top1_window"}) {
+  for (const std::string& name : testing::kSplitFamilyFixtures) {
     const std::string dir = (std::filesystem::path(testing::source_dir()) / "tests/fixtures" / name).string();
     auto whole = load_causal_lm(dir, torch::kFloat32, cpu);
     auto split = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>(2, cpu));
