@@ -83,9 +83,10 @@ GptOssConfig GptOssConfig::from_hf(const HfConfig& config) {
 }
 
 GptOssModel::GptOssModel(GptOssConfig config, GptOssWeights weights, ModelInfo info, torch::ScalarType dtype,
-                         torch::Device device)
+                         torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) l.attn.fuse_qkv();
 }
 
@@ -132,22 +133,26 @@ torch::Tensor GptOssModel::forward_hidden(const torch::Tensor& ids) {
   const int64_t t = ids.size(1);
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);             // (B, T, D)
-  auto [cos, sin] = rope_cos_sin(config_.rope, t, dtype_, device_);  // (T, Dh) each
-  std::map<int64_t, torch::Tensor> masks;                             // per distinct window
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // rotary tables per device when split
+  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;  // (T, T) per device and distinct window
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
-    const int64_t window = config_.sliding_window[i];
-    if (!masks.count(window)) masks[window] = allowed_mask(t, window, device_);
-    x = x + attention(w, rms_norm_weight_fp32(x, w.input_layernorm, eps), cos, sin, masks[window]);
+    const torch::Device device = layer_devices_[i];
+    x = x.to(device);  // a split model's next block: hand the stream over (else a no-op)
+    const auto& [cos, sin] = inputs.rotary(device);  // (T, Dh) each
+    auto& allowed = masks[{device.str(), config_.sliding_window[i]}];
+    if (!allowed.defined()) allowed = allowed_mask(t, config_.sliding_window[i], device);
+    x = x + attention(w, rms_norm_weight_fp32(x, w.input_layernorm, eps), cos, sin, allowed);
     x = x + experts(w, rms_norm_weight_fp32(x, w.post_attention_layernorm, eps));
   }
-  return rms_norm_weight_fp32(x, weights_.norm, eps);  // (B, T, D)
+  return rms_norm_weight_fp32(x.to(weights_.norm.device()), weights_.norm, eps);  // (B, T, D)
 }
 
 torch::Tensor GptOssModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                       ModelInfo info, torch::ScalarType dtype, torch::Device device) {
+                                       ModelInfo info, torch::ScalarType dtype,
+                                       const std::vector<torch::Device>& devices) {
   const GptOssConfig c = GptOssConfig::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size, e = c.num_experts;
 
@@ -155,7 +160,9 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
   w.layers.resize(c.num_layers);
   std::vector<torch::Tensor> scales_slots(2 * c.num_layers);  // MXFP4 scales feed the blocks' slot
   // transformers keeps the RMSNorm weights in fp32 whatever the model dtype (_keep_in_fp32_modules).
-  auto fp32 = [device](const TensorEntry& entry) { return tensor_from_entry(entry, torch::kFloat32, device); };
+  auto fp32 = [](const TensorEntry& entry, torch::Device device) {
+    return tensor_from_entry(entry, torch::kFloat32, device);
+  };
   // The Hugging Face names, verbatim.
   std::vector<WeightSpec> specs = {
       {"model.embed_tokens.weight", {v, d}, &w.embed_tokens},
@@ -171,11 +178,11 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
       specs.push_back({name, {e, in, out}, slot});
       return;
     }
-    auto dequantize = [&checkpoint, scales, dtype, device](const TensorEntry& entry) {
+    auto dequantize = [&checkpoint, scales, dtype](const TensorEntry& entry, torch::Device device) {
       return dequantize_mxfp4(entry, *checkpoint.find(scales), dtype, device);  // (E, in, out)
     };
     specs.push_back({blocks, {e, out, in / 32, 16}, slot, false, dequantize});
-    auto consumed = [](const TensorEntry&) { return torch::Tensor(); };  // read by the blocks' convert
+    auto consumed = [](const TensorEntry&, torch::Device) { return torch::Tensor(); };  // read by the blocks' convert
     specs.push_back({scales, {e, out, in / 32}, scales_slot, false, consumed});
   };
   for (int64_t i = 0; i < c.num_layers; ++i) {
@@ -192,11 +199,13 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
     expert_matrix(p + "mlp.experts.down_proj", f, d, &l.down_proj, &scales_slots[2 * i + 1]);
     specs.push_back({p + "mlp.experts.down_proj_bias", {e, d}, &l.down_bias});
   }
-  load_weights(checkpoint, specs, dtype, device);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, devices.front());
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "gpt_oss", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<GptOssModel>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<GptOssModel>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                       std::move(layer_devices));
 }
 
 }  // namespace icsweep

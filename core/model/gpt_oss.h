@@ -59,7 +59,7 @@ struct GptOssWeights {
 class GptOssModel : public CausalLM {
  public:
   GptOssModel(GptOssConfig config, GptOssWeights weights, ModelInfo info, torch::ScalarType dtype,
-              torch::Device device);
+              torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -76,10 +76,12 @@ class GptOssModel : public CausalLM {
   GptOssWeights weights_;
   ModelInfo info_;
   torch::ScalarType dtype_;
-  torch::Device device_;
+  torch::Device device_;                      // the embedding's (where the ids go)
+  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
 };
 
 std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                       ModelInfo info, torch::ScalarType dtype, torch::Device device);
+                                       ModelInfo info, torch::ScalarType dtype,
+                                       const std::vector<torch::Device>& devices);  // front(), or split across all
 
 }  // namespace icsweep

@@ -149,12 +149,12 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   const bool splittable = match->family == Family::kLlama || match->family == Family::kQwen3 ||
                           match->family == Family::kQwen3Moe || match->family == Family::kQwen2Moe ||
                           match->family == Family::kMixtral || match->family == Family::kDeepseek ||
-                          match->family == Family::kGlm4Moe;
+                          match->family == Family::kGlm4Moe || match->family == Family::kGptOss;
   if (devices.size() > 1 && !splittable)
     throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
                      " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama " +
-                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek (V2, V3) and " +
-                     "glm4_moe families only; " +
+                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek (V2, V3), " +
+                     "glm4_moe and gpt_oss families only; " +
                      match->architecture + " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
   ModelInfo info;
@@ -211,7 +211,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_glm4_moe(config, checkpoint, info, dtype, devices);
       break;
     case Family::kGptOss:
-      model = load_gpt_oss(config, checkpoint, info, dtype, device);
+      model = load_gpt_oss(config, checkpoint, info, dtype, devices);
       break;
     case Family::kLlama4:
       model = load_llama4(config, checkpoint, info, dtype, device);

@@ -86,7 +86,10 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
 
   for (const auto& spec : specs)
     if (const TensorEntry* e = checkpoint.find(spec.name))
-      *spec.slot = spec.convert ? spec.convert(*e) : tensor_from_entry(*e, dtype, spec.device.value_or(device));
+    {
+      const torch::Device target = spec.device.value_or(device);
+      *spec.slot = spec.convert ? spec.convert(*e, target) : tensor_from_entry(*e, dtype, target);
+    }
   for (const auto& file : checkpoint.files()) file->release_pages();
 }
 

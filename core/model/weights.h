@@ -23,10 +23,10 @@ struct WeightSpec {
   std::vector<int64_t> shape;
   torch::Tensor* slot;
   bool optional = false;  // e.g. lm_head.weight when the embeddings are tied
-  // When set, builds the slot from the checkpoint entry instead of the plain conversion to the
-  // model dtype (e.g. MXFP4 dequantization, or norms kept in fp32).
-  std::function<torch::Tensor(const TensorEntry&)> convert = nullptr;
-  // Where the plain conversion puts it when not the model's device (layers split across devices).
+  // When set, builds the slot from the checkpoint entry, on the given device, instead of the plain
+  // conversion to the model dtype (e.g. MXFP4 dequantization, or norms kept in fp32).
+  std::function<torch::Tensor(const TensorEntry&, torch::Device)> convert = nullptr;
+  // Where the slot goes when not the model's device (layers split across devices).
   std::optional<torch::Device> device = std::nullopt;
 };
 

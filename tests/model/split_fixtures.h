@@ -1,5 +1,5 @@
 // Parity fixtures of the families besides llama that split their layers across devices (`gpus: k`):
-// tied heads, sliding windows, dense and MoE layers, MLA attention, router biases.
+// tied heads, sliding windows, dense and MoE layers, MLA attention, router biases, MXFP4 experts.
 #pragma once
 
 #include <string>
@@ -9,6 +9,7 @@ namespace icsweep::testing {
 
 inline const std::vector<std::string> kSplitFamilyFixtures = {
     "qwen3_mha_tied_bias_window", "qwen3_moe_top1_dense_layer", "qwen2_moe_top2",       "mixtral_top1_window",
-    "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",    "glm4_moe_qk_norm_top1", "glm4_moe_shared"};
+    "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",    "glm4_moe_qk_norm_top1", "glm4_moe_shared",
+    "gpt_oss_top2",               "gpt_oss_mxfp4"};
 
 }  // namespace icsweep::testing
