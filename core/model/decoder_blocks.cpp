@@ -190,7 +190,7 @@ const std::pair<torch::Tensor, torch::Tensor>& PerDeviceAttentionInputs::rotary(
 
 const torch::Tensor& PerDeviceAttentionInputs::mask(torch::Device device, int64_t window) {
   auto [it, inserted] = masks_.try_emplace({device.str(), window});
-  if (inserted) it->second = attention_mask(seq_len_, window, device);  // undefined: plain causal
+  if (inserted) it->second = make_mask_(seq_len_, window, device);  // attention_mask(): undefined = plain causal
   return it->second;
 }
 

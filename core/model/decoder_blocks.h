@@ -150,11 +150,13 @@ std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, co
 torch::Tensor tied_lm_head(const torch::Tensor& embed_tokens, const std::vector<torch::Device>& devices);
 
 // What one forward of a split model needs once per device: the rotary tables cos/sin (T, Dh) and the
-// attention masks per window (attention_mask()), made on first use.
+// attention masks per window (attention_mask(), or the family's own `make_mask`), made on first use.
 class PerDeviceAttentionInputs {
  public:
-  PerDeviceAttentionInputs(const RopeConfig& rope, int64_t seq_len, torch::ScalarType dtype)
-      : rope_(rope), seq_len_(seq_len), dtype_(dtype) {}
+  using MaskMaker = torch::Tensor (*)(int64_t seq_len, int64_t window, torch::Device device);
+  PerDeviceAttentionInputs(const RopeConfig& rope, int64_t seq_len, torch::ScalarType dtype,
+                           MaskMaker make_mask = attention_mask)
+      : rope_(rope), seq_len_(seq_len), dtype_(dtype), make_mask_(make_mask) {}
   const std::pair<torch::Tensor, torch::Tensor>& rotary(torch::Device device);
   const torch::Tensor& mask(torch::Device device, int64_t window);
 
@@ -162,6 +164,7 @@ class PerDeviceAttentionInputs {
   const RopeConfig& rope_;
   int64_t seq_len_;
   torch::ScalarType dtype_;
+  MaskMaker make_mask_;
   std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rotary_;
   std::map<std::pair<std::string, int64_t>, torch::Tensor> masks_;
 };

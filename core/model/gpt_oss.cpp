@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <limits>
-#include <map>
 
 #include "core/common/errors.h"
 #include "core/model/decoder_blocks.h"
@@ -133,15 +132,13 @@ torch::Tensor GptOssModel::forward_hidden(const torch::Tensor& ids) {
   const int64_t t = ids.size(1);
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);             // (B, T, D)
-  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_);  // rotary tables per device when split
-  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;  // (T, T) per device and distinct window
+  PerDeviceAttentionInputs inputs(config_.rope, t, dtype_, allowed_mask);  // several devices only when split
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
     const torch::Device device = layer_devices_[i];
     x = x.to(device);  // a split model's next block: hand the stream over (else a no-op)
     const auto& [cos, sin] = inputs.rotary(device);  // (T, Dh) each
-    auto& allowed = masks[{device.str(), config_.sliding_window[i]}];
-    if (!allowed.defined()) allowed = allowed_mask(t, config_.sliding_window[i], device);
+    const auto& allowed = inputs.mask(device, config_.sliding_window[i]);  // (T, T) bool
     x = x + attention(w, rms_norm_weight_fp32(x, w.input_layernorm, eps), cos, sin, allowed);
     x = x + experts(w, rms_norm_weight_fp32(x, w.post_attention_layernorm, eps));
   }

@@ -81,8 +81,8 @@ torch::Tensor Qwen2MoeModel::forward_hidden(const torch::Tensor& ids) {
 torch::Tensor Qwen2MoeModel::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_qwen2_moe(const HfConfig& config, const SafetensorsCheckpoint& checkpoint,
-                                         ModelInfo info, torch::ScalarType dtype, 
-    const std::vector<torch::Device>& devices) {
+                                         ModelInfo info, torch::ScalarType dtype,
+                                         const std::vector<torch::Device>& devices) {
   const Qwen2MoeConfig c = Qwen2MoeConfig::from_hf(config);
   const torch::Device first = devices.front();
   const int64_t d = c.hidden_size, v = c.vocab_size;

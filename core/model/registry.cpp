@@ -71,6 +71,34 @@ constexpr Architecture kArchitectures[] = {
     {"Llama4ForConditionalGeneration", "llama4", Family::kLlama4},
 };
 
+// The families whose loaders split the layers across devices (`gpus: k`), named as the error lists them.
+struct SplittableFamily {
+  Family family;
+  const char* name;
+};
+constexpr SplittableFamily kSplittableFamilies[] = {
+    {Family::kLlama, "llama (Llama, Mistral, Qwen2, Seed-OSS)"},
+    {Family::kQwen3, "qwen3"},
+    {Family::kQwen3Moe, "qwen3_moe"},
+    {Family::kQwen2Moe, "qwen2_moe"},
+    {Family::kMixtral, "mixtral"},
+    {Family::kDeepseek, "deepseek (V2, V3)"},
+    {Family::kGlm4Moe, "glm4_moe"},
+    {Family::kGptOss, "gpt_oss"},
+};
+
+bool splits_layers(Family family) {
+  for (const auto& s : kSplittableFamilies)
+    if (s.family == family) return true;
+  return false;
+}
+
+std::string splittable_list() {
+  std::string s;
+  for (const auto& f : kSplittableFamilies) s += std::string(s.empty() ? "" : ", ") + f.name;
+  return s;
+}
+
 std::string supported_list() {
   std::string s;
   for (const auto& a : kArchitectures) s += std::string(s.empty() ? "" : ", ") + a.architecture + " (" + a.model_type + ")";
@@ -146,16 +174,11 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
                      (architecture.empty() ? "model_type " + model_type : architecture) +
                      "'; icsweep supports: " + supported_list());
 
-  const bool splittable = match->family == Family::kLlama || match->family == Family::kQwen3 ||
-                          match->family == Family::kQwen3Moe || match->family == Family::kQwen2Moe ||
-                          match->family == Family::kMixtral || match->family == Family::kDeepseek ||
-                          match->family == Family::kGlm4Moe || match->family == Family::kGptOss;
-  if (devices.size() > 1 && !splittable)
+  if (devices.size() > 1 && !splits_layers(match->family))
     throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
-                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the llama " +
-                     "(Llama, Mistral, Qwen2, Seed-OSS), qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek (V2, V3), " +
-                     "glm4_moe and gpt_oss families only; " +
-                     match->architecture + " must fit on one device (gpus: 1)");
+                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the " +
+                     splittable_list() + " families only; " + match->architecture +
+                     " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
   ModelInfo info;
   info.architecture = architecture.empty() ? model_type : architecture;

@@ -84,12 +84,12 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
     throw ModelError(msg.str());
   }
 
-  for (const auto& spec : specs)
-    if (const TensorEntry* e = checkpoint.find(spec.name))
-    {
-      const torch::Device target = spec.device.value_or(device);
-      *spec.slot = spec.convert ? spec.convert(*e, target) : tensor_from_entry(*e, dtype, target);
-    }
+  for (const auto& spec : specs) {
+    const TensorEntry* e = checkpoint.find(spec.name);
+    if (!e) continue;
+    const torch::Device target = spec.device.value_or(device);
+    *spec.slot = spec.convert ? spec.convert(*e, target) : tensor_from_entry(*e, dtype, target);
+  }
   for (const auto& file : checkpoint.files()) file->release_pages();
 }
 

@@ -1,7 +1,7 @@
 // Layers split across devices (issue 7, `gpus: k`): placement by hand, and a model split across the
-// same device listed several times gives the very same hidden states as the unsplit model (llama,
-// qwen3, qwen3_moe, qwen2_moe, mixtral, deepseek, glm4_moe; the multi-GPU run is issue 9;
-// tests/model/gpu_layer_split.cpp repeats this with cuda:0 twice).
+// same device listed several times gives the very same hidden states as the unsplit model (llama, and
+// the families of model/split_fixtures.h; the multi-GPU run is issue 9; tests/model/gpu_layer_split.cpp
+// repeats this with cuda:0 twice).
 #include <gtest/gtest.h>
 
 #include <filesystem>
