@@ -1,8 +1,8 @@
 // Scorer throughput on one device: random ids of a fixed length through icsweep's Scorer (forward +
 // chunked fp32 log-softmax NLL), as `icsweep run` does per batch. Used by bench_vs_hf.py.
 //   bench_scorer --model DIR [--dtype bfloat16] [--device cuda:0] [--length 1024] [--batch 8] [--iters 5] [--json]
-//                [--profile TRACE.json]   (CUDA builds: one more forward under the Kineto profiler, saved as a
-//                                          Chrome trace for bench/profile_kernels.py)
+//                [--profile TRACE.json [--profile-iters N]]   (CUDA builds: N more forwards, default 1, under
+//                                          the Kineto profiler, saved as a Chrome trace for bench/profile_kernels.py)
 #include <boost/program_options.hpp>
 #ifdef ICSWEEP_BENCH_KINETO
 #include <torch/csrc/autograd/profiler_kineto.h>
@@ -28,7 +28,8 @@ int main(int argc, char** argv) {
       ("batch", po::value<int>()->default_value(8), "sequences per forward")
       ("iters", po::value<int>()->default_value(5), "timed forwards (after 2 warm-ups)")
       ("vocab-limit", po::value<int64_t>()->default_value(0), "V_tok (0 = model vocabulary)")
-      ("profile", po::value<std::string>(), "after timing, profile one forward into this Chrome trace (CUDA builds)")
+      ("profile", po::value<std::string>(), "after timing, profile forwards into this Chrome trace (CUDA builds)")
+      ("profile-iters", po::value<int>()->default_value(1), "forwards in the profile (more than 1 shows the gaps between them)")
       ("json", po::bool_switch(), "print one JSON object");
   po::variables_map vm;
   try {
@@ -70,7 +71,7 @@ int main(int argc, char** argv) {
     const std::set<ActivityType> activities{ActivityType::CPU, ActivityType::CUDA};
     prof::prepareProfiler(config, activities);
     prof::enableProfiler(config, activities);
-    scorer->score(sequences);
+    for (int i = 0; i < vm["profile-iters"].as<int>(); ++i) scorer->score(sequences);
     prof::disableProfiler()->save(vm["profile"].as<std::string>());
 #else
     std::cerr << "--profile needs a build against a CUDA libtorch (Kineto)\n";

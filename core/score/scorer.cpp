@@ -116,13 +116,14 @@ class TorchScorer final : public Scorer {
       max_length = std::max<int64_t>(max_length, s.size());
       scored += static_cast<int64_t>(s.size()) - 1;
     }
-    // Right-padded ids (B, T) and the flat row index / target of every scored position (N).
-    auto ids_host = torch::zeros({batch, max_length}, torch::kInt64);
-    auto rows_host = torch::empty({scored}, torch::kInt64);
-    auto targets_host = torch::empty({scored}, torch::kInt64);
-    auto* ids = ids_host.data_ptr<int64_t>();
-    auto* rows = rows_host.data_ptr<int64_t>();
-    auto* targets = targets_host.data_ptr<int64_t>();
+    // Right-padded ids (B, T), then the flat row index (N) and the target (N) of every scored position:
+    // one host buffer (pinned for CUDA) and one asynchronous copy, so the GPU waits on no host sync.
+    const int64_t padded = batch * max_length;
+    auto staging = torch::zeros({padded + 2 * scored},
+                                torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device_.is_cuda()));
+    auto* ids = staging.data_ptr<int64_t>();
+    auto* rows = ids + padded;
+    auto* targets = rows + scored;
     int64_t n = 0;
     for (int64_t b = 0; b < batch; ++b) {
       const auto& s = sequences[b];
@@ -139,12 +140,15 @@ class TorchScorer final : public Scorer {
         ++n;
       }
     }
-    const auto ids_device = ids_host.to(device_, /*non_blocking=*/false);
+    const auto staged = staging.to(device_, /*non_blocking=*/true);
+    const auto ids_device = staged.narrow(0, 0, padded).view({batch, max_length});
     const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D), on the last device of a split
     const torch::Device out_device = hidden.device();
     const int64_t d = hidden.size(2);
-    const auto scored_hidden = hidden.reshape({batch * max_length, d}).index_select(0, rows_host.to(out_device));  // (N, D)
-    const auto targets_device = targets_host.to(out_device);
+    const auto on_out_device = staged.to(out_device);  // a split model's last device (no copy otherwise)
+    const auto scored_rows = on_out_device.narrow(0, padded, scored);
+    const auto scored_hidden = hidden.reshape({padded, d}).index_select(0, scored_rows);  // (N, D)
+    const auto targets_device = on_out_device.narrow(0, padded + scored, scored);
 
     // Chunked lm_head + fp32 log-softmax over logits[:, :V_tok]: never the full (N, V) fp32 logits.
     const int64_t chunk_rows = std::max<int64_t>(1, options_.logits_chunk_bytes / (4 * options_.vocab_limit));

@@ -259,14 +259,21 @@ __device__ __forceinline__ void merge(float& m, float& s, float m2, float s2) {
   m = top;
 }
 
-__device__ __forceinline__ void add(float& m, float& s, float v) {
-  if (v == -INFINITY) return;
-  if (v > m) {
-    s = s * expf(m - v) + 1.0f;
-    m = v;
-  } else {
-    s += expf(v - m);
-  }
+// e^x for x <= 0 as 2^(x log2 e): one MUFU.EX2 (2 ulp) after a rounded product, so the relative
+// error grows with |x| (|x| 2^-24 log2 e: 6e-7 at x = -10, where a term weighs e^-10 of the largest).
+__device__ __forceinline__ float exp_nonpositive(float x) { return exp2f(x * 1.4426950408889634f); }
+
+// Adds N logits to the running (max, sum of exp(logit - max)): one rescale per pack, one exp per logit.
+template <int N>
+__device__ __forceinline__ void add(float& m, float& s, const float (&v)[N]) {
+  float top = m;
+#pragma unroll
+  for (int i = 0; i < N; ++i) top = fmaxf(top, v[i]);
+  if (top == -INFINITY) return;   // all -inf so far: nothing to add
+  if (top != m) s = s * exp_nonpositive(m - top);  // m = -inf: s is 0 and stays 0
+  m = top;
+#pragma unroll
+  for (int i = 0; i < N; ++i) s += exp_nonpositive(v[i] - top);  // NaN logits propagate
 }
 
 // One block per row.
@@ -278,10 +285,15 @@ __global__ void nll_kernel(const T* logits, int64_t ld, const int64_t* targets, 
   const int64_t packs = cols / N;
   for (int64_t p = threadIdx.x; p < packs; p += blockDim.x) {
     const P a = reinterpret_cast<const P*>(row)[p];
+    float v[N];
 #pragma unroll
-    for (int i = 0; i < N; ++i) add(m, s, Num<T>::load(a.v[i]));
+    for (int i = 0; i < N; ++i) v[i] = Num<T>::load(a.v[i]);
+    add(m, s, v);
   }
-  for (int64_t c = packs * N + threadIdx.x; c < cols; c += blockDim.x) add(m, s, Num<T>::load(row[c]));
+  for (int64_t c = packs * N + threadIdx.x; c < cols; c += blockDim.x) {
+    const float v[1] = {Num<T>::load(row[c])};
+    add(m, s, v);
+  }
   for (int offset = 16; offset > 0; offset /= 2)
     merge(m, s, __shfl_xor_sync(0xffffffffu, m, offset), __shfl_xor_sync(0xffffffffu, s, offset));
   __shared__ float warp_max[32], warp_sum[32];
