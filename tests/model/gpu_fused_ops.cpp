@@ -101,8 +101,19 @@ TEST(FusedOps, SiluMulMatchesEager) {
     for (int64_t f : {4864, 13}) {
       const auto gate_up = random({2, 7, 2 * f}, dtype, 4.0);
       const auto parts = gate_up.chunk(2, -1);
-      expect_close(fused::silu_mul(gate_up.to(kCuda)), torch::silu(parts[0]) * parts[1],
-                   std::string(c10::toString(dtype)) + " F " + std::to_string(f), true);
+      const std::string what = std::string(c10::toString(dtype)) + " F " + std::to_string(f);
+      const auto got = fused::silu_mul(gate_up.to(kCuda)), want = torch::silu(parts[0]) * parts[1];
+      if (dtype == torch::kFloat32) {
+        expect_close(got, want, what, true);
+        continue;
+      }
+      // 16-bit activations take the fast exp and division (a few fp32 ulps): where SiLU's fp32 value lies
+      // that close to a rounding boundary of the dtype, its rounded value flips by one ulp and the product
+      // by up to 1.5. Such elements must stay rare.
+      ASSERT_EQ(got.sizes(), want.sizes()) << what;
+      const Agreement agreement = compare(got, want);
+      EXPECT_LE(agreement.worst_ulps, 1.51) << what;
+      EXPECT_LE(agreement.differing, 1e-3) << what << ": share of elements differing";
     }
 }
 
