@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cmath>
@@ -119,7 +120,9 @@ class TorchScorer final : public Scorer {
     // Right-padded ids (B, T), then the flat row index (N) and the target (N) of every scored position:
     // one host buffer (pinned for CUDA) and one asynchronous copy, so the GPU waits on no host sync.
     const int64_t padded = batch * max_length;
-    auto staging = torch::zeros({padded + 2 * scored},
+    // Every element is written below (padding as id 0): zero-filling the pinned buffer first took 0.67 ms
+    // of host time for a 32 x 1024 batch (H200 host), time the GPU sat idle between forwards.
+    auto staging = torch::empty({padded + 2 * scored},
                                 torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device_.is_cuda()));
     auto* ids = staging.data_ptr<int64_t>();
     auto* rows = ids + padded;
@@ -134,6 +137,7 @@ class TorchScorer final : public Scorer {
                                std::to_string(options_.vocab_limit), false);
         ids[b * max_length + t] = s[t];
       }
+      std::fill(ids + b * max_length + length, ids + (b + 1) * max_length, int64_t{0});
       for (int64_t t = 0; t + 1 < length; ++t) {
         rows[n] = b * max_length + t;
         targets[n] = s[t + 1];
