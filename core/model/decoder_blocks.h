@@ -139,11 +139,12 @@ std::vector<torch::Tensor> attention_and_mlp_norms(const std::vector<Layer>& lay
 // final norm and the output head with the last.
 torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
 
-// Places the rows of a model split across `devices`: "model.layers.<i>.*" on layer i's device,
-// model.norm.weight and lm_head.weight (add_decoder_end_specs) on the last, the rest (the embedding) on
-// the first (the load's default device). Returns the (L) layer devices.
+// Places the rows of a model split across `devices`: "<base>layers.<i>.*" on layer i's device,
+// "<base>norm.weight" and `head` (add_decoder_end_specs' names by default) on the last, the rest (the
+// embedding) on the first (the load's default device). Returns the (L) layer devices.
 std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
-                                              int64_t num_layers);
+                                              int64_t num_layers, const std::string& base = "model.",
+                                              const std::string& head = "lm_head.weight");
 
 // The output head of a model with tied embeddings: transformers points lm_head at the embedding,
 // ignoring any saved lm_head.weight; a split model keeps a copy beside its last layers. (V, D)

@@ -127,9 +127,10 @@ Llama4Config Llama4Config::from_hf(const HfConfig& config) {
 }
 
 Llama4Model::Llama4Model(Llama4Config config, Llama4Weights weights, ModelInfo info, torch::ScalarType dtype,
-                         torch::Device device)
+                         torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -185,26 +186,31 @@ torch::Tensor Llama4Model::forward_hidden(const torch::Tensor& ids) {
   const int64_t t = ids.size(1);
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
-  // freqs_cis of transformers as fp32 (T, Dh/2) cos and sin.
+  // freqs_cis of transformers as fp32 (T, Dh/2) cos and sin, per device of a split model.
   auto [cos, sin] = rope_cos_sin(config_.rope, t, torch::kFloat32, device_);
   cos = cos.narrow(-1, 0, config_.heads.head_dim / 2);
   sin = sin.narrow(-1, 0, config_.heads.head_dim / 2);
-  std::map<int64_t, torch::Tensor> masks;  // per distinct chunk size
+  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rotary;  // per device
+  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;         // per device and chunk size
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
-    const int64_t chunk = config_.chunk_size[i];
-    if (!masks.count(chunk)) masks[chunk] = chunked_mask(t, chunk, device_);
-    x = x + attention(i, rms_norm(x, w.input_layernorm, eps), cos, sin, masks[chunk]);
+    const torch::Device device = layer_devices_[i];
+    x = x.to(device);  // a split model's next block: hand the stream over (else a no-op)
+    if (!rotary.count(device.str())) rotary[device.str()] = {cos.to(device), sin.to(device)};
+    const auto& [layer_cos, layer_sin] = rotary[device.str()];
+    const std::pair<std::string, int64_t> mask_key{device.str(), config_.chunk_size[i]};
+    if (!masks.count(mask_key)) masks[mask_key] = chunked_mask(t, config_.chunk_size[i], device);
+    x = x + attention(i, rms_norm(x, w.input_layernorm, eps), layer_cos, layer_sin, masks[mask_key]);
     auto hidden = rms_norm(x, w.post_attention_layernorm, eps);
     x = x + (config_.is_moe[i] ? moe(w, hidden) : gated_mlp(hidden, w.mlp, config_.hidden_act));
   }
-  return rms_norm(x, weights_.norm, eps);  // (B, T, D)
+  return rms_norm(x.to(weights_.norm.device()), weights_.norm, eps);  // (B, T, D), on the last device
 }
 
 torch::Tensor Llama4Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_llama4(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                      torch::ScalarType dtype, torch::Device device) {
+                                      torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const Llama4Config c = Llama4Config::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, fm = c.intermediate_size_mlp;
   const int64_t v = c.vocab_size, e = c.num_experts;
@@ -251,15 +257,17 @@ std::unique_ptr<CausalLM> load_llama4(const HfConfig& config, const SafetensorsC
       if (name.rfind(prefix, 0) == 0) return true;
     return false;
   };
-  load_weights(checkpoint, specs, dtype, device, ignore);
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers, base, head);
+  load_weights(checkpoint, specs, dtype, devices.front(), ignore);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   info.family = "llama4";
   info.vocab_size = v;
   info.hidden_size = d;
   info.num_layers = c.num_layers;
   info.num_parameters = count_parameters(specs, c.tie_word_embeddings ? head : "");
-  return std::make_unique<Llama4Model>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Llama4Model>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                       std::move(layer_devices));
 }
 
 }  // namespace icsweep

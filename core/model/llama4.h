@@ -66,8 +66,9 @@ struct Llama4Weights {
 
 class Llama4Model : public CausalLM {
  public:
+  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
   Llama4Model(Llama4Config config, Llama4Weights weights, ModelInfo info, torch::ScalarType dtype,
-              torch::Device device);
+              torch::Device device, std::vector<torch::Device> layer_devices = {});
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -85,9 +86,11 @@ class Llama4Model : public CausalLM {
   ModelInfo info_;
   torch::ScalarType dtype_;
   torch::Device device_;
+  std::vector<torch::Device> layer_devices_;  // (L)
 };
 
+// devices: one, or several to split the layers across (place_split_layers).
 std::unique_ptr<CausalLM> load_llama4(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                      torch::ScalarType dtype, torch::Device device);
+                                      torch::ScalarType dtype, const std::vector<torch::Device>& devices);
 
 }  // namespace icsweep

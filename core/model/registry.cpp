@@ -85,6 +85,7 @@ constexpr SplittableFamily kSplittableFamilies[] = {
     {Family::kDeepseek, "deepseek (V2, V3)"},
     {Family::kGlm4Moe, "glm4_moe"},
     {Family::kGptOss, "gpt_oss"},
+    {Family::kLlama4, "llama4"},
 };
 
 bool splits_layers(Family family) {
@@ -237,7 +238,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_gpt_oss(config, checkpoint, info, dtype, devices);
       break;
     case Family::kLlama4:
-      model = load_llama4(config, checkpoint, info, dtype, device);
+      model = load_llama4(config, checkpoint, info, dtype, devices);
       break;
   }
   if (!model) throw ModelError(model_dir + ": no loader for " + info.architecture);

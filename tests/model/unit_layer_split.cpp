@@ -1,4 +1,4 @@
-// Layers split across devices (issue 7, `gpus: k`): placement by hand, and a model split across the
+// Layers split across devices (issue 7, `gpus: k`): placement by hand (also under a nested base name), and a model split across the
 // same device listed several times gives the very same hidden states as the unsplit model (llama, and
 // the families of model/split_fixtures.h; the multi-GPU run is issue 9; tests/model/gpu_layer_split.cpp
 // repeats this with cuda:0 twice).
@@ -23,6 +23,25 @@ TEST(LayerSplit, ContiguousBalancedBlocksByHand) {
   for (int64_t i = 0; i < 5; ++i) got.push_back(layer_device(two, i, 5).str());
   EXPECT_EQ(got, (std::vector<std::string>{"cpu", "cpu", "cpu", "cuda:1", "cuda:1"}));
   EXPECT_EQ(layer_device({torch::Device("cpu")}, 3, 5).str(), "cpu");
+}
+
+TEST(LayerSplit, NestedCheckpointNamesArePlacedByTheirBase) {
+  // Llama4ForConditionalGeneration as published: language_model.model.* and language_model.lm_head.
+  const std::string base = "language_model.model.", head = "language_model.lm_head.weight";
+  torch::Tensor slot;
+  std::vector<WeightSpec> specs;
+  for (const std::string name : {base + "embed_tokens.weight", base + "layers.0.input_layernorm.weight",
+                                 base + "layers.1.feed_forward.router.weight", base + "norm.weight", head,
+                                 std::string("model.layers.1.input_layernorm.weight")})
+    specs.push_back({name, {1}, &slot});
+  const std::vector<torch::Device> two = {torch::Device("cpu"), torch::Device("cuda:1")};
+  const auto layers = place_split_layers(specs, two, 2, base, head);
+  ASSERT_EQ(layers.size(), 2u);
+  EXPECT_EQ(layers[1].str(), "cuda:1");
+  std::vector<std::string> got;
+  for (const auto& spec : specs) got.push_back(spec.device ? spec.device->str() : "default");
+  // The embedding stays on the load's default device (the first); a name outside the base is not a layer.
+  EXPECT_EQ(got, (std::vector<std::string>{"default", "cpu", "cuda:1", "cuda:1", "cuda:1", "default"}));
 }
 
 TEST(LayerSplit, SameDeviceListedTwiceOrThriceGivesIdenticalHiddenStates) {
