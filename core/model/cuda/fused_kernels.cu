@@ -222,8 +222,8 @@ const char* rotary_typed(const void* x, int64_t sb, int64_t sh, int64_t st, cons
 // ---- SiLU-gated product ----
 
 // silu(a) = a / (1 + e^-a) in fp32. For a 16-bit T, whose rounding hides the last fp32 bits, with the
-// fast exp and division (a few fp32 ulps; the bf16/fp16 result rarely differs from the IEEE one, and
-// then by one ulp): they halve the kernel's instructions, which otherwise bound it below HBM bandwidth.
+// fast exp and division (a few fp32 ulps; the rounded bf16/fp16 SiLU rarely differs from the IEEE one,
+// and then by one ulp): they halve the kernel's instructions, which otherwise bound it below HBM bandwidth.
 template <typename T>
 __device__ __forceinline__ float silu(float a) {
   if constexpr (std::is_same_v<T, float>)
@@ -278,7 +278,7 @@ __device__ __forceinline__ void merge(float& m, float& s, float m2, float s2) {
 }
 
 // e^x for x <= 0 as 2^(x log2 e): one MUFU.EX2 (2 ulp) after a rounded product, so the relative
-// error grows with |x| (|x| 2^-24 log2 e: 6e-7 at x = -10, where a term weighs e^-10 of the largest).
+// error grows with |x| (about |x| 2^-24: 6e-7 at x = -10, where a term weighs e^-10 of the largest).
 __device__ __forceinline__ float exp_nonpositive(float x) { return exp2f(x * 1.4426950408889634f); }
 
 // Adds N logits to the running (max, sum of exp(logit - max)): one rescale per pack, one exp per logit.
