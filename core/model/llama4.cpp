@@ -1,6 +1,5 @@
 #include "core/model/llama4.h"
 
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
@@ -186,21 +185,16 @@ torch::Tensor Llama4Model::forward_hidden(const torch::Tensor& ids) {
   const int64_t t = ids.size(1);
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);  // (B, T, D)
-  // freqs_cis of transformers as fp32 (T, Dh/2) cos and sin, per device of a split model.
-  auto [cos, sin] = rope_cos_sin(config_.rope, t, torch::kFloat32, device_);
-  cos = cos.narrow(-1, 0, config_.heads.head_dim / 2);
-  sin = sin.narrow(-1, 0, config_.heads.head_dim / 2);
-  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rotary;  // per device
-  std::map<std::pair<std::string, int64_t>, torch::Tensor> masks;         // per device and chunk size
+  PerDeviceAttentionInputs inputs(config_.rope, t, torch::kFloat32, chunked_mask);  // per device of a split model
+  const int64_t half = config_.heads.head_dim / 2;
   for (int64_t i = 0; i < config_.num_layers; ++i) {
     const auto& w = weights_.layers[i];
     const torch::Device device = layer_devices_[i];
     x = x.to(device);  // a split model's next block: hand the stream over (else a no-op)
-    if (!rotary.count(device.str())) rotary[device.str()] = {cos.to(device), sin.to(device)};
-    const auto& [layer_cos, layer_sin] = rotary[device.str()];
-    const std::pair<std::string, int64_t> mask_key{device.str(), config_.chunk_size[i]};
-    if (!masks.count(mask_key)) masks[mask_key] = chunked_mask(t, config_.chunk_size[i], device);
-    x = x + attention(i, rms_norm(x, w.input_layernorm, eps), layer_cos, layer_sin, masks[mask_key]);
+    // freqs_cis of transformers: the first halves of the fp32 (T, Dh) tables, (T, Dh/2) each.
+    const auto& [cos, sin] = inputs.rotary(device);
+    x = x + attention(i, rms_norm(x, w.input_layernorm, eps), cos.narrow(-1, 0, half), sin.narrow(-1, 0, half),
+                      inputs.mask(device, config_.chunk_size[i]));
     auto hidden = rms_norm(x, w.post_attention_layernorm, eps);
     x = x + (config_.is_moe[i] ? moe(w, hidden) : gated_mlp(hidden, w.mlp, config_.hidden_act));
   }
