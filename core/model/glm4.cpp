@@ -28,9 +28,10 @@ Glm4Config Glm4Config::from_hf(const HfConfig& config) {
 }
 
 Glm4Model::Glm4Model(Glm4Config config, Glm4Weights weights, ModelInfo info, torch::ScalarType dtype,
-                     torch::Device device)
+                     torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) l.attn.fuse_qkv();
 }
 
@@ -46,20 +47,23 @@ torch::Tensor Glm4Model::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);                      // (B, T, D)
-  auto [cos, sin] = rope_cos_sin(config_.rope, ids.size(1), dtype_, device_);  // (T, Dr) each
-  for (const auto& w : weights_.layers) {
+  PerDeviceAttentionInputs inputs(config_.rope, ids.size(1), dtype_);          // per device of a split model
+  for (size_t i = 0; i < weights_.layers.size(); ++i) {
+    const auto& w = weights_.layers[i];
+    x = x.to(layer_devices_[i]);  // a split model's next block: hand the stream over (else a no-op)
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
     auto h = attention(w, rms_norm(x, w.input_layernorm, eps), cos, sin);
     x = x + rms_norm(h, w.post_self_attn_layernorm, eps);
     h = swiglu(rms_norm(x, w.post_attention_layernorm, eps), w.mlp);
     x = x + rms_norm(h, w.post_mlp_layernorm, eps);
   }
-  return rms_norm(x, weights_.norm, eps);  // (B, T, D)
+  return rms_norm(x.to(weights_.norm.device()), weights_.norm, eps);  // (B, T, D), on the last device
 }
 
 torch::Tensor Glm4Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_glm4(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                    torch::ScalarType dtype, torch::Device device) {
+                                    torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const Glm4Config c = Glm4Config::from_hf(config);
   const int64_t d = c.hidden_size, f = c.intermediate_size, v = c.vocab_size;
 
@@ -79,12 +83,13 @@ std::unique_ptr<CausalLM> load_glm4(const HfConfig& config, const SafetensorsChe
     specs.push_back({p + "mlp.down_proj.weight", {d, f}, &l.mlp.down});
     specs.push_back({p + "post_mlp_layernorm.weight", {d}, &l.post_mlp_layernorm});
   }
-  load_weights(checkpoint, specs, dtype, device, is_saved_rotary_buffer);
-  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, devices.front(), is_saved_rotary_buffer);
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "glm4", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Glm4Model>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Glm4Model>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                     std::move(layer_devices));
 }
 
 }  // namespace icsweep

@@ -49,7 +49,9 @@ struct Glm4Weights {
 
 class Glm4Model : public CausalLM {
  public:
-  Glm4Model(Glm4Config config, Glm4Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device);
+  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
+  Glm4Model(Glm4Config config, Glm4Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
+             std::vector<torch::Device> layer_devices = {});
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -66,9 +68,11 @@ class Glm4Model : public CausalLM {
   ModelInfo info_;
   torch::ScalarType dtype_;
   torch::Device device_;
+  std::vector<torch::Device> layer_devices_;  // (L)
 };
 
+// devices: one, or several to split the layers across (place_split_layers).
 std::unique_ptr<CausalLM> load_glm4(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                    torch::ScalarType dtype, torch::Device device);
+                                    torch::ScalarType dtype, const std::vector<torch::Device>& devices);
 
 }  // namespace icsweep

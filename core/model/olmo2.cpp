@@ -21,9 +21,10 @@ Olmo2Config Olmo2Config::from_hf(const HfConfig& config) {
 }
 
 Olmo2Model::Olmo2Model(Olmo2Config config, Olmo2Weights weights, ModelInfo info, torch::ScalarType dtype,
-                       torch::Device device)
+                       torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device) {
+      device_(device), layer_devices_(std::move(layer_devices)) {
+  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();
@@ -46,18 +47,21 @@ torch::Tensor Olmo2Model::forward_hidden(const torch::Tensor& ids) {
   torch::InferenceMode guard;
   const double eps = config_.rms_norm_eps;
   auto x = torch::embedding(weights_.embed_tokens, ids);                      // (B, T, D)
-  auto [cos, sin] = rope_cos_sin(config_.rope, ids.size(1), dtype_, device_);  // (T, Dh) each
-  for (const auto& w : weights_.layers) {
+  PerDeviceAttentionInputs inputs(config_.rope, ids.size(1), dtype_);          // per device of a split model
+  for (size_t i = 0; i < weights_.layers.size(); ++i) {
+    const auto& w = weights_.layers[i];
+    x = x.to(layer_devices_[i]);  // a split model's next block: hand the stream over (else a no-op)
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dh) each
     x = x + rms_norm_weight_fp32(attention(w, x, cos, sin), w.post_attention_layernorm, eps);
     x = x + rms_norm_weight_fp32(swiglu(x, w.mlp), w.post_feedforward_layernorm, eps);
   }
-  return rms_norm_weight_fp32(x, weights_.norm, eps);  // (B, T, D)
+  return rms_norm_weight_fp32(x.to(weights_.norm.device()), weights_.norm, eps);  // (B, T, D), on the last device
 }
 
 torch::Tensor Olmo2Model::logits(const torch::Tensor& hidden) { return head_logits(hidden, weights_.lm_head); }
 
 std::unique_ptr<CausalLM> load_olmo2(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device) {
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
   const Olmo2Config c = Olmo2Config::from_hf(config);
   const int64_t d = c.hidden_size, v = c.vocab_size;
   const int64_t q_dim = c.heads.q_dim(), kv_dim = c.heads.kv_dim();
@@ -77,12 +81,13 @@ std::unique_ptr<CausalLM> load_olmo2(const HfConfig& config, const SafetensorsCh
     add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
     specs.push_back({p + "post_feedforward_layernorm.weight", {d}, &l.post_feedforward_layernorm});
   }
-  load_weights(checkpoint, specs, dtype, device);
-  // Tied: transformers points lm_head at the embedding, ignoring any saved lm_head.weight.
-  if (c.tie_word_embeddings) w.lm_head = w.embed_tokens;
+  auto layer_devices = place_split_layers(specs, devices, c.num_layers);
+  load_weights(checkpoint, specs, dtype, devices.front());
+  if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "olmo2", v, d, c.num_layers, specs, c.tie_word_embeddings);
-  return std::make_unique<Olmo2Model>(c, std::move(w), std::move(info), dtype, device);
+  return std::make_unique<Olmo2Model>(c, std::move(w), std::move(info), dtype, devices.front(),
+                                      std::move(layer_devices));
 }
 
 }  // namespace icsweep

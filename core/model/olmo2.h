@@ -48,7 +48,9 @@ struct Olmo2Weights {
 
 class Olmo2Model : public CausalLM {
  public:
-  Olmo2Model(Olmo2Config config, Olmo2Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device);
+  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
+  Olmo2Model(Olmo2Config config, Olmo2Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
+             std::vector<torch::Device> layer_devices = {});
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
@@ -65,9 +67,11 @@ class Olmo2Model : public CausalLM {
   ModelInfo info_;
   torch::ScalarType dtype_;
   torch::Device device_;
+  std::vector<torch::Device> layer_devices_;  // (L)
 };
 
+// devices: one, or several to split the layers across (place_split_layers).
 std::unique_ptr<CausalLM> load_olmo2(const HfConfig& config, const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, torch::Device device);
+                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices);
 
 }  // namespace icsweep

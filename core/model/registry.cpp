@@ -86,6 +86,8 @@ constexpr SplittableFamily kSplittableFamilies[] = {
     {Family::kGlm4Moe, "glm4_moe"},
     {Family::kGptOss, "gpt_oss"},
     {Family::kLlama4, "llama4"},
+    {Family::kOlmo2, "olmo2"},
+    {Family::kGlm4, "glm4"},
 };
 
 bool splits_layers(Family family) {
@@ -196,7 +198,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_qwen3(config, checkpoint, info, dtype, devices);
       break;
     case Family::kOlmo2:
-      model = load_olmo2(config, checkpoint, info, dtype, device);
+      model = load_olmo2(config, checkpoint, info, dtype, devices);
       break;
     case Family::kGpt2:
       model = load_gpt2(config, checkpoint, info, dtype, device);
@@ -211,7 +213,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
       model = load_gemma3(config, checkpoint, info, dtype, device);
       break;
     case Family::kGlm4:
-      model = load_glm4(config, checkpoint, info, dtype, device);
+      model = load_glm4(config, checkpoint, info, dtype, devices);
       break;
     case Family::kHunyuanDense:
       model = load_hunyuan_dense(config, checkpoint, info, dtype, device);
