@@ -109,7 +109,6 @@ std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const Safetensor
   // The Hugging Face names, verbatim.
   std::vector<WeightSpec> specs;
   add_decoder_end_specs(specs, v, d, c.tie_word_embeddings, w.embed_tokens, w.norm, w.lm_head);
-  std::vector<std::string> router_biases;
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
@@ -125,8 +124,8 @@ std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const Safetensor
       continue;
     }
     specs.push_back({p + "mlp.gate.weight", {e_count, d}, &l.router});
-    router_biases.push_back(p + "mlp.gate.e_score_correction_bias");
-    specs.push_back({router_biases.back(), {e_count}, &l.router_bias});
+    // transformers keeps e_score_correction_bias in fp32 whatever the model dtype.
+    specs.push_back({p + "mlp.gate.e_score_correction_bias", {e_count}, &l.router_bias, false, keep_fp32});
     l.experts.resize(e_count);
     for (int64_t e = 0; e < e_count; ++e)
       add_swiglu_specs(specs, p + "mlp.experts." + std::to_string(e) + ".", kProjNames, d, c.moe_intermediate_size,
@@ -144,11 +143,6 @@ std::unique_ptr<CausalLM> load_glm4_moe(const HfConfig& config, const Safetensor
   };
   auto layer_devices = place_split_layers(specs, devices, c.num_layers);
   load_weights(checkpoint, specs, dtype, devices.front(), ignore);
-  // transformers keeps e_score_correction_bias in fp32 whatever the model dtype.
-  for (int64_t i = 0, j = 0; i < c.num_layers; ++i)
-    if (w.layers[i].router_bias.defined())
-      w.layers[i].router_bias = tensor_from_entry(*checkpoint.find(router_biases[j++]), torch::kFloat32,
-                                                  layer_devices[i]);
   if (c.tie_word_embeddings) w.lm_head = tied_lm_head(w.embed_tokens, devices);
 
   describe_loaded_model(info, "glm4_moe", v, d, c.num_layers, specs, c.tie_word_embeddings);

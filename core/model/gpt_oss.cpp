@@ -156,14 +156,11 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
   GptOssWeights w;
   w.layers.resize(c.num_layers);
   std::vector<torch::Tensor> scales_slots(2 * c.num_layers);  // MXFP4 scales feed the blocks' slot
-  // transformers keeps the RMSNorm weights in fp32 whatever the model dtype (_keep_in_fp32_modules).
-  auto fp32 = [](const TensorEntry& entry, torch::Device device) {
-    return tensor_from_entry(entry, torch::kFloat32, device);
-  };
+  // transformers keeps the RMSNorm weights in fp32 whatever the model dtype (keep_fp32).
   // The Hugging Face names, verbatim.
   std::vector<WeightSpec> specs = {
       {"model.embed_tokens.weight", {v, d}, &w.embed_tokens},
-      {"model.norm.weight", {d}, &w.norm, false, fp32},
+      {"model.norm.weight", {d}, &w.norm, false, keep_fp32},
       {"lm_head.weight", {v, d}, &w.lm_head, /*optional=*/c.tie_word_embeddings},
   };
   // An expert matrix (E, in, out) as a plain tensor, or as published: MXFP4 blocks/scales holding
@@ -185,8 +182,8 @@ std::unique_ptr<CausalLM> load_gpt_oss(const HfConfig& config, const Safetensors
   for (int64_t i = 0; i < c.num_layers; ++i) {
     auto& l = w.layers[i];
     const std::string p = "model.layers." + std::to_string(i) + ".";
-    specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm, false, fp32});
-    specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm, false, fp32});
+    specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm, false, keep_fp32});
+    specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm, false, keep_fp32});
     add_attention_specs(specs, p + "self_attn.", d, c.heads, c.attention_bias, c.attention_bias, l.attn);
     specs.push_back({p + "self_attn.sinks", {c.heads.num_heads}, &l.sinks});
     specs.push_back({p + "mlp.router.weight", {e, d}, &l.router});

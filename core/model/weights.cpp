@@ -39,6 +39,10 @@ std::string shape_string(const std::vector<int64_t>& shape) {
   return out.str();
 }
 
+torch::Tensor keep_fp32(const TensorEntry& entry, torch::Device device) {
+  return tensor_from_entry(entry, torch::kFloat32, device);
+}
+
 torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtype, torch::Device device) {
   const auto src_dtype = torch_dtype(entry.dtype, entry);
   // from_blob never frees; the mapping is read-only, and copy=true below guarantees the result

@@ -17,6 +17,10 @@ namespace icsweep {
 // host never holds a second full copy of the model. Throws ModelError for dtypes torch lacks.
 torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtype, torch::Device device);
 
+// A WeightSpec::convert for the tensors transformers keeps in fp32 whatever the model dtype
+// (_keep_in_fp32_modules, e.g. gpt_oss's norms, the e_score_correction_bias of DeepSeek V3 and GLM-4 MoE).
+torch::Tensor keep_fp32(const TensorEntry& entry, torch::Device device);
+
 // One row of a family's weight table: the Hugging Face tensor name, verbatim, and its shape.
 struct WeightSpec {
   std::string name;
