@@ -111,9 +111,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
 DeepseekModel::DeepseekModel(DeepseekConfig config, DeepseekWeights weights, ModelInfo info, torch::ScalarType dtype,
                              torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
-      device_(device), layer_devices_(std::move(layer_devices)) {
-  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
-}
+      device_(device), layer_devices_(std::move(layer_devices)) {}
 
 torch::Tensor DeepseekModel::rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
   // V2 multiplies complex pairs in fp32 (cos/sin are fp32 then); V3 rotates in the model dtype.

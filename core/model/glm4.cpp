@@ -31,7 +31,6 @@ Glm4Model::Glm4Model(Glm4Config config, Glm4Weights weights, ModelInfo info, tor
                      torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
       device_(device), layer_devices_(std::move(layer_devices)) {
-  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) l.attn.fuse_qkv();
 }
 

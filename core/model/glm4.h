@@ -49,9 +49,9 @@ struct Glm4Weights {
 
 class Glm4Model : public CausalLM {
  public:
-  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
+  // layer_devices: (L) where each layer lives (place_split_layers; all `device` when not split).
   Glm4Model(Glm4Config config, Glm4Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
-             std::vector<torch::Device> layer_devices = {});
+             std::vector<torch::Device> layer_devices);
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

@@ -66,7 +66,7 @@ struct Glm4MoeWeights {
 class Glm4MoeModel : public CausalLM {
  public:
   Glm4MoeModel(Glm4MoeConfig config, Glm4MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-               torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
+               torch::Device device, std::vector<torch::Device> layer_devices);  // (L), from place_split_layers
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

@@ -59,7 +59,7 @@ struct GptOssWeights {
 class GptOssModel : public CausalLM {
  public:
   GptOssModel(GptOssConfig config, GptOssWeights weights, ModelInfo info, torch::ScalarType dtype,
-              torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
+              torch::Device device, std::vector<torch::Device> layer_devices);  // (L), from place_split_layers
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

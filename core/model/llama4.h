@@ -66,9 +66,9 @@ struct Llama4Weights {
 
 class Llama4Model : public CausalLM {
  public:
-  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
+  // layer_devices: (L) where each layer lives (place_split_layers; all `device` when not split).
   Llama4Model(Llama4Config config, Llama4Weights weights, ModelInfo info, torch::ScalarType dtype,
-              torch::Device device, std::vector<torch::Device> layer_devices = {});
+              torch::Device device, std::vector<torch::Device> layer_devices);
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

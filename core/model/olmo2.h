@@ -48,9 +48,9 @@ struct Olmo2Weights {
 
 class Olmo2Model : public CausalLM {
  public:
-  // layer_devices: (L) devices of a split model (place_split_layers); empty = all on `device`.
+  // layer_devices: (L) where each layer lives (place_split_layers; all `device` when not split).
   Olmo2Model(Olmo2Config config, Olmo2Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
-             std::vector<torch::Device> layer_devices = {});
+             std::vector<torch::Device> layer_devices);
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

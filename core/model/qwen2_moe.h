@@ -61,7 +61,7 @@ struct Qwen2MoeWeights {
 class Qwen2MoeModel : public CausalLM {
  public:
   Qwen2MoeModel(Qwen2MoeConfig config, Qwen2MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
+                torch::Device device, std::vector<torch::Device> layer_devices);  // (L), from place_split_layers
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

@@ -27,7 +27,6 @@ Qwen3Model::Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info,
                        torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
       device_(device), layer_devices_(std::move(layer_devices)) {
-  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();

@@ -47,9 +47,9 @@ struct Qwen3Weights {
 
 class Qwen3Model : public CausalLM {
  public:
-  // `layer_devices`: one per layer (a pipeline split, layer_device()), or empty: all on `device`.
+  // `layer_devices`: one per layer (place_split_layers; all `device` when not split).
   Qwen3Model(Qwen3Config config, Qwen3Weights weights, ModelInfo info, torch::ScalarType dtype, torch::Device device,
-             std::vector<torch::Device> layer_devices = {});
+             std::vector<torch::Device> layer_devices);
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;

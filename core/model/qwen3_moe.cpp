@@ -37,7 +37,6 @@ Qwen3MoeModel::Qwen3MoeModel(Qwen3MoeConfig config, Qwen3MoeWeights weights, Mod
                              torch::Device device, std::vector<torch::Device> layer_devices)
     : config_(std::move(config)), weights_(std::move(weights)), info_(std::move(info)), dtype_(dtype),
       device_(device), layer_devices_(std::move(layer_devices)) {
-  if (layer_devices_.empty()) layer_devices_.assign(config_.num_layers, device_);
   for (auto& l : weights_.layers) {
     l.attn.fuse_qkv();
     l.mlp.fuse_gate_up();

@@ -59,7 +59,7 @@ struct Qwen3MoeWeights {
 class Qwen3MoeModel : public CausalLM {
  public:
   Qwen3MoeModel(Qwen3MoeConfig config, Qwen3MoeWeights weights, ModelInfo info, torch::ScalarType dtype,
-                torch::Device device, std::vector<torch::Device> layer_devices = {});  // per layer when split
+                torch::Device device, std::vector<torch::Device> layer_devices);  // (L), from place_split_layers
 
   torch::Tensor forward_hidden(const torch::Tensor& ids) override;
   torch::Tensor logits(const torch::Tensor& hidden) override;
