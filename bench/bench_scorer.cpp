@@ -1,6 +1,6 @@
 // Scorer throughput on one device: random ids of a fixed length through icsweep's Scorer (forward +
 // chunked fp32 log-softmax NLL), as `icsweep run` does per batch. Used by bench_vs_hf.py.
-//   bench_scorer --model DIR [--dtype bfloat16] [--device cuda:0] [--length 1024] [--batch 8] [--iters 5] [--json]
+//   bench_scorer --model DIR [--dtype auto] [--device cuda:0] [--length 1024] [--batch 8] [--iters 5] [--json]
 //                [--profile TRACE.json [--profile-iters N]]   (CUDA builds: N more forwards, default 1, under
 //                                          the Kineto profiler, saved as a Chrome trace for bench/profile_kernels.py)
 #include <boost/program_options.hpp>
@@ -13,6 +13,7 @@
 #include <iostream>
 #include <random>
 
+#include "core/config/model_dtype.h"
 #include "core/score/scorer.h"
 
 namespace po = boost::program_options;
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   options.add_options()
       ("help,h", "show this help")
       ("model", po::value<std::string>()->required(), "model directory")
-      ("dtype", po::value<std::string>()->default_value("bfloat16"), "float32 | bfloat16 | float16")
+      ("dtype", po::value<std::string>()->default_value("auto"), "auto (the checkpoint's own) | float32 | bfloat16 | float16")
       ("device", po::value<std::string>()->default_value("cuda:0"), "cpu | cuda:N")
       ("length", po::value<int>()->default_value(1024), "tokens per sequence")
       ("batch", po::value<int>()->default_value(8), "sequences per forward")
@@ -45,7 +46,7 @@ int main(int argc, char** argv) {
   }
   icsweep::ScorerOptions so;
   so.model_dir = vm["model"].as<std::string>();
-  so.dtype = vm["dtype"].as<std::string>();
+  so.dtype = icsweep::resolve_model_dtype(vm["dtype"].as<std::string>(), so.model_dir).dtype;
   so.device = vm["device"].as<std::string>();
   so.vocab_limit = vm["vocab-limit"].as<int64_t>();
   auto scorer = icsweep::Scorer::create(so);

@@ -17,10 +17,9 @@ std::string utc_now() {
   return text;
 }
 
-int64_t config_vocab_size(const nlohmann::json& config) {
-  const nlohmann::json* c = &config;
-  if (!c->contains("vocab_size") && c->contains("text_config")) c = &(*c)["text_config"];
-  return c->contains("vocab_size") ? c->at("vocab_size").get<int64_t>() : 0;
+// uniform_entropy's V: config.json's top-level vocab_size, else the text model's.
+int64_t config_vocab_size(const HfConfig& config) {
+  return config.json().contains("vocab_size") ? config.get_int("vocab_size", 0) : config.text().get_int("vocab_size", 0);
 }
 
 void fill_common(const CellPlan& cell, const Settings& settings, const SweepProvenance& provenance,
@@ -33,6 +32,7 @@ void fill_common(const CellPlan& cell, const Settings& settings, const SweepProv
   out->attributes["dataset_path"] = cell.dataset.path;
   out->attributes["text_field"] = cell.dataset.text_field;
   out->attributes["dtype"] = cell.model.dtype;
+  out->attributes["dtype_source"] = cell.model.dtype_source;
   out->attributes["model_fingerprint"] = cell.model_fingerprint;
   out->attributes["tokenizer_fingerprint"] = cell.data ? cell.data->tokenizer_fingerprint : "";
   out->attributes["cell_fingerprint"] = cell.fingerprint;

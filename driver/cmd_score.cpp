@@ -7,9 +7,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 
 #include "core/common/errors.h"
 #include "core/common/remove_tree.h"
+#include "core/config/model_dtype.h"
 #include "core/config/sweep_config.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
@@ -35,7 +37,9 @@ int cmd_score(const std::vector<std::string>& args) {
       ("out", po::value<std::string>(), "write the cell's HDF5 file here")
       ("per-token", po::bool_switch(), "store every token's NLL in the cell file")
       ("name", po::value<std::string>(), "model name (FLOPs quirks match it; default: the directory name)")
-      ("dtype", po::value<std::string>()->default_value("bfloat16"), "float32 | bfloat16 | float16")
+      ("dtype", po::value<std::string>()->default_value("auto"),
+       "auto | float32 | bfloat16 | float16; auto: the checkpoint's own (config.json dtype/torch_dtype, else "
+       "the stored tensors'), as the reference script loads it")
       ("device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")
       ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
       ("flops-profile", po::value<std::string>()->default_value("reference"), "reference | exact")
@@ -49,6 +53,15 @@ int cmd_score(const std::vector<std::string>& args) {
   const std::string data_path = fs::absolute(vm["data"].as<std::string>()).lexically_normal().string();
   if (!fs::is_directory(model_dir)) throw UsageError("score: model directory " + model_dir + " does not exist");
   if (!fs::exists(data_path)) throw UsageError("score: dataset " + data_path + " does not exist");
+  const auto dtype = canonical_dtype_name(vm["dtype"].as<std::string>());
+  if (!dtype) throw UsageError("score: --dtype '" + vm["dtype"].as<std::string>() + "' is not auto, float32, bfloat16 or float16");
+  std::optional<fs::path> out;
+  if (vm.count("out")) {
+    out = fs::absolute(vm["out"].as<std::string>()).lexically_normal();
+    if (fs::is_directory(*out)) throw UsageError("score: --out " + out->string() + " is a directory; give a file name (cell.h5)");
+    const std::string problem = output_dir_problem(out->parent_path().string());
+    if (!problem.empty()) throw UsageError("score: --out " + out->string() + ": " + problem);
+  }
 
   SweepConfig config;
   config.source_path = "(icsweep score)";
@@ -56,7 +69,7 @@ int cmd_score(const std::vector<std::string>& args) {
   model.path = model_dir;
   model.name = vm.count("name") ? vm["name"].as<std::string>() : fs::path(model_dir).filename().string();
   model.series = model.name.substr(0, model.name.rfind('-') == std::string::npos ? model.name.size() : model.name.rfind('-'));
-  model.dtype = vm["dtype"].as<std::string>();
+  model.dtype = *dtype;
   config.models.push_back(model);
   DatasetSpec dataset;
   dataset.path = data_path;
@@ -72,35 +85,50 @@ int cmd_score(const std::vector<std::string>& args) {
   config.settings.flops_profile = vm["flops-profile"].as<std::string>();
   config.settings.tokens_per_batch = vm["tokens-per-batch"].as<int64_t>();
   config.settings.threads = vm["threads"].as<int>();
+  // The sweep's files go to a scratch folder that is removed on every way out; only --out is kept.
   char scratch[] = "/tmp/icsweep-score-XXXXXX";
   if (!mkdtemp(scratch)) throw Error("score: cannot create a scratch directory under /tmp");
+  struct RemoveOnExit {
+    std::string dir;
+    ~RemoveOnExit() { remove_tree(dir); }
+  } scratch_guard{scratch};
   config.settings.output_dir = scratch;
   config.source_text = "icsweep score -m " + model_dir + " -d " + data_path;
 
   RunRequest request;
   request.driver.progress_interval_seconds = 30;
+  request.print_summary = false;
+  request.driver.scratch_output = true;
   SweepOutcome outcome;
   const int code = run_sweep_command(request, &outcome, &config);
   if (!outcome.cells.empty()) {
     const CellSummary& c = outcome.cells.front();
+    auto attribute = [&](const char* key) {
+      auto it = c.attributes.find(key);
+      return it == c.attributes.end() ? std::string("?") : it->second;
+    };
+    std::printf("\nmodel %s | data %s | dtype %s (%s) | device %s\n", c.row.model_name.c_str(), c.row.data_name.c_str(),
+                attribute("dtype").c_str(), attribute("dtype_source").c_str(), attribute("devices").c_str());
     if (c.status == "ok") {
-      std::printf("\nmodel %s | data %s | samples %lld scored, %lld skipped | tokens %lld\n", c.row.model_name.c_str(),
-                  c.row.data_name.c_str(), static_cast<long long>(c.samples_scored),
+      std::printf("samples %lld scored, %lld skipped | tokens %lld\n", static_cast<long long>(c.samples_scored),
                   static_cast<long long>(c.samples_skipped), static_cast<long long>(c.total_scored_tokens));
       std::printf("constant              %.2f  (unrounded %.6f bits/token)\n", c.row.constant, c.constant_unrounded);
       std::printf("conditional_entropy   %.5f bits/token\n", c.row.conditional_entropy);
       std::printf("BF16_TFLOPs           %.12g  (N = %.6g FLOPs/token)\n", c.row.bf16_tflops, c.flops_per_token);
       std::printf("information_capacity  %.5f\n", c.row.information_capacity);
       std::printf("ic                    %.5f  (bias %.4g)\n", c.row.ic, dataset.bias);
+      const std::string notes = attribute("flops_notes");
+      if (!notes.empty() && notes != "?") std::printf("FLOPs notes           %s\n", notes.c_str());
+    } else {
+      std::printf("status %s\n", c.status.c_str());
+      for (const auto& e : c.cell_errors) std::printf("  %s: %s\n", e.kind.c_str(), e.message.c_str());
     }
-    if (vm.count("out") && !c.file.empty()) {
-      const fs::path out = fs::absolute(vm["out"].as<std::string>());
-      if (out.has_parent_path()) fs::create_directories(out.parent_path());
-      fs::copy_file(c.file, out, fs::copy_options::overwrite_existing);
-      std::printf("cell file: %s\n", out.c_str());
+    if (out && !c.file.empty()) {
+      fs::create_directories(out->parent_path());
+      fs::copy_file(c.file, *out, fs::copy_options::overwrite_existing);
+      std::printf("cell file: %s\n", out->c_str());
     }
   }
-  remove_tree(scratch);
   return code;
 }
 

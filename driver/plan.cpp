@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/common/errors.h"
+#include "core/config/model_dtype.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace icsweep {
@@ -135,17 +136,17 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
   for (const auto& m : config.models) {
     std::shared_ptr<const Tokenizer> tokenizer;
     std::string model_failure, model_failure_kind;
-    nlohmann::json model_config;
+    HfConfig model_config;
     std::string fingerprint;
+    ModelSpec model = m;  // with the dtype resolved
     try {
       const fs::path dir(m.path);
       const std::string text = read_file(dir / "config.json");
-      try {
-        model_config = nlohmann::json::parse(text);
-      } catch (const nlohmann::json::exception& e) {
-        throw ModelError((dir / "config.json").string() + ": not valid JSON: " + e.what());
-      }
+      model_config = HfConfig::parse(text, (dir / "config.json").string());
       fingerprint = model_fingerprint(dir, text);
+      const ModelDtype dtype = resolve_model_dtype(m.dtype, model_config, m.path);
+      model.dtype = dtype.dtype;
+      model.dtype_source = dtype.source;
     } catch (const std::exception& e) {
       model_failure = e.what();
       model_failure_kind = "model_config";
@@ -161,7 +162,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     for (const auto& d : config.datasets) {
       CellPlan cell;
       cell.cell = static_cast<int64_t>(plan.cells.size());
-      cell.model = m;
+      cell.model = model;
       cell.dataset = d;
       cell.key = m.name + "__" + d.name;
       cell.model_config = model_config;
@@ -188,7 +189,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
         }
       }
       std::ostringstream material;
-      material << "model " << fingerprint << " dtype " << m.dtype << " tokenizer "
+      material << "model " << fingerprint << " dtype " << model.dtype << " tokenizer "
                << (cell.data ? cell.data->tokenizer_fingerprint : "-") << " dataset " << d.path << " "
                << (datasets.count(d.name) ? datasets[d.name]->file_bytes : 0) << " field " << d.text_field
                << " max_len " << max_length << " budget " << token_budget;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/config/hf_config.h"
 #include "core/config/sweep_config.h"
 #include "core/data/jsonl_dataset.h"
 #include "core/score/batching.h"
@@ -28,12 +29,12 @@ struct TokenizedDataset {
 
 struct CellPlan {
   int64_t cell = 0;              // position in model-major order
-  ModelSpec model;
+  ModelSpec model;               // dtype resolved (model.dtype_source says why)
   DatasetSpec dataset;
   std::string key;               // "<model>__<dataset>", also the cell file's stem
   std::string failure;           // non-empty: the cell cannot run (message for its errors table)
   std::string failure_kind;      // e.g. model_config, tokenizer, dataset
-  nlohmann::json model_config;   // config.json
+  HfConfig model_config;         // config.json
   std::string model_fingerprint;
   std::shared_ptr<const TokenizedDataset> data;
   std::vector<BatchPlan> batches;  // members index data->ids

@@ -162,7 +162,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     }
     return kExitOk;
   }
-  print_summary(outcome);
+  if (request.print_summary) print_summary(outcome);
   if (outcome_out) *outcome_out = outcome;
   return code;
 }

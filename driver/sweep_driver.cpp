@@ -470,7 +470,8 @@ class SweepDriver {
                                 {"samples_scored", result.samples_scored}, {"ic", result.row.ic}});
     if (result.status == "ok")
       log_ << "cell " << cell.key << " done: constant " << result.row.constant << " NLL "
-           << result.row.conditional_entropy << " ic " << result.row.ic << " -> " << path << "\n";
+           << result.row.conditional_entropy << " ic " << result.row.ic
+           << (options_.scratch_output ? std::string() : " -> " + path) << "\n";
     write_index();
   }
 
@@ -486,6 +487,7 @@ class SweepDriver {
     s.samples_scored = result.samples_scored;
     s.samples_skipped = result.samples_skipped;
     s.total_scored_tokens = result.total_scored_tokens;
+    s.attributes = result.attributes;
     for (const auto& e : result.errors)
       if (e.sample_index < 0) s.cell_errors.push_back(e);
     return s;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <ostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,7 @@ struct DriverOptions {
   // A worker that has batches but has not answered for this long is hung: the job ends (exit 3)
   // naming rank, host and batch. Covers a model load too. 0 = wait forever.
   double batch_timeout_seconds = 3600;
+  bool scratch_output = false;  // the output folder is deleted after the run (icsweep score): log no paths in it
 };
 
 // OUTPUT/STOP (and the file named by $ICSWEEP_STOP_FILE): creating it asks a running sweep to stop
@@ -42,6 +44,7 @@ struct CellSummary {
   double flops_per_token = 0;
   int64_t samples_scored = 0, samples_skipped = 0, total_scored_tokens = 0;
   std::vector<ErrorRow> cell_errors;  // cell-level errors (sample_index -1)
+  std::map<std::string, std::string> attributes;  // the cell file's provenance (dtype, dtype_source, devices, ...)
 };
 
 struct SweepOutcome {

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/config/model_dtype.h"
 #include "core/config/yaml_fields.h"
 
 namespace icsweep {
@@ -95,14 +96,9 @@ std::optional<std::string> one_of(const MappingReader& entry, const std::string&
 std::optional<std::string> normalize_dtype(const MappingReader& entry) {
   auto value = entry.string("dtype");
   if (!value) return std::nullopt;
-  std::string lower = *value;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  static const std::map<std::string, std::string> kDtypes = {
-      {"float32", "float32"}, {"fp32", "float32"}, {"bfloat16", "bfloat16"},
-      {"bf16", "bfloat16"},   {"float16", "float16"}, {"fp16", "float16"}};
-  auto it = kDtypes.find(lower);
-  if (it != kDtypes.end()) return it->second;
-  entry.problem("dtype", "'" + *value + "' is not a dtype; expected float32, bfloat16 or float16 (also fp32, bf16, fp16)");
+  if (auto name = canonical_dtype_name(*value)) return name;
+  entry.problem("dtype", "'" + *value + "' is not a dtype; expected auto (the checkpoint's own, as the reference "
+                         "loads it), float32, bfloat16 or float16 (also fp32, bf16, fp16)");
   return std::nullopt;
 }
 

@@ -16,7 +16,8 @@ struct ModelSpec {
   std::string path;    // model directory (config.json, *.safetensors, tokenizer files), absolute
   std::string series;  // e.g. "Qwen2.5"; default: name up to the last '-'
   std::string size;    // size label, e.g. "0.5B"; default: ""
-  std::string dtype = "bfloat16";        // float32 | bfloat16 | float16
+  std::string dtype = "auto";            // auto (the checkpoint's, as the reference) | float32 | bfloat16 | float16
+  std::string dtype_source;              // after planning: why dtype is what it is (see model_dtype.h)
   std::string flops_profile;             // "" = settings.flops_profile; else reference | exact
   std::string attention;                 // "" | "mla" | "gqa": overrides the FLOPs attention branch
   std::string tokenizer;                 // tokenizer directory, default = path

@@ -19,7 +19,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/config/hf_config.h"
 
 namespace icsweep {
 
@@ -39,8 +39,11 @@ struct FlopsEstimate {
 // Decode T tokens from an empty prompt, batch 1, divided by T. `model_name` is the model's name or
 // path (quirks match substrings of it); `attention_override` "mla" forces the MLA branch, "gqa" the
 // dense one (as the reference's --attention_mechanism), "" decides by name.
-// Throws ModelError naming the missing config key.
-FlopsEstimate reference_flops(const nlohmann::json& config, const std::string& model_name,
+// Reads config.json's keys as written, where the reference reads them; where it would stop (a key
+// missing there: GPT-2's n_embd, a wrapper's text_config), the same formula on the text model's
+// values as transformers resolves them (aliases, class defaults), with a note saying so. Throws
+// ModelError naming the key when the formula cannot apply at all (then use the exact profile).
+FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_name,
                               int64_t T, const std::string& attention_override = "");
 
 // Forward FLOPs of scoring sequences of the given lengths (prefill, causal attention), per token.
@@ -52,10 +55,10 @@ FlopsEstimate reference_flops(const nlohmann::json& config, const std::string& m
 //   attention   2·h·(qk_dim + v_dim)·Σ_i keys(i)   (QKᵀ and weights·V; keys(i) = i + 1 causal,
 //               min(i + 1, W) on sliding-window layers, (i mod C) + 1 on chunked layers)
 // plus the LM head 2·L·d·V for every position. ModelError for a model_type outside core/model/.
-FlopsEstimate exact_flops(const nlohmann::json& config, const std::vector<int64_t>& lengths);
+FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths);
 
 // Dispatch on profile name ("reference" | "exact"); for exact with only T, one sequence of T.
-FlopsEstimate flops_for_profile(const std::string& profile, const nlohmann::json& config,
+FlopsEstimate flops_for_profile(const std::string& profile, const HfConfig& config,
                                 const std::string& model_name, int64_t T,
                                 const std::string& attention_override = "");
 

@@ -1,5 +1,7 @@
 // The `exact` FLOPs profile: forward (prefill) FLOPs of scoring sequences of given lengths, for every
 // family icsweep implements (shapes from flops_shapes.cpp). What is counted is listed in flops.h.
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
 #include "core/metrics/flops.h"
 #include "core/metrics/flops_shapes.h"
@@ -22,12 +24,8 @@ Int attended_keys(int64_t L, int64_t window, int64_t chunk) {
 
 }  // namespace
 
-FlopsEstimate exact_flops(const nlohmann::json& config, const std::vector<int64_t>& lengths) {
-  const nlohmann::json& text = config.is_object() && config.contains("text_config") ? config["text_config"] : config;
-  const std::string type = text.is_object() && text.contains("model_type") && text["model_type"].is_string()
-                               ? text["model_type"].get<std::string>() : "";
-  const std::string context = "exact FLOPs (model_type '" + type + "')";
-  if (!config.is_object()) throw ModelError(context + ": config.json is not a JSON object");
+FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths) {
+  const std::string context = "exact FLOPs (model_type '" + config.text().model_type() + "')";
   const ModelShape shape = exact_model_shape(config, context);
   if (lengths.empty()) throw ModelError(context + ": no sequence lengths given");
 

@@ -30,22 +30,6 @@ std::string shortest_repr(double value) {
 
 }  // namespace
 
-nlohmann::json read_model_config_json(const std::string& model_dir) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::is_directory(model_dir, ec)) {
-    throw ModelError(model_dir + ": not a directory; give the model directory that holds config.json");
-  }
-  const std::string path = (fs::path(model_dir) / "config.json").string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw ModelError(path + ": cannot open (missing config.json? a Hugging Face model directory has one)");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::parse_error& error) {
-    throw ModelError(path + ": not valid JSON: " + error.what());
-  }
-}
-
 FlopsReport compute_flops_report(FlopsRequest request) {
   if (request.tokens < 1) throw UsageError("-l/--tokens must be at least 1, got " + std::to_string(request.tokens));
   if (request.profile != "reference" && request.profile != "exact") {
@@ -60,7 +44,10 @@ FlopsReport compute_flops_report(FlopsRequest request) {
   if (request.name.empty()) request.name = request.model_dir;
   FlopsReport report;
   report.config_path = (std::filesystem::path(request.model_dir) / "config.json").string();
-  const nlohmann::json config = read_model_config_json(request.model_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(request.model_dir, ec))
+    throw ModelError(request.model_dir + ": not a directory; give the model directory that holds config.json");
+  const HfConfig config = HfConfig::load(request.model_dir);
   report.estimate = flops_for_profile(request.profile, config, request.name, request.tokens, request.attention);
   report.request = std::move(request);
   return report;

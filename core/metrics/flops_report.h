@@ -26,8 +26,6 @@ struct FlopsReport {
   FlopsEstimate estimate;
 };
 
-// Parses MODEL_DIR/config.json. ModelError when the directory or file is missing or not JSON.
-nlohmann::json read_model_config_json(const std::string& model_dir);
 
 // Throws ModelError (config problems) or UsageError (bad profile/attention/T).
 FlopsReport compute_flops_report(FlopsRequest request);

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <map>
 
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
+#include "core/config/hf_config.h"
 
 namespace icsweep {
 namespace {
@@ -22,34 +25,26 @@ const std::map<std::string, Kind>& kinds() {
   return k;
 }
 
+// Non-negative integers from the resolved config (aliases and class defaults applied).
 class Keys {
  public:
-  Keys(const nlohmann::json& c, std::string context) : c_(c), context_(std::move(context)) {}
-  bool has(const char* key) const { return c_.contains(key) && !c_[key].is_null(); }
+  Keys(HfConfig c, std::string context) : c_(std::move(c)), context_(std::move(context)) {}
+  bool has(const char* key) const { return c_.has(key); }
   int64_t get(const char* key) const {
-    if (!has(key)) throw ModelError(context_ + ": config.json has no '" + key + "'");
-    const auto& v = c_[key];
-    if (!v.is_number_integer() || v.get<int64_t>() < 0)
-      throw ModelError(context_ + ": config.json '" + key + "' must be a non-negative integer, got " + v.dump());
-    return v.get<int64_t>();
+    if (!has(key))
+      throw ModelError(context_ + ": " + c_.source() + " has no '" + key + "'" +
+                       (c_.class_name().empty() ? "" : " (and " + c_.class_name() + " has no default for it)"));
+    const int64_t v = c_.get_int(key);
+    if (v < 0) throw ModelError(context_ + ": " + c_.source() + " '" + key + "' must be non-negative, got " + std::to_string(v));
+    return v;
   }
   int64_t get(const char* key, int64_t fallback) const { return has(key) ? get(key) : fallback; }
-  bool flag(const char* key) const { return has(key) && c_[key].is_boolean() && c_[key].get<bool>(); }
-  std::vector<std::string> strings(const char* key) const {
-    std::vector<std::string> out;
-    if (has(key) && c_[key].is_array())
-      for (const auto& v : c_[key]) out.push_back(v.is_string() ? v.get<std::string>() : "");
-    return out;
-  }
-  std::vector<int64_t> ints(const char* key) const {
-    std::vector<int64_t> out;
-    if (has(key) && c_[key].is_array())
-      for (const auto& v : c_[key]) out.push_back(v.is_number_integer() ? v.get<int64_t>() : -1);
-    return out;
-  }
+  bool flag(const char* key) const { return c_.get_bool(key, false); }
+  std::vector<std::string> strings(const char* key) const { return c_.get_strings(key); }
+  std::vector<int64_t> ints(const char* key) const { return c_.get_ints(key); }
 
  private:
-  const nlohmann::json& c_;
+  HfConfig c_;
   std::string context_;
 };
 
@@ -82,9 +77,9 @@ std::string exact_profile_model_types() {
   return s;
 }
 
-ModelShape exact_model_shape(const nlohmann::json& full, const std::string& context) {
-  const nlohmann::json& config = full.contains("text_config") && full["text_config"].is_object() ? full["text_config"] : full;
-  const std::string type = config.value("model_type", std::string());
+ModelShape exact_model_shape(const HfConfig& full, const std::string& context) {
+  const HfConfig config = full.text();
+  const std::string type = config.model_type();
   const auto kind_it = kinds().find(type);
   if (kind_it == kinds().end())
     throw ModelError(context + ": model_type '" + type + "' is not known to the exact profile (it knows " +
@@ -93,9 +88,9 @@ ModelShape exact_model_shape(const nlohmann::json& full, const std::string& cont
   const Keys k(config, context);
   ModelShape m;
   const bool gpt2 = kind == Kind::kGpt2;
-  const int64_t d = k.get(gpt2 ? "n_embd" : "hidden_size");
-  const int64_t n = k.get(gpt2 ? "n_layer" : "num_hidden_layers");
-  const int64_t h = k.get(gpt2 ? "n_head" : "num_attention_heads");
+  const int64_t d = k.get("hidden_size");  // GPT-2: n_embd, n_layer, n_head through GPT2Config's aliases
+  const int64_t n = k.get("num_hidden_layers");
+  const int64_t h = k.get("num_attention_heads");
   const int64_t V = k.get("vocab_size");
   if (h == 0 || (!k.has("head_dim") && d % h != 0))
     throw ModelError(context + ": hidden_size " + std::to_string(d) + " is not divisible by the " + std::to_string(h) +

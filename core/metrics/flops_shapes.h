@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/config/hf_config.h"
 
 namespace icsweep {
 
@@ -29,9 +29,10 @@ struct ModelShape {
   std::vector<std::pair<std::string, int64_t>> dimensions;
 };
 
-// Reads config.json (the text_config of multimodal checkpoints) for model_type `type`. ModelError
-// naming the key for anything missing, or for a model_type the exact profile does not know.
-ModelShape exact_model_shape(const nlohmann::json& config, const std::string& context);
+// Reads the text model's config (text_config of multimodal checkpoints; aliases and class defaults
+// applied). ModelError naming the key for anything missing, or for a model_type the exact profile
+// does not know.
+ModelShape exact_model_shape(const HfConfig& config, const std::string& context);
 
 // The model_types exact_model_shape() knows, comma-separated (for messages and docs).
 std::string exact_profile_model_types();

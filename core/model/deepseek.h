@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/moe.h"
 #include "core/model/safetensors.h"

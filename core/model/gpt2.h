@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "core/model/causal_lm.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/safetensors.h"
 
 namespace icsweep {

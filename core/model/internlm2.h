@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "core/model/causal_lm.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/llama.h"
 #include "core/model/safetensors.h"
 

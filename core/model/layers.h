@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 
 namespace icsweep {
 

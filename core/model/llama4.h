@@ -16,7 +16,7 @@
 
 #include "core/model/causal_lm.h"
 #include "core/model/decoder_blocks.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
 

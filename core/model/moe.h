@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "core/model/decoder_blocks.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 
 namespace icsweep {
 

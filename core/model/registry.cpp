@@ -16,7 +16,7 @@
 #include "core/model/gpt2.h"
 #include "core/model/gpt_neox.h"
 #include "core/model/gpt_oss.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/hunyuan_dense.h"
 #include "core/model/internlm2.h"
 #include "core/model/llama.h"

@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
 #include "core/model/tiny_model.h"

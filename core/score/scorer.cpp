@@ -42,12 +42,33 @@ std::vector<torch::Device> parse_devices(const std::string& list) {
   return devices;
 }
 
+// Runs the operations a forward needs (matmul, softmax, rsqrt) on a tiny tensor of `dtype` on each
+// device, so that a dtype the device cannot compute in fails before any weight is read, saying what
+// to set (the caller names the model) (e.g. float16 on a CPU whose libtorch lacks half-precision matmul).
+void check_dtype_runs(const std::string& dtype_name, torch::ScalarType dtype,
+                      const std::vector<torch::Device>& devices) {
+  for (const auto& device : devices) {
+    try {
+      const auto options = torch::TensorOptions().dtype(dtype).device(device);
+      const torch::Tensor x = torch::ones({2, 8}, options), w = torch::ones({4, 8}, options);
+      (void)torch::softmax(torch::rsqrt(torch::linear(x, w)), -1).sum().item<float>();
+    } catch (const std::exception& e) {
+      std::string why = e.what();
+      why = why.substr(0, why.find('\n'));
+      throw ModelError("dtype " + dtype_name + " cannot run on " + device.str() + " (" + why +
+                       "); set `dtype: float32` for this model in the sweep (--dtype float32 with icsweep score), "
+                       "or score it on a device that supports " + dtype_name);
+    }
+  }
+}
+
 class TorchScorer final : public Scorer {
  public:
   explicit TorchScorer(const ScorerOptions& options)
       : options_(options), devices_(parse_devices(options.device)), device_(devices_.front()) {
     const auto start = std::chrono::steady_clock::now();
     torch::InferenceMode guard;
+    check_dtype_runs(options.dtype, parse_dtype(options.dtype), devices_);
     model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), devices_);
     const ModelInfo& info = model_->info();
     info_.architecture = info.architecture;

@@ -12,7 +12,7 @@ namespace icsweep {
 
 struct ScorerOptions {
   std::string model_dir;
-  std::string dtype = "bfloat16";  // float32 | bfloat16 | float16
+  std::string dtype = "bfloat16";  // float32 | bfloat16 | float16 (resolved: the planner turns auto into one)
   std::string device = "cpu";      // cpu | cuda:N (see choose_device), or a comma list of them: the
                                    // model's layers split across those devices (split_devices)
   int64_t vocab_limit = 0;         // V_tok: softmax over logits[:V_tok]; 0 = all rows

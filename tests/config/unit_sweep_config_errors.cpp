@@ -99,7 +99,7 @@ TEST(SweepConfigErrors, InvalidEnumValues) {
   const std::string message = error_of("models:\n  - {path: /m/a, dtype: fp8, flops_profile: precise, attention: gpa}\n"
                                        "datasets:\n  - {path: /d/x.jsonl, on_bad_record: ignore}\n"
                                        "settings: {device: gpu, flops_profile: exact}\n");
-  EXPECT_HAS(message, "key 'models[0].dtype': 'fp8' is not a dtype; expected float32, bfloat16 or float16");
+  EXPECT_HAS(message, "key 'models[0].dtype': 'fp8' is not a dtype; expected auto (the checkpoint's own, as the reference loads it), float32, bfloat16 or float16");
   EXPECT_HAS(message, "key 'models[0].flops_profile': 'precise' is not valid; expected reference or exact");
   EXPECT_HAS(message, "key 'models[0].attention': 'gpa' is not valid; expected mla or gqa (did you mean 'gqa'?)");
   EXPECT_HAS(message, "key 'datasets[0].on_bad_record': 'ignore' is not valid; expected skip or fail");

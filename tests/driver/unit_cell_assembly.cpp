@@ -25,9 +25,9 @@ CellPlan hand_made_cell() {
   cell.dataset.name = "toy";
   cell.dataset.bias = -27.0;
   cell.data = data;
-  cell.model_config = {{"hidden_size", 1024},       {"num_hidden_layers", 24}, {"num_attention_heads", 16},
-                       {"num_key_value_heads", 8},  {"intermediate_size", 3584}, {"vocab_size", 120818},
-                       {"model_type", "hunyuan_v1_dense"}};
+  cell.model_config = HfConfig({{"hidden_size", 1024},       {"num_hidden_layers", 24}, {"num_attention_heads", 16},
+                                {"num_key_value_heads", 8},  {"intermediate_size", 3584}, {"vocab_size", 120818},
+                                {"model_type", "hunyuan_v1_dense"}}, "config.json");
   return cell;
 }
 

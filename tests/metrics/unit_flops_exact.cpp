@@ -2,6 +2,8 @@
 // Expected values are worked out by hand in the comments.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
 #include "core/metrics/flops.h"
 
@@ -24,7 +26,7 @@ TEST(ExactFlops, CountsProjectionsMlpCausalAttentionAndLmHead) {
   //   attention 2 layers · 2·2·4·32 · 21 = 21,504
   //   lm_head 8 · 2·64·100 = 102,400
   //   total 1,696,768; per token 212,096
-  const FlopsEstimate e = exact_flops(tiny_llama(), {5, 3});
+  const FlopsEstimate e = exact_flops(HfConfig(tiny_llama(), "config.json"), {5, 3});
   EXPECT_EQ(e.profile, "exact");
   EXPECT_EQ(e.total_flops, 1696768.0);
   EXPECT_EQ(e.tokens, 8);
@@ -37,8 +39,8 @@ TEST(ExactFlops, HeadDimDefaultsToHiddenOverHeads) {
   // hd 16: projections 2·(64·4·16 + 2·64·2·16 + 4·16·64) = 2·12,288 = 24,576; MLP 49,152
   // One sequence of 4: 2 layers · 4 · 73,728 = 589,824; attention 2 · 2·2·4·16 · 10 = 5,120;
   // lm_head 4 · 12,800 = 51,200. Total 646,144.
-  EXPECT_EQ(exact_flops(config, {4}).total_flops, 646144.0);
-  EXPECT_EQ(flops_for_profile("exact", config, "any", 4).total_flops, 646144.0);
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {4}).total_flops, 646144.0);
+  EXPECT_EQ(flops_for_profile("exact", HfConfig(config, "config.json"), "any", 4).total_flops, 646144.0);
 }
 
 TEST(ExactFlops, MistralSlidingWindowCapsAttendedKeys) {
@@ -48,22 +50,27 @@ TEST(ExactFlops, MistralSlidingWindowCapsAttendedKeys) {
   // L 6 with W 4: keys 1+2+3+4+4+4 = 18 instead of 21; the difference is 2 layers · 512 · 3 = 3,072.
   json full = config;
   full["sliding_window"] = nullptr;
-  EXPECT_EQ(exact_flops(full, {6}).total_flops - exact_flops(config, {6}).total_flops, 3072.0);
+  EXPECT_EQ(exact_flops(HfConfig(full, "config.json"), {6}).total_flops - exact_flops(HfConfig(config, "config.json"), {6}).total_flops, 3072.0);
 }
 
 TEST(ExactFlops, RefusesConfigsItDoesNotUnderstand) {
   json unknown = tiny_llama();
   unknown["model_type"] = "mamba";
-  EXPECT_THROW(exact_flops(unknown, {8}), ModelError);
+  EXPECT_THROW(exact_flops(HfConfig(unknown, "config.json"), {8}), ModelError);
+  // An absent key takes the config class's default (LlamaConfig: intermediate_size 11008); a null
+  // one is None, which transformers cannot build a model from either.
   json missing = tiny_llama();
+  missing["intermediate_size"] = nullptr;
+  EXPECT_THROW(exact_flops(HfConfig(missing, "config.json"), {8}), ModelError);
   missing.erase("intermediate_size");
-  EXPECT_THROW(exact_flops(missing, {8}), ModelError);
+  EXPECT_EQ(exact_flops(HfConfig(missing, "config.json"), {1}).breakdown[2].second, 2.0 * 2 * 3 * 64 * 11008);
   json moe_without_experts = tiny_llama();
   moe_without_experts["model_type"] = "mixtral";
-  EXPECT_THROW(exact_flops(moe_without_experts, {8}), ModelError);
-  EXPECT_THROW(exact_flops(tiny_llama(), {}), ModelError);
-  EXPECT_THROW(exact_flops(tiny_llama(), {0}), ModelError);
-  EXPECT_THROW(flops_for_profile("fast", tiny_llama(), "m", 8), ModelError);
+  moe_without_experts["num_local_experts"] = nullptr;
+  EXPECT_THROW(exact_flops(HfConfig(moe_without_experts, "config.json"), {8}), ModelError);
+  EXPECT_THROW(exact_flops(HfConfig(tiny_llama(), "config.json"), {}), ModelError);
+  EXPECT_THROW(exact_flops(HfConfig(tiny_llama(), "config.json"), {0}), ModelError);
+  EXPECT_THROW(flops_for_profile("fast", HfConfig(tiny_llama(), "config.json"), "m", 8), ModelError);
 }
 
 TEST(ExactFlops, Qwen2WindowsOnlyOnTheLayersThatHaveThem) {
@@ -73,9 +80,9 @@ TEST(ExactFlops, Qwen2WindowsOnlyOnTheLayersThatHaveThem) {
   config["sliding_window"] = 4;
   config["max_window_layers"] = 1;  // layer 1 slides, layer 0 does not
   // L 6: one layer loses 21 - 18 = 3 keys at 2·4·(32 + 32) = 512 FLOPs each.
-  EXPECT_EQ(exact_flops(tiny_llama(), {6}).total_flops - exact_flops(config, {6}).total_flops, 1536.0);
+  EXPECT_EQ(exact_flops(HfConfig(tiny_llama(), "config.json"), {6}).total_flops - exact_flops(HfConfig(config, "config.json"), {6}).total_flops, 1536.0);
   config["layer_types"] = {"sliding_attention", "sliding_attention"};  // layer_types win
-  EXPECT_EQ(exact_flops(tiny_llama(), {6}).total_flops - exact_flops(config, {6}).total_flops, 3072.0);
+  EXPECT_EQ(exact_flops(HfConfig(tiny_llama(), "config.json"), {6}).total_flops - exact_flops(HfConfig(config, "config.json"), {6}).total_flops, 3072.0);
 }
 
 TEST(ExactFlops, MixtralCountsTheRouterAndTheActiveExpertsOnly) {
@@ -85,7 +92,7 @@ TEST(ExactFlops, MixtralCountsTheRouterAndTheActiveExpertsOnly) {
   config["num_experts_per_tok"] = 2;
   // MLP weights per token and layer: router 64·4 = 256 + 2 experts · 3·64·128 = 49,152 -> 49,408,
   // 24,832 more than the dense 24,576; L 5, 2 layers: 2·5·2·24,832 = 496,640 FLOPs more.
-  EXPECT_EQ(exact_flops(config, {5}).total_flops - exact_flops(tiny_llama(), {5}).total_flops, 496640.0);
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {5}).total_flops - exact_flops(HfConfig(tiny_llama(), "config.json"), {5}).total_flops, 496640.0);
 }
 
 TEST(ExactFlops, DeepseekLatentAttentionAndSharedExperts) {
@@ -99,10 +106,10 @@ TEST(ExactFlops, DeepseekLatentAttentionAndSharedExperts) {
   // o 4·16·64 = 4,096 -> 11,520. MLP: router 256 + 2·3·64·32 = 12,288 + shared 3·64·32 = 6,144 -> 18,688.
   // L 3 (6 keys): 2·3·11,520 = 69,120 + 2·3·18,688 = 112,128 + attention 2·4·(24 + 16)·6 = 1,920
   // + lm_head 2·3·6,400 = 38,400 -> 221,568.
-  EXPECT_EQ(exact_flops(config, {3}).total_flops, 221568.0);
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {3}).total_flops, 221568.0);
   json dense_first = config;
   dense_first["first_k_dense_replace"] = 1;  // the only layer is a dense MLP 3·64·128 = 24,576
-  EXPECT_EQ(exact_flops(config, {3}).total_flops - exact_flops(dense_first, {3}).total_flops,
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {3}).total_flops - exact_flops(HfConfig(dense_first, "config.json"), {3}).total_flops,
             2.0 * 3 * (18688 - 24576));
 }
 
@@ -115,16 +122,16 @@ TEST(ExactFlops, Llama4ChunkedAttentionAndNestedTextConfig) {
   json full = text;
   full["layer_types"] = {"full_attention"};
   // L 10 in chunks of 4: keys 10 + 10 + 3 = 23 instead of 55; 32 fewer keys at 2·4·64 = 512 FLOPs.
-  EXPECT_EQ(exact_flops(full, {10}).total_flops - exact_flops(text, {10}).total_flops, 16384.0);
+  EXPECT_EQ(exact_flops(HfConfig(full, "config.json"), {10}).total_flops - exact_flops(HfConfig(text, "config.json"), {10}).total_flops, 16384.0);
   const json multimodal = {{"model_type", "llama4"}, {"text_config", text}};
-  EXPECT_EQ(exact_flops(multimodal, {10}).total_flops, exact_flops(text, {10}).total_flops);
+  EXPECT_EQ(exact_flops(HfConfig(multimodal, "config.json"), {10}).total_flops, exact_flops(HfConfig(text, "config.json"), {10}).total_flops);
 }
 
 TEST(ExactFlops, Gpt2UsesItsOwnKeysAndAnUngatedMlp) {
   const json config = {{"model_type", "gpt2"}, {"n_embd", 8}, {"n_layer", 1}, {"n_head", 2}, {"vocab_size", 10}};
   // Attention 4·8·8 = 256 weights, MLP 2·8·32 = 512 (n_inner defaults to 4·8); L 2 (3 keys):
   // 2·2·256 = 1,024 + 2·2·512 = 2,048 + 2·2·(4 + 4)·3 = 96 + lm_head 2·2·80 = 320 -> 3,488.
-  EXPECT_EQ(exact_flops(config, {2}).total_flops, 3488.0);
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {2}).total_flops, 3488.0);
 }
 
 TEST(ExactFlops, Qwen2WithoutWindowsIsSupported) {
@@ -132,7 +139,7 @@ TEST(ExactFlops, Qwen2WithoutWindowsIsSupported) {
   config["model_type"] = "qwen2";
   config["use_sliding_window"] = false;
   config["sliding_window"] = 32768;
-  EXPECT_EQ(exact_flops(config, {5, 3}).total_flops, 1696768.0);
+  EXPECT_EQ(exact_flops(HfConfig(config, "config.json"), {5, 3}).total_flops, 1696768.0);
 }
 
 }  // namespace

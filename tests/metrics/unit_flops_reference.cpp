@@ -3,6 +3,8 @@
 //   total = n·[T·(4d² + 4·d·kv + mlp) + 2·h·d_k·T·(T−1)] + 2·T·d·V,  d_k = d // h,  kv = h_kv·d_k.
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 
 #include "core/common/errors.h"
@@ -30,7 +32,7 @@ TEST(ReferenceFlops, HunyuanHalfBillionMatchesDesignCheckValue) {
   const json config = {{"hidden_size", 1024}, {"num_hidden_layers", 24}, {"num_attention_heads", 16},
                        {"num_key_value_heads", 8}, {"intermediate_size", 3584}, {"vocab_size", 120818},
                        {"head_dim", 128}};  // head_dim is ignored by the reference
-  const FlopsEstimate e = reference_flops(config, "/models/Hunyuan-0.5B-Instruct", 1024);
+  const FlopsEstimate e = reference_flops(HfConfig(config, "config.json"), "/models/Hunyuan-0.5B-Instruct", 1024);
   EXPECT_EQ(e.profile, "reference");
   EXPECT_EQ(e.total_flops, 1000647688192.0);
   EXPECT_DOUBLE_EQ(e.total_flops / 1e12, 1.000647688192);
@@ -54,7 +56,7 @@ TEST(ReferenceFlops, DeepSeekV2MatchesDesignCheckValue) {
                        {"num_key_value_heads", 128}, {"moe_intermediate_size", 1536}, {"intermediate_size", 12288},
                        {"n_shared_experts", 2}, {"num_experts_per_tok", 6}, {"vocab_size", 102400},
                        {"kv_lora_rank", 512}, {"model_type", "deepseek_v2"}};
-  const FlopsEstimate e = reference_flops(config, "deepseek-ai/DeepSeek-V2", 1024);
+  const FlopsEstimate e = reference_flops(HfConfig(config, "config.json"), "deepseek-ai/DeepSeek-V2", 1024);
   EXPECT_EQ(e.total_flops, 37795712204800.0);
   EXPECT_DOUBLE_EQ(e.total_flops / 1e12, 37.7957122048);
 }
@@ -67,8 +69,8 @@ TEST(ReferenceFlops, DeepSeekNameIsMatchedCaseInsensitively) {
   // core 4·4·16·T·8 = 2048·T; lm 2·T·64·100.
   const int64_t T = 10;
   const int64_t expected = 2 * (T * (32768 + 36864) + 2048 * T) + 2 * T * 64 * 100;
-  EXPECT_EQ(reference_flops(config, "/m/DeepSeek-V3", T).total_flops, expected);
-  EXPECT_EQ(reference_flops(config, "/m/my-model", T, "mla").total_flops, expected);
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "/m/DeepSeek-V3", T).total_flops, expected);
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "/m/my-model", T, "mla").total_flops, expected);
 }
 
 TEST(ReferenceFlops, MlaBranchUsesDenseCoreWithoutDeepseekTypeOrNGroup) {
@@ -79,17 +81,17 @@ TEST(ReferenceFlops, MlaBranchUsesDenseCoreWithoutDeepseekTypeOrNGroup) {
                  {"model_type", "llama"}};
   const int64_t T = 10;
   const int64_t mlp = 6 * 64 * 32 * 1;
-  EXPECT_EQ(reference_flops(config, "x", T, "mla").total_flops, dense_total(64, 2, 4, 4, mlp, 100, T));
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "x", T, "mla").total_flops, dense_total(64, 2, 4, 4, mlp, 100, T));
   // n_group present switches to the latent core with M = 1 (no kv_lora_rank).
   config["n_group"] = 8;
   const int64_t expected = 2 * (T * (4 * 64 * 64 + 4 * 64 * 64 + mlp) + 4 * 4 * 16 * T * 1) + 2 * T * 64 * 100;
-  EXPECT_EQ(reference_flops(config, "x", T, "mla").total_flops, expected);
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "x", T, "mla").total_flops, expected);
 }
 
 TEST(ReferenceFlops, GqaOverrideKeepsDeepseekNameOnDenseBranch) {
   const json config = {{"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
                        {"intermediate_size", 32}, {"vocab_size", 100}, {"model_type", "deepseek_v2"}};
-  EXPECT_EQ(reference_flops(config, "deepseek-llm-7b", 8, "gqa").total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "deepseek-llm-7b", 8, "gqa").total_flops,
             dense_total(64, 2, 4, 4, 6 * 64 * 32, 100, 8));
 }
 
@@ -98,7 +100,7 @@ TEST(ReferenceFlops, GptOssCountsFourDfPerActiveExpertAndIgnoresHeadDim) {
   const json config = {{"hidden_size", 2880}, {"num_hidden_layers", 24}, {"num_attention_heads", 64},
                        {"num_key_value_heads", 8}, {"head_dim", 64}, {"intermediate_size", 2880},
                        {"num_experts_per_tok", 4}, {"vocab_size", 201088}};
-  const FlopsEstimate e = reference_flops(config, "openai/gpt-oss-20b", 1024);
+  const FlopsEstimate e = reference_flops(HfConfig(config, "config.json"), "openai/gpt-oss-20b", 1024);
   EXPECT_EQ(e.total_flops, dense_total(2880, 24, 64, 8, 4 * 2880 * 2880 * 4, 201088, 1024));
 }
 
@@ -107,7 +109,7 @@ TEST(ReferenceFlops, Llama4ReadsTextConfigAndAddsUngatedMlp) {
                                         {"num_attention_heads", 40}, {"num_key_value_heads", 8},
                                         {"intermediate_size", 8192}, {"intermediate_size_mlp", 16384},
                                         {"vocab_size", 202048}}}};
-  const FlopsEstimate e = reference_flops(config, "meta-llama/Llama-4-Scout-17B-16E", 1024);
+  const FlopsEstimate e = reference_flops(HfConfig(config, "config.json"), "meta-llama/Llama-4-Scout-17B-16E", 1024);
   EXPECT_EQ(e.total_flops, dense_total(5120, 48, 40, 8, 5120 * (6 * 16384 + 4 * 8192), 202048, 1024));
 }
 
@@ -116,9 +118,9 @@ TEST(ReferenceFlops, QwenMoeWithBDashAAddsSharedExpertWidth) {
                        {"num_key_value_heads", 4}, {"intermediate_size", 18944},
                        {"shared_expert_intermediate_size", 20480}, {"vocab_size", 151936}};
   const int64_t expected = dense_total(3584, 28, 28, 4, 6 * 3584 * (18944 + 20480), 151936, 1024);
-  EXPECT_EQ(reference_flops(config, "Qwen/Qwen2-57B-A14B", 1024).total_flops, expected);
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "Qwen/Qwen2-57B-A14B", 1024).total_flops, expected);
   // Case-insensitive matching (documented in flops.h): a lower-case local directory gets the same value.
-  EXPECT_EQ(reference_flops(config, "/models/qwen2-57b-a14b-instruct", 1024).total_flops, expected);
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "/models/qwen2-57b-a14b-instruct", 1024).total_flops, expected);
 }
 
 TEST(ReferenceFlops, Qwen15MoeNameWithoutBDashAGetsNoQuirk) {
@@ -126,7 +128,7 @@ TEST(ReferenceFlops, Qwen15MoeNameWithoutBDashAGetsNoQuirk) {
   const json config = {{"hidden_size", 2048}, {"num_hidden_layers", 24}, {"num_attention_heads", 16},
                        {"intermediate_size", 5632}, {"shared_expert_intermediate_size", 5632},
                        {"vocab_size", 151936}};
-  EXPECT_EQ(reference_flops(config, "Qwen/Qwen1.5-MoE-A2.7B", 1024).total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "Qwen/Qwen1.5-MoE-A2.7B", 1024).total_flops,
             dense_total(2048, 24, 16, 16, 6 * 2048 * 5632, 151936, 1024));
 }
 
@@ -134,7 +136,7 @@ TEST(ReferenceFlops, QwenMoeQuirkNeedsSharedExpertKey) {
   const json config = {{"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
                        {"intermediate_size", 32}, {"vocab_size", 100}};
   try {
-    reference_flops(config, "Qwen2-7B-AWQ", 8);  // "B-A" matches: same failure as the reference
+    reference_flops(HfConfig(config, "config.json"), "Qwen2-7B-AWQ", 8);  // "B-A" matches: same failure as the reference
     FAIL() << "expected ModelError";
   } catch (const ModelError& error) {
     EXPECT_NE(std::string(error.what()).find("shared_expert_intermediate_size"), std::string::npos);
@@ -146,25 +148,25 @@ TEST(ReferenceFlops, Gemma3TwelveBillionUsesTextConfigVocabAndHeads) {
   const json config = {{"vocab_size", 1}, {"text_config", {{"hidden_size", 3840}, {"num_hidden_layers", 48},
                                                            {"num_attention_heads", 99}, {"head_dim", 256},
                                                            {"intermediate_size", 15360}, {"vocab_size", 262144}}}};
-  const FlopsEstimate e = reference_flops(config, "google/gemma-3-12b-it", 1024);
+  const FlopsEstimate e = reference_flops(HfConfig(config, "config.json"), "google/gemma-3-12b-it", 1024);
   EXPECT_EQ(e.total_flops, dense_total(3840, 48, 16, 8, 6 * 3840 * 15360, 262208, 1024));
 }
 
 TEST(ReferenceFlops, Gemma3FourAndTwentySevenBillionHeads) {
   const json four = {{"text_config", {{"hidden_size", 2560}, {"num_hidden_layers", 34},
                                       {"intermediate_size", 10240}, {"vocab_size", 262144}}}};
-  EXPECT_EQ(reference_flops(four, "gemma-3-4b-pt", 16).total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(four, "config.json"), "gemma-3-4b-pt", 16).total_flops,
             dense_total(2560, 34, 8, 4, 6 * 2560 * 10240, 262208, 16));
   const json big = {{"text_config", {{"hidden_size", 5376}, {"num_hidden_layers", 62},
                                      {"intermediate_size", 21504}, {"vocab_size", 262144}}}};
-  EXPECT_EQ(reference_flops(big, "/models/google/gemma-3-27b-it", 16).total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(big, "config.json"), "/models/google/gemma-3-27b-it", 16).total_flops,
             dense_total(5376, 62, 32, 16, 6 * 5376 * 21504, 262208, 16));
 }
 
 TEST(ReferenceFlops, Gemma3OneBillionUsesConfigAsIs) {
   const json config = {{"hidden_size", 1152}, {"num_hidden_layers", 26}, {"num_attention_heads", 4},
                        {"num_key_value_heads", 1}, {"intermediate_size", 6912}, {"vocab_size", 262144}};
-  EXPECT_EQ(reference_flops(config, "gemma-3-1b-it", 16).total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "gemma-3-1b-it", 16).total_flops,
             dense_total(1152, 26, 4, 1, 6 * 1152 * 6912, 262144, 16));
 }
 
@@ -172,29 +174,29 @@ TEST(ReferenceFlops, RuyiUsesGivenConfigWithFourLayersPerBillion) {
   // Ruyi-Mini-7B: n = 4 × 7 = 28 whatever num_hidden_layers says.
   const json config = {{"hidden_size", 3584}, {"num_hidden_layers", 99}, {"num_attention_heads", 28},
                        {"num_key_value_heads", 4}, {"intermediate_size", 18944}, {"vocab_size", 152064}};
-  EXPECT_EQ(reference_flops(config, "/models/Ruyi-Mini-7B", 1024).total_flops,
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "/models/Ruyi-Mini-7B", 1024).total_flops,
             dense_total(3584, 28, 28, 4, 6 * 3584 * 18944, 152064, 1024));
-  EXPECT_THROW(reference_flops(config, "/models/Ruyi-Mini-1.5B", 1024), ModelError);
-  EXPECT_THROW(reference_flops(config, "/models/Ruyi-Mini", 1024), ModelError);
+  EXPECT_THROW(reference_flops(HfConfig(config, "config.json"), "/models/Ruyi-Mini-1.5B", 1024), ModelError);
+  EXPECT_THROW(reference_flops(HfConfig(config, "config.json"), "/models/Ruyi-Mini", 1024), ModelError);
 }
 
 TEST(ReferenceFlops, FallbackKeysNLayerNHeadFfnHiddenSize) {
   const json config = {{"hidden_size", 64}, {"n_layer", 3}, {"n_head", 8}, {"ffn_hidden_size", 128},
                        {"vocab_size", 50}, {"num_key_value_heads", nullptr}};
-  EXPECT_EQ(reference_flops(config, "gpt", 4).total_flops, dense_total(64, 3, 8, 8, 6 * 64 * 128, 50, 4));
+  EXPECT_EQ(reference_flops(HfConfig(config, "config.json"), "gpt", 4).total_flops, dense_total(64, 3, 8, 8, 6 * 64 * 128, 50, 4));
 }
 
 TEST(ReferenceFlops, MissingKeyIsModelErrorNamingIt) {
   const json config = {{"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"intermediate_size", 8},
                        {"vocab_size", 10}};
   try {
-    reference_flops(config, "m", 8);
+    reference_flops(HfConfig(config, "config.json"), "m", 8);
     FAIL() << "expected ModelError";
   } catch (const ModelError& error) {
     EXPECT_NE(std::string(error.what()).find("hidden_size"), std::string::npos);
   }
-  EXPECT_THROW(reference_flops(json::array(), "m", 8), ModelError);
-  EXPECT_THROW(reference_flops(config, "m", 8, "flash"), ModelError);
+  EXPECT_THROW(reference_flops(HfConfig(json::array(), "config.json"), "m", 8), ModelError);
+  EXPECT_THROW(reference_flops(HfConfig(config, "config.json"), "m", 8, "flash"), ModelError);
 }
 
 TEST(ModelSizeFromName, FollowsPythonRegexLeftmostMatch) {

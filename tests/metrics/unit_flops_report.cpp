@@ -1,6 +1,8 @@
 // The logic of `icsweep flops MODEL_DIR` run on a temporary config.json (not through the command).
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
 #include <fstream>
 

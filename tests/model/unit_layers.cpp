@@ -7,7 +7,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
 #include "test_paths.h"

@@ -21,6 +21,7 @@ STR = h5py.string_dtype("utf-8")
 PROVENANCE = {
     "cell_fingerprint": "0123456789abcdef", "config_path": "sweep.yaml", "config_text": "models: []\n",
     "dataset_path": "/data/x.jsonl", "devices": "cpu (1 threads)", "dtype": "float32",
+    "dtype_source": "config.json torch_dtype",
     "finished_at": "2026-01-01T00:00:00Z", "flops_notes": "", "git_commit": "abc123", "hosts": "node-α",
     "icsweep_version": "0.1.0", "model_fingerprint": "fedcba9876543210", "model_path": "/models/x",
     "text_field": "text", "tokenizer_fingerprint": "0011223344556677", "tokens_per_batch": "2048",

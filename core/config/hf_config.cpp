@@ -1,4 +1,4 @@
-#include "core/model/hf_config.h"
+#include "core/config/hf_config.h"
 
 #include <filesystem>
 #include <fstream>
@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/config/hf_config_schema.h"
 
 namespace icsweep {
 
@@ -13,6 +14,12 @@ HfConfig HfConfig::load(const std::string& model_dir) {
   const std::string path = (std::filesystem::path(model_dir) / "config.json").string();
   std::ifstream in(path);
   if (!in) throw ModelError(path + ": cannot read (is '" + model_dir + "' a Hugging Face model directory?)");
+  return load_file(path);
+}
+
+HfConfig HfConfig::load_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw ModelError(path + ": cannot read");
   std::stringstream text;
   text << in.rdbuf();
   return parse(text.str(), path);
@@ -29,43 +36,92 @@ HfConfig HfConfig::parse(const std::string& json_text, const std::string& source
   return HfConfig(j, source);
 }
 
+namespace {
+
+std::string model_type_of(const nlohmann::json& j) {
+  auto it = j.find("model_type");
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 HfConfig::HfConfig(const nlohmann::json& json, std::string source)
-    : json_(std::make_shared<const nlohmann::json>(json)), source_(std::move(source)) {}
+    : json_(std::make_shared<const nlohmann::json>(json)), source_(std::move(source)), model_type_(model_type_of(json)) {}
+
+HfConfig::HfConfig() : HfConfig(nlohmann::json::object(), "(no config.json)") {}
+
+bool HfConfig::is_wrapper() const {
+  auto it = json_->find("text_config");
+  return it != json_->end() && it->is_object();
+}
 
 HfConfig HfConfig::text() const {
-  const nlohmann::json* t = lookup("text_config");
-  if (!t) return *this;
-  if (!t->is_object()) fail("text_config", "is not an object");
-  HfConfig sub(*t, source_ + " [text_config]");
+  auto it = json_->find("text_config");
+  if (it == json_->end() || it->is_null()) return *this;
+  if (!it->is_object()) fail("text_config", "is not an object");
+  HfConfig sub(*it, source_ + " [text_config]");
   sub.parent_ = json_;
+  if (sub.model_type_.empty())
+    if (const HfConfigClass* wrapper = hf_config_class(model_type_)) sub.model_type_ = wrapper->text_model_type;
   return sub;
 }
 
 std::optional<HfConfig> HfConfig::object(const std::string& key) const {
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) return std::nullopt;
   if (!v->is_object()) fail(key, "is not an object");
-  return HfConfig(*v, source_ + " [" + key + "]");
+  HfConfig sub(*v, source_ + " [" + key + "]");
+  sub.model_type_.clear();  // nested objects (rope_scaling, ...) have no class defaults
+  return sub;
 }
 
-const nlohmann::json* HfConfig::lookup(const std::string& key) const {
-  auto it = json_->find(key);
-  if (it != json_->end() && !it->is_null()) return &*it;
-  if (parent_) {
-    auto p = parent_->find(key);
-    if (p != parent_->end() && !p->is_null()) return &*p;
+const nlohmann::json* HfConfig::resolve(const std::string& key, std::string* origin) const {
+  auto found = [&](const nlohmann::json& v, std::string where) -> const nlohmann::json* {
+    if (origin) *origin = v.is_null() ? "" : std::move(where);
+    return v.is_null() ? nullptr : &v;
+  };
+  if (auto it = json_->find(key); it != json_->end()) return found(*it, "config.json");
+  const HfConfigClass* cls = model_type_.empty() ? nullptr : hf_config_class(model_type_);
+  if (cls) {
+    if (auto alias = cls->attribute_map->find(key); alias != cls->attribute_map->end() && alias->is_string()) {
+      const std::string name = alias->get<std::string>();
+      if (auto it = json_->find(name); it != json_->end())
+        return found(*it, name + " (" + cls->class_name + " attribute_map)");
+    }
   }
+  if (parent_) {
+    if (auto it = parent_->find(key); it != parent_->end()) return found(*it, "top level");
+  }
+  if (cls) {
+    if (auto it = cls->defaults->find(key); it != cls->defaults->end()) return found(*it, cls->class_name + " default");
+  }
+  if (origin) origin->clear();
   return nullptr;
+}
+
+const nlohmann::json* HfConfig::value(const std::string& key) const { return resolve(key, nullptr); }
+
+std::string HfConfig::origin(const std::string& key) const {
+  std::string where;
+  resolve(key, &where);
+  return where;
+}
+
+std::string HfConfig::model_type() const { return model_type_; }
+
+std::string HfConfig::class_name() const {
+  const HfConfigClass* cls = model_type_.empty() ? nullptr : hf_config_class(model_type_);
+  return cls ? cls->class_name : std::string();
 }
 
 void HfConfig::fail(const std::string& key, const std::string& what) const {
   throw ModelError(source_ + ": key '" + key + "' " + what);
 }
 
-bool HfConfig::has(const std::string& key) const { return lookup(key) != nullptr; }
+bool HfConfig::has(const std::string& key) const { return value(key) != nullptr; }
 
 int64_t HfConfig::get_int(const std::string& key) const {
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) fail(key, "is missing (required for this architecture)");
   if (v->is_number_integer()) return v->get<int64_t>();
   // Some exporters write 4096.0; accept integral floats.
@@ -79,7 +135,7 @@ int64_t HfConfig::get_int(const std::string& key, int64_t fallback) const {
 }
 
 double HfConfig::get_double(const std::string& key) const {
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) fail(key, "is missing (required for this architecture)");
   if (!v->is_number()) fail(key, "should be a number, got " + v->dump());
   return v->get<double>();
@@ -90,14 +146,14 @@ double HfConfig::get_double(const std::string& key, double fallback) const {
 }
 
 bool HfConfig::get_bool(const std::string& key, bool fallback) const {
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) return fallback;
   if (!v->is_boolean()) fail(key, "should be true or false, got " + v->dump());
   return v->get<bool>();
 }
 
 std::string HfConfig::get_string(const std::string& key) const {
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) fail(key, "is missing (required for this architecture)");
   if (!v->is_string()) fail(key, "should be a string, got " + v->dump());
   return v->get<std::string>();
@@ -109,7 +165,7 @@ std::string HfConfig::get_string(const std::string& key, const std::string& fall
 
 std::vector<std::string> HfConfig::get_strings(const std::string& key) const {
   std::vector<std::string> out;
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) return out;
   if (!v->is_array()) fail(key, "should be a list of strings, got " + v->dump());
   for (const auto& s : *v) {
@@ -121,12 +177,24 @@ std::vector<std::string> HfConfig::get_strings(const std::string& key) const {
 
 std::vector<double> HfConfig::get_doubles(const std::string& key) const {
   std::vector<double> out;
-  const nlohmann::json* v = lookup(key);
+  const nlohmann::json* v = value(key);
   if (!v) return out;
   if (!v->is_array()) fail(key, "should be a list of numbers, got " + v->dump());
   for (const auto& s : *v) {
     if (!s.is_number()) fail(key, "should be a list of numbers, got " + v->dump());
     out.push_back(s.get<double>());
+  }
+  return out;
+}
+
+std::vector<int64_t> HfConfig::get_ints(const std::string& key) const {
+  std::vector<int64_t> out;
+  const nlohmann::json* v = value(key);
+  if (!v) return out;
+  if (!v->is_array()) fail(key, "should be a list of integers, got " + v->dump());
+  for (const auto& s : *v) {
+    if (!s.is_number_integer()) fail(key, "should be a list of integers, got " + v->dump());
+    out.push_back(s.get<int64_t>());
   }
   return out;
 }

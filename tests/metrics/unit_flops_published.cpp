@@ -1,0 +1,125 @@
+// Both FLOPs profiles on config.json files as published (tests/config/published/, sources in
+// SOURCES.md there). Expected values are the formulas written out by hand with the numbers copied
+// from each file, never computed by the code under test:
+//   reference  total = n·[T·(4d² + 4·d·kv + mlp) + 2·h·d_k·T·(T−1)] + 2·T·d·V,  d_k = d // h, kv = h_kv·d_k
+//   exact      per layer 2·L·(q,k,v,o weights + MLP weights) + 2·h·(2·head_dim)·Σ keys, + 2·L·d·V
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "core/common/errors.h"
+#include "core/config/hf_config.h"
+#include "core/metrics/flops.h"
+#include "test_paths.h"
+
+namespace icsweep {
+namespace {
+
+HfConfig published(const std::string& file) {
+  return HfConfig::load_file(testing::source_dir() + "/tests/config/published/" + file);
+}
+
+int64_t reference_dense(int64_t d, int64_t n, int64_t h, int64_t h_kv, int64_t mlp, int64_t V, int64_t T) {
+  const int64_t d_k = d / h, kv = h_kv * d_k;
+  return n * (T * (4 * d * d + 4 * d * kv + mlp) + 2 * h * d_k * T * (T - 1)) + 2 * T * d * V;
+}
+
+// One sequence of L tokens; `keys` = Σ over positions of the keys each attends to.
+int64_t exact_dense(int64_t d, int64_t n, int64_t h, int64_t h_kv, int64_t hd, int64_t mlp_weights, int64_t V,
+                    int64_t L, int64_t keys) {
+  const int64_t projection_weights = d * h * hd + 2 * d * h_kv * hd + h * hd * d;
+  return n * (2 * L * (projection_weights + mlp_weights) + 2 * h * 2 * hd * keys) + 2 * L * d * V;
+}
+
+int64_t causal_keys(int64_t L) { return L * (L + 1) / 2; }
+
+std::string notes(const FlopsEstimate& e) {
+  std::string all;
+  for (const auto& n : e.notes) all += n + "\n";
+  return all;
+}
+
+// The reference reads cfg["hidden_size"] and stops on GPT-2's n_embd; GPT2Config maps it, and
+// GPT2MLP is 4·n_embd wide when n_inner is absent.
+TEST(PublishedConfigs, Gpt2LargeThroughGpt2ConfigAliases) {
+  const HfConfig c = published("gpt2-large.json");
+  const FlopsEstimate r = reference_flops(c, "openai-community/gpt2-large", 1024);
+  EXPECT_EQ(r.total_flops, reference_dense(1280, 36, 20, 20, 6 * 1280 * 5120, 50257, 1024));
+  EXPECT_NE(notes(r).find("hidden_size = 1280 from n_embd (GPT2Config attribute_map)"), std::string::npos) << notes(r);
+  EXPECT_NE(notes(r).find("4·hidden_size"), std::string::npos) << notes(r);
+  // GPT-2: q/k/v/o 4·d², MLP 2·d·4d, head_dim 64.
+  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
+            exact_dense(1280, 36, 20, 20, 64, 2 * 1280 * 5120, 50257, 1024, causal_keys(1024)));
+}
+
+// gemma-3-4b-it publishes a text_config of six keys; Gemma3TextConfig gives the rest (8 heads, 4
+// kv heads, head_dim 256, V 262208; every 6th layer full attention, the others a 1024 window).
+TEST(PublishedConfigs, Gemma3FourBillionMinimalTextConfig) {
+  const HfConfig c = published("gemma-3-4b-it.json");
+  const FlopsEstimate r = reference_flops(c, "google/gemma-3-4b-it", 1024);
+  EXPECT_EQ(r.total_flops, reference_dense(2560, 34, 8, 4, 6 * 2560 * 10240, 262208, 1024));
+  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
+            exact_dense(2560, 34, 8, 4, 256, 3 * 2560 * 10240, 262208, 1024, causal_keys(1024)));
+  // L = 2048: layers 5, 11, 17, 23, 29 full; 29 sliding layers see 1024·1025/2 + 1024·1024 keys.
+  const int64_t L = 2048, full = 5, sliding = 29;
+  const int64_t attention = 2 * 8 * 2 * 256 * (full * causal_keys(L) + sliding * (1024 * 1025 / 2 + 1024 * 1024));
+  const int64_t rest = 34 * 2 * L * (2560 * 8 * 256 + 2 * 2560 * 4 * 256 + 8 * 256 * 2560 + 3 * 2560 * 10240) +
+                       2 * L * 2560 * 262208;
+  EXPECT_EQ(exact_flops(c, {L}).total_flops, attention + rest);
+}
+
+TEST(PublishedConfigs, Gemma3TwentySevenBillion) {
+  const HfConfig c = published("gemma-3-27b-it.json");
+  EXPECT_EQ(reference_flops(c, "google/gemma-3-27b-it", 1024).total_flops,
+            reference_dense(5376, 62, 32, 16, 6 * 5376 * 21504, 262208, 1024));
+  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
+            exact_dense(5376, 62, 32, 16, 128, 3 * 5376 * 21504, 262208, 1024, causal_keys(1024)));
+}
+
+// Wrappers whose top level holds no hidden_size: the reference stops; the formula on text_config.
+TEST(PublishedConfigs, WrappersUseTheTextModelWithANote) {
+  const FlopsEstimate qwen = reference_flops(published("qwen3.5-9b.json"), "Qwen/Qwen3.5-9B", 1024);
+  EXPECT_EQ(qwen.total_flops, reference_dense(4096, 32, 16, 4, 6 * 4096 * 12288, 248320, 1024));
+  EXPECT_NE(notes(qwen).find("has no 'hidden_size'"), std::string::npos) << notes(qwen);
+  EXPECT_NE(notes(qwen).find("text model"), std::string::npos) << notes(qwen);
+  const FlopsEstimate mistral3 =
+      reference_flops(published("devstral-small-2-24b-instruct.json"), "mistralai/Devstral-Small-2-24B-Instruct-2512", 1024);
+  EXPECT_EQ(mistral3.total_flops, reference_dense(5120, 40, 32, 8, 6 * 5120 * 32768, 131072, 1024));
+  const FlopsEstimate gemma4 = reference_flops(published("gemma-4-31b-it.json"), "google/gemma-4-31B-it", 1024);
+  EXPECT_EQ(gemma4.total_flops, reference_dense(5376, 60, 32, 16, 6 * 5376 * 21504, 262144, 1024));
+}
+
+TEST(PublishedConfigs, ExactProfileNamesFamiliesItDoesNotKnowYet) {
+  try {
+    exact_flops(published("qwen3.5-9b.json"), {1024});
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("qwen3_5_text"), std::string::npos) << e.what();
+  }
+}
+
+TEST(PublishedConfigs, DenseAndMoeFamiliesAsWritten) {
+  EXPECT_EQ(reference_flops(published("llama-3.1-8b-instruct.json"), "meta-llama/Llama-3.1-8B-Instruct", 1024).total_flops,
+            reference_dense(4096, 32, 32, 8, 6 * 4096 * 14336, 128256, 1024));
+  EXPECT_EQ(exact_flops(published("llama-3.1-8b-instruct.json"), {1024}).total_flops,
+            exact_dense(4096, 32, 32, 8, 128, 3 * 4096 * 14336, 128256, 1024, causal_keys(1024)));
+  EXPECT_EQ(reference_flops(published("qwen2.5-7b-instruct.json"), "Qwen/Qwen2.5-7B-Instruct", 1024).total_flops,
+            reference_dense(3584, 28, 28, 4, 6 * 3584 * 18944, 152064, 1024));
+  EXPECT_EQ(exact_flops(published("qwen2.5-7b-instruct.json"), {1024}).total_flops,
+            exact_dense(3584, 28, 28, 4, 128, 3 * 3584 * 18944, 152064, 1024, causal_keys(1024)));
+  // gpt-oss: mlp = 4·d·f·k; d_k = 2880 // 64 = 45.
+  EXPECT_EQ(reference_flops(published("gpt-oss-120b.json"), "openai/gpt-oss-120b", 1024).total_flops,
+            reference_dense(2880, 36, 64, 8, 4 * 2880 * 2880 * 4, 201088, 1024));
+}
+
+// DeepSeek-V3, MLA branch: d_k = 7168 // 128 = 56, kv = 128·56 = 7168, mlp = 6·d·2048·(1 + 8),
+// attention core 4·h·d_k·T·512 per layer.
+TEST(PublishedConfigs, DeepSeekV3MlaBranch) {
+  const int64_t d = 7168, n = 61, T = 1024, proj = 4 * d * d + 4 * d * 7168, mlp = 6 * d * 2048 * 9;
+  const int64_t expected = n * (T * (proj + mlp) + 4 * 128 * 56 * T * 512) + 2 * T * d * 129280;
+  EXPECT_EQ(reference_flops(published("deepseek-v3.json"), "deepseek-ai/DeepSeek-V3", T).total_flops, expected);
+}
+
+}  // namespace
+}  // namespace icsweep
