@@ -90,9 +90,9 @@ Row measure(const icsweep::Tokenizer& tokenizer, const std::vector<std::string>&
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Default data: $ICSWEEP_TESTDATA, else ../shared/testdata relative to the repository root (cwd).
+  // Default data: $ICSWEEP_TESTDATA, else the vendored data unpacked in build/testdata (cwd: the repository root).
   const char* env = std::getenv("ICSWEEP_TESTDATA");
-  const fs::path default_testdata = env ? fs::path(env) : fs::path("..") / "shared" / "testdata";
+  const fs::path default_testdata = env ? fs::path(env) : fs::path("build") / "testdata";
   std::string tokenizers_dir = (default_testdata / "tokenizers").string();
   std::string datasets_dir = (default_testdata / "datasets").string();
   std::vector<std::string> names;

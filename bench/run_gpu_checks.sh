@@ -2,7 +2,6 @@
 # One call on the GPU machine: CUDA build, ctest (CUDA available), demo sweep on the GPU, and the
 # side-by-side throughput benchmark against transformers. Expects (git-ignored, carried):
 #   .carry/deps/usr        dpkg -x of libonig-dev, libutf8proc-dev, libutf8proc2 (headers missing there)
-#   .carry/testdata.tar.xz ../shared/testdata (tests read it beside the checkout)
 #   .carry/gpu-debs/*.deb  more Debian packages to unpack into .carry/deps (the GPU image has Boost
 #                          headers but no compiled Boost.Program_options: libboost1.74-dev,
 #                          libboost-program-options1.74-dev and libboost-program-options1.74.0)
@@ -11,9 +10,6 @@
 set -uo pipefail
 out=${OUT:-gpu-out}
 mkdir -p "$out"
-if [ ! -d ../shared/testdata ] && [ -f .carry/testdata.tar.xz ]; then
-  mkdir -p ../shared && tar -C ../shared -xJf .carry/testdata.tar.xz
-fi
 # Unpacked outside the carried folders: each call replaces those with this machine's copies.
 for deb in .carry/gpu-debs/*.deb; do [ -f "$deb" ] && dpkg -x "$deb" .carry/gpu-unpacked; done
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv | tee "$out/gpu.txt"

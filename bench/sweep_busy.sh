@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Steady-state GPU busy share of `icsweep run` (issue 7), on the GPU machine: a random-init
 # Qwen2.5-0.5B (bf16, bench_vs_hf.py's shape) with the real Qwen2.5 tokenizer, scored on the five
-# ../shared/testdata datasets cut at 1024 tokens, twice (two model entries on the same weights, so no
+# the vendored test datasets (build/testdata, unpacked from tests/data/testdata.tar.xz) cut at 1024 tokens, twice (two model entries on the same weights, so no
 # reload between them), by one worker rank on cuda:0 with default settings. Prints the progress lines,
 # whose "busy" is the share of each interval the worker spent in forwards, and the run's summary.
 #   bash bench/sweep_busy.sh [build-gpu/icsweep]
 set -euo pipefail
 icsweep=$(realpath "${1:-build-gpu/icsweep}")
-testdata=$(realpath "${TESTDATA:-../shared/testdata}")
+testdata=$(realpath "${TESTDATA:-build-gpu/testdata}")
 work=$(mktemp -d /tmp/sweep_busy.XXXX)
 trap 'rm -rf "$work"' EXIT
 python3 - "$work/model" <<'EOF' 2>&1 | grep -v -i writing || true

@@ -5,7 +5,7 @@
 // Built by CMake with -DICSWEEP_FUZZ=ON and clang (fuzz/CMakeLists.txt), or by hand from the repository root:
 //   clang++ -std=c++17 -g -O1 -fsanitize=fuzzer,address,undefined -I. \
 //     fuzz/fuzz_jsonl.cpp core/data/jsonl_dataset.cpp core/data/jsonl_line.cpp -o /tmp/fuzz_jsonl
-//   mkdir -p /tmp/jsonl-corpus && head -c 20000 ../shared/testdata/datasets/code.jsonl > /tmp/jsonl-corpus/seed
+//   mkdir -p /tmp/jsonl-corpus && head -c 20000 build/testdata/datasets/code.jsonl > /tmp/jsonl-corpus/seed
 //   /tmp/fuzz_jsonl /tmp/jsonl-corpus -max_len=65536 -max_total_time=300
 #include <unistd.h>
 

@@ -3,7 +3,7 @@
 // Built by CMake with -DICSWEEP_FUZZ=ON and clang (fuzz/CMakeLists.txt), or by hand:
 //   clang++ -std=c++17 -O1 -g -fsanitize=fuzzer,address,undefined -I. fuzz/fuzz_tokenizer.cpp \
 //       core/tokenizer/*.cpp -lonig -lutf8proc -lsentencepiece -o build-tok/fuzz_tokenizer
-//   ICSWEEP_FUZZ_TOKENIZER=../shared/testdata/tokenizers/qwen2.5 build-tok/fuzz_tokenizer -max_total_time=300
+//   ICSWEEP_FUZZ_TOKENIZER=build/testdata/tokenizers/qwen2.5 build-tok/fuzz_tokenizer -max_total_time=300
 // Optional: ICSWEEP_FUZZ_ROUNDTRIP=1 also asserts decode(encode(text)) == text, which holds for
 // byte-level tokenizers without a normalizer (gpt2, llama3), not for NFC or Metaspace ones.
 //

@@ -1,5 +1,5 @@
-// Paths tests need: the source tree and ../shared/testdata beside it. Missing shared data is a
-// hard failure (never a skip): CI must have it.
+// Paths tests need: the source tree and the vendored test data (tests/data/testdata.tar.xz, unpacked
+// into the build tree by CMake). Missing data is a hard failure (never a skip).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,12 +13,12 @@ namespace icsweep::testing {
 
 inline std::string source_dir() { return ICSWEEP_SOURCE_DIR; }
 
-// ../shared/testdata relative to the source tree; aborts the test binary loudly if missing.
-inline std::string shared_testdata_dir() {
-  const std::filesystem::path dir = std::filesystem::path(ICSWEEP_SOURCE_DIR) / ".." / "shared" / "testdata";
-  if (!std::filesystem::is_directory(dir)) {
-    ADD_FAILURE() << "shared test data missing: " << dir << " (expected ../shared/testdata beside the checkout)";
-    throw std::runtime_error("shared test data missing: " + dir.string());
+// The unpacked test data (tokenizers/, vectors/, datasets/); aborts the test binary loudly if missing.
+inline std::string testdata_dir() {
+  const std::filesystem::path dir = ICSWEEP_TESTDATA_DIR;
+  if (!std::filesystem::is_directory(dir / "tokenizers")) {
+    ADD_FAILURE() << "test data missing: " << dir << " (CMake unpacks tests/data/testdata.tar.xz there)";
+    throw std::runtime_error("test data missing: " + dir.string());
   }
   return std::filesystem::canonical(dir).string();
 }

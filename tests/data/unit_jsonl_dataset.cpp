@@ -160,8 +160,8 @@ TEST(JsonlDataset, PolicyNames) {
 }
 
 TEST(JsonlDataset, SharedDatasetsReadCompletely) {
-  // Every line of the shared test datasets is a good record; count lines independently.
-  for (const auto& entry : std::filesystem::directory_iterator(testing::shared_testdata_dir() + "/datasets")) {
+  // Every line of the vendored test datasets is a good record; count lines independently.
+  for (const auto& entry : std::filesystem::directory_iterator(testing::testdata_dir() + "/datasets")) {
     if (entry.path().extension() != ".jsonl") continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::stringstream whole;

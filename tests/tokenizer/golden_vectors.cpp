@@ -1,4 +1,4 @@
-// Golden conformance: every line of ../shared/testdata/vectors/NAME.jsonl, field by field, against
+// Golden conformance: every line of the vendored vectors/NAME.jsonl (tests/data/README.md), field by field, against
 // ids recorded from Hugging Face tokenizers 0.23.2 / transformers 5.17.0 (testdata README).
 // `ids` / `ids_with_special` are tokenizers' Tokenizer.from_file(tokenizer.json).encode (they keep
 // phi3's tokenizer.json Prepend normalizer), while the `ref_*` fields are the reference pipeline,
@@ -19,7 +19,7 @@ namespace icsweep {
 namespace {
 
 std::vector<nlohmann::json> read_vectors(const std::string& name) {
-  const std::string path = testing::shared_testdata_dir() + "/vectors/" + name;
+  const std::string path = testing::testdata_dir() + "/vectors/" + name;
   std::ifstream in(path);
   EXPECT_TRUE(in.good()) << "cannot open " << path;
   std::vector<nlohmann::json> lines;
@@ -33,7 +33,7 @@ std::vector<nlohmann::json> read_vectors(const std::string& name) {
 
 std::shared_ptr<const Tokenizer> load(const std::string& name,
                                       TokenizerFlavor flavor = TokenizerFlavor::kTransformers) {
-  return load_tokenizer(testing::shared_testdata_dir() + "/tokenizers/" + name, flavor);
+  return load_tokenizer(testing::testdata_dir() + "/tokenizers/" + name, flavor);
 }
 
 std::string show(const std::vector<int32_t>& ids) {

@@ -19,14 +19,14 @@ namespace {
 using Matches = std::vector<std::pair<size_t, size_t>>;
 
 std::string split_regex_of(const std::string& tokenizer) {
-  std::ifstream in(testing::shared_testdata_dir() + "/tokenizers/" + tokenizer + "/tokenizer.json");
+  std::ifstream in(testing::testdata_dir() + "/tokenizers/" + tokenizer + "/tokenizer.json");
   const auto json = nlohmann::json::parse(in);
   return json.at("pre_tokenizer").at("pretokenizers").at(0).at("pattern").at("Regex").get<std::string>();
 }
 
 std::vector<std::string> corpus() {
   std::vector<std::string> texts;
-  const std::string root = testing::shared_testdata_dir();
+  const std::string root = testing::testdata_dir();
   for (const std::string dir : {"/datasets", "/vectors"}) {
     for (const auto& entry : std::filesystem::directory_iterator(root + dir)) {
       if (entry.path().extension() != ".jsonl") continue;

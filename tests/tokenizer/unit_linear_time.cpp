@@ -56,7 +56,7 @@ void expect_linear(const Tokenizer& tokenizer, const std::string& small, const s
                          << t_small << " s, " << full.size() << " bytes " << t_full << " s";
 }
 
-std::string tokenizer_dir(const std::string& name) { return testing::shared_testdata_dir() + "/tokenizers/" + name; }
+std::string tokenizer_dir(const std::string& name) { return testing::testdata_dir() + "/tokenizers/" + name; }
 
 TEST(LinearTime, OneMegabyteOfOneRepeatedCharacter) {
   for (const std::string name : {"gpt2", "qwen2.5", "phi3"}) {
@@ -69,7 +69,7 @@ TEST(LinearTime, OneMegabyteOfOneRepeatedCharacter) {
 }
 
 TEST(LinearTime, TenMegabyteSingleText) {
-  std::ifstream in(testing::shared_testdata_dir() + "/datasets/multilingual.jsonl");
+  std::ifstream in(testing::testdata_dir() + "/datasets/multilingual.jsonl");
   std::string corpus, line;
   while (std::getline(in, line)) corpus += nlohmann::json::parse(line).at("text").get<std::string>() + "\n";
   ASSERT_FALSE(corpus.empty());
