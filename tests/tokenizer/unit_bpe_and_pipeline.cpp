@@ -213,6 +213,28 @@ TEST(Tokenizer, DecodeKeepsSpecialTokensAndTailBytesSkipsTheFirstId) {
   EXPECT_EQ(tail_text_bytes(*t, {3}), 0);
 }
 
+// A tokenizer.json with Falcon's pre_tokenizer (tiiuae/falcon-7b) loads and encodes end to end. By
+// hand: "x²y 12345!" is cut into "x" "Â" "²" "y" "Ġ" "12345"->"123" "45" "!" (the byte-level spelling,
+// see PreTokenizers.StepsAfterByteLevelSeeTheByteAlphabet), so the merges "Ġ 1" and "Â ²", ranked
+// first, must not apply: they would join chars that Digits put in different pieces.
+TEST(Tokenizer, FalconPreTokenizerSequenceEncodesEndToEnd) {
+  const json falcon = json::parse(R"({"type": "Sequence", "pretokenizers": [
+      {"type": "Punctuation", "behavior": "Contiguous"},
+      {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+      {"type": "Digits", "individual_digits": false},
+      {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"}, "behavior": "Isolated", "invert": false}]})");
+  const std::string G = "\xC4\xA0", A = "\xC3\x82", sup2 = "\xC2\xB2";  // U+0120 'Ġ', U+00C2 'Â', U+00B2 '²'
+  json vocab = {{"x", 0}, {A, 1}, {sup2, 2}, {"y", 3}, {G, 4}, {"1", 5}, {"2", 6}, {"3", 7}, {"4", 8}, {"5", 9},
+                {"!", 10}, {"12", 11}, {"123", 12}, {"45", 13}, {G + "1", 14}, {A + sup2, 15}};
+  const json tokenizer = {{"version", "1.0"}, {"added_tokens", json::array()}, {"normalizer", nullptr},
+                          {"pre_tokenizer", falcon}, {"post_processor", nullptr}, {"decoder", {{"type", "ByteLevel"}}},
+                          {"model", {{"type", "BPE"}, {"vocab", vocab},
+                                     {"merges", {G + " 1", A + " " + sup2, "1 2", "12 3", "4 5"}}}}};
+  const auto t = load_tokenizer(write_tokenizer("falcon", tokenizer), TokenizerFlavor::kTokenizersLibrary);
+  EXPECT_EQ(t->encode("x\xC2\xB2y 12345!", false), (Ids{0, 1, 2, 3, 4, 12, 13, 10}));
+  EXPECT_EQ(t->decode({0, 1, 2, 3, 4, 12, 13, 10}), "x\xC2\xB2y 12345!");
+}
+
 TEST(Tokenizer, UnsupportedModelAndInvalidUtf8AreErrors) {
   json unigram = tiny_tokenizer(nullptr);
   unigram["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
