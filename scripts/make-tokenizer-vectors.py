@@ -320,7 +320,14 @@ def main():
                 tf = AutoTokenizer.from_pretrained(directory)
             except Exception:  # a bare tokenizer.model: no config names the class
                 tf = transformers.LlamaTokenizer.from_pretrained(directory)
-            lines = [{"meta": {"transformers_class": type(tf).__name__}}]
+            backend = json.loads(tf.backend_tokenizer.to_str())
+            lines = [{"meta": {"transformers_class": type(tf).__name__,
+                               "backend": {k: v for k, v in backend.items() if k not in ("model", "added_tokens")},
+                               "model": {k: v for k, v in backend["model"].items() if k not in ("vocab", "merges")},
+                               "n_merges": len(backend["model"].get("merges", []))}}]
+            # The pipeline transformers built (for a bare tokenizer.model: its own conversion), whole.
+            os.makedirs(os.path.join(args.out, "backends", name), exist_ok=True)
+            tf.backend_tokenizer.save(os.path.join(args.out, "backends", name, "tokenizer.json"))
             lines += [vector_line(t, library, tf, cuts=True) for t in ws_texts]
             try:
                 import sentencepiece
