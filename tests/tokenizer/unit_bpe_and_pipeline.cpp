@@ -52,6 +52,17 @@ TEST(Bpe, EqualRanksMergeLeftmostFirst) {
   EXPECT_EQ(encode_piece(model, "aaaa"), (Ids{1, 1}));
 }
 
+// DeepSeek's byte-level vocabularies hold "<｜begin▁of▁sentence｜>": chars outside the byte alphabet,
+// so no byte sequence encodes to it, but it is a token: len(tokenizer) and added tokens find it.
+TEST(Bpe, ByteLevelTokensOutsideTheAlphabetAreFoundByName) {
+  const std::string bos = "<\xEF\xBD\x9C" "bos\xEF\xBD\x9C>";  // <｜bos｜>
+  const json model = {{"type", "BPE"}, {"vocab", {{"a", 0}, {bos, 1}}}, {"merges", json::array()}};
+  const BpeModel bpe(model, "test.json", parse_bpe_options(model, true));
+  EXPECT_EQ(bpe.token_to_id(bos), std::optional<int32_t>(1));
+  EXPECT_EQ(bpe.token_to_id("a"), std::optional<int32_t>(0));
+  EXPECT_EQ(bpe.token_to_id("b"), std::nullopt);
+}
+
 TEST(Bpe, ByteFallbackSpellsUnknownCharsAsBytes) {
   const json model = {{"type", "BPE"}, {"byte_fallback", true}, {"unk_token", "<unk>"},
                       {"vocab", {{"<unk>", 0}, {"a", 1}, {"<0xC3>", 2}, {"<0xA9>", 3}}}, {"merges", json::array()}};
