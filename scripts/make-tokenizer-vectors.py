@@ -201,10 +201,9 @@ def build_pipeline(name, spec, corpus, vocab_size):
                 "normalizer": spec["normalizer"], "pre_tokenizer": spec["pre_tokenizer"], "post_processor": None,
                 "decoder": spec["decoder"], "model": model}
     tok = Tokenizer.from_str(json.dumps(skeleton))
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=spec["specials"], show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet() if is_byte_level else [],
-        limit_alphabet=None if is_byte_level else 400)
+    options = {"initial_alphabet": pre_tokenizers.ByteLevel.alphabet()} if is_byte_level else {"limit_alphabet": 400}
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=spec["specials"], show_progress=False,
+                                  **options)
     tok.train_from_iterator(corpus, trainer)
     data = json.loads(tok.to_str())
     for key in ("byte_fallback", "fuse_unk", "unk_token"):
@@ -325,9 +324,9 @@ def main():
                                "backend": {k: v for k, v in backend.items() if k not in ("model", "added_tokens")},
                                "model": {k: v for k, v in backend["model"].items() if k not in ("vocab", "merges")},
                                "n_merges": len(backend["model"].get("merges", []))}}]
-            # The pipeline transformers built (for a bare tokenizer.model: its own conversion), whole.
-            os.makedirs(os.path.join(args.out, "backends", name), exist_ok=True)
-            tf.backend_tokenizer.save(os.path.join(args.out, "backends", name, "tokenizer.json"))
+            if library is None:  # a bare tokenizer.model: keep the pipeline transformers converted it to
+                os.makedirs(os.path.join(args.out, "backends", name), exist_ok=True)
+                tf.backend_tokenizer.save(os.path.join(args.out, "backends", name, "tokenizer.json"))
             lines += [vector_line(t, library, tf, cuts=True) for t in ws_texts]
             try:
                 import sentencepiece
