@@ -246,6 +246,52 @@ TEST(Tokenizer, FalconPreTokenizerSequenceEncodesEndToEnd) {
   EXPECT_EQ(t->decode({0, 1, 2, 3, 4, 12, 13, 10}), "x\xC2\xB2y 12345!");
 }
 
+// A SentencePiece ModelProto in wire format: pieces (text, score, type), trainer_spec (model_type,
+// byte_fallback), normalizer_spec (empty).
+std::string spm_model_bytes(const std::vector<std::pair<std::string, int>>& pieces, int model_type) {
+  auto varint = [](std::string& out, uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  auto bytes_field = [&](std::string& out, int number, const std::string& value) {
+    varint(out, (number << 3) | 2);
+    varint(out, value.size());
+    out += value;
+  };
+  std::string model;
+  for (const auto& [text, type] : pieces) {
+    std::string piece;
+    bytes_field(piece, 1, text);
+    piece += std::string("\x15\0\0\0\0", 5);  // field 2 (score, fixed32): 0.0
+    varint(piece, 3 << 3);
+    varint(piece, type);
+    bytes_field(model, 1, piece);
+  }
+  std::string trainer;
+  varint(trainer, 3 << 3);
+  varint(trainer, model_type);
+  bytes_field(model, 2, trainer);
+  return model;
+}
+
+// transformers 5 converts a bare BPE tokenizer.model: vocabulary = pieces by id, merges = each
+// piece's splits in id order (shorter left part first), Replace(' ', '▁'), no BOS. By hand for
+// "  a" -> "▁▁a": merges are (▁,▁) from "▁▁" (id 5), then (▁,a) from "▁a" (id 6), so ▁▁ forms first
+// and "▁▁a" is [5, 4], where SentencePiece itself gives [▁, ▁a] = [3, 6].
+TEST(Tokenizer, BareSentencePieceBpeModelIsConvertedAsTransformersDoes) {
+  const std::string u = "\xE2\x96\x81";  // U+2581
+  const std::string dir = testing::scratch_dir("tokenizer_spm_bpe");
+  std::ofstream(dir + "/tokenizer.model", std::ios::binary)
+      << spm_model_bytes({{"<unk>", 2}, {"<s>", 3}, {"</s>", 3}, {u, 1}, {"a", 1}, {u + u, 1}, {u + "a", 1}}, 2);
+  const auto t = load_tokenizer(dir);
+  EXPECT_EQ(t->encode("  a", true), (Ids{5, 4}));
+  EXPECT_EQ(t->encode(" a<s>", false), (Ids{6, 1}));  // control pieces are special added tokens
+  EXPECT_EQ(t->decode({5, 4}), "  a");
+  EXPECT_EQ(t->size(), 7);
+  std::ofstream(dir + "/tokenizer.model", std::ios::binary) << "not a model";
+  EXPECT_THROW(load_tokenizer(dir), TokenizerError);
+}
+
 TEST(Tokenizer, UnsupportedModelAndInvalidUtf8AreErrors) {
   json unigram = tiny_tokenizer(nullptr);
   unigram["model"] = {{"type", "Unigram"}, {"vocab", json::array()}};
