@@ -60,7 +60,7 @@ def byte_level(pre_tokenizer, specials, bos=None, normalizer=None):
             "model": {"byte_level": True}, "specials": specials, "bos": bos}
 
 
-# Each pipeline: where it was read, and the pieces of tokenizer.json it fixes. "specials" become
+# Each pipeline: where it was read (tests/data/tokenizers/README.md), and the pieces of tokenizer.json it fixes. "specials" become
 # added tokens (special, not normalized); "bos" is prepended by a TemplateProcessing post_processor.
 PIPELINES = {
     "falcon": dict(
@@ -81,7 +81,7 @@ PIPELINES = {
         model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"},
         specials=["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"], bos="<bos>"),
     "gemma4": dict(
-        source="google/gemma-4-26B-A4B-it tokenizer.json (pre_tokenizer Split ' ' MergedWithPrevious)",
+        source="google/gemma-4-26B-A4B-it pre_tokenizer (census P08); normalizer/decoder assumed as Gemma 3's",
         normalizer=REPLACE_SPACE,
         pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
                        "invert": False},
@@ -96,14 +96,14 @@ PIPELINES = {
         model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"},
         specials=["<unk>", "<s>", "</s>", "[INST]", "[/INST]"], bos="<s>"),
     "llama2-converted": dict(
-        source="Llama-2 / InternLM2.5 tokenizer.json as transformers converts a SentencePiece model "
-               "(Prepend + Replace normalizer, no pre_tokenizer)",
+        source="the released Phi-3 tokenizer.json's Llama-2 stack (Prepend + Replace normalizer, no "
+               "pre_tokenizer), standing for InternLM2.5 (its own file not read)",
         normalizer={"type": "Sequence", "normalizers": [{"type": "Prepend", "prepend": SPM}, REPLACE_SPACE]},
         pre_tokenizer=None,
         decoder=SPM_DECODER_STRIP,
         model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"},
         specials=["<unk>", "<s>", "</s>"], bos="<s>"),
-    "glm4": dict(source="zai-org/glm-4-9b-chat-hf tokenizer.json (cl100k-style split)",
+    "glm4": dict(source="cl100k chain (census P07, e.g. Llama-3.2), standing for GLM-4; its own file not read",
                  **byte_level({"type": "Sequence", "pretokenizers": [split(CL100K), BYTE_LEVEL_NO_REGEX]},
                               ["<|endoftext|>", "[gMASK]", "<sop>", "<|user|>", "<|assistant|>"])),
     "deepseek-v3": dict(source="deepseek-ai/DeepSeek-V3 tokenizer.json",
@@ -124,7 +124,7 @@ PIPELINES = {
     "qwen3.5": dict(source="Qwen/Qwen3.5-9B tokenizer.json",
                     **byte_level({"type": "Sequence", "pretokenizers": [split(QWEN35), BYTE_LEVEL_NO_REGEX]},
                                  ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], normalizer={"type": "NFC"})),
-    "olmo2": dict(source="allenai/OLMo-2 tokenizer.json (cl100k split; granite-4.1 spells it Removed+invert)",
+    "olmo2": dict(source="cl100k Split spelled Removed+invert (census P15, granite-4.1), standing for OLMo-2; its own file not read",
                   **byte_level({"type": "Sequence", "pretokenizers": [split(CL100K, "Removed", True),
                                                                        BYTE_LEVEL_NO_REGEX]},
                                ["<|endoftext|>", "<|pad|>"])),
