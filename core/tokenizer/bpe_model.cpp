@@ -148,7 +148,11 @@ void BpeModel::load_vocab(const nlohmann::json& vocab, const std::string& file) 
     has_token_[id] = true;
     ++vocab_count_;
     if (options_.byte_level_keys) {
-      if (byte_level_to_bytes(it.key(), &key)) vocab_[key] = id;  // others can never be produced from bytes
+      if (byte_level_to_bytes(it.key(), &key)) {
+        vocab_[key] = id;
+      } else {
+        outside_alphabet_[it.key()] = id;  // never produced from bytes; still a token (added tokens, len)
+      }
     } else {
       vocab_[it.key()] = id;
     }
@@ -214,7 +218,11 @@ void BpeModel::load_merges(const nlohmann::json& merges, const std::string& file
 
 std::optional<int32_t> BpeModel::token_to_id(const std::string& token) const {
   std::string key = token;
-  if (options_.byte_level_keys && !byte_level_to_bytes(token, &key)) return std::nullopt;
+  if (options_.byte_level_keys && !byte_level_to_bytes(token, &key)) {
+    const auto it = outside_alphabet_.find(token);
+    if (it == outside_alphabet_.end()) return std::nullopt;
+    return it->second;
+  }
   const auto it = vocab_.find(key);
   if (it == vocab_.end()) return std::nullopt;
   return it->second;

@@ -83,6 +83,9 @@ class BpeModel {
 
   BpeOptions options_;
   std::unordered_map<std::string, int32_t> vocab_;  // key space: raw bytes when byte_level_keys
+  // byte_level_keys: vocabulary tokens with chars outside the byte alphabet (DeepSeek's
+  // "<｜begin▁of▁sentence｜>"), by their own spelling; found by token_to_id, never by encoding.
+  std::unordered_map<std::string, int32_t> outside_alphabet_;
   std::vector<std::string> id_to_token_;            // the vocabulary's own alphabet, for decode
   std::vector<bool> has_token_;
   size_t vocab_count_ = 0;

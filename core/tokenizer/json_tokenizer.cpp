@@ -21,7 +21,9 @@ namespace {
 
 class JsonTokenizer : public Tokenizer {
  public:
-  JsonTokenizer(const std::string& dir, std::string fingerprint, TokenizerFlavor flavor);
+  // `json` is tokenizer.json's content; `file` names it in errors; `dir` holds tokenizer_config.json.
+  JsonTokenizer(const nlohmann::json& json, const std::string& dir, const std::string& file, std::string fingerprint,
+                TokenizerFlavor flavor);
 
   std::vector<int32_t> encode(std::string_view text, bool add_special_tokens) const override;
   std::string decode(const std::vector<int32_t>& ids) const override;
@@ -67,10 +69,9 @@ AddedToken parse_added_token(const nlohmann::json& spec) {
   return token;
 }
 
-JsonTokenizer::JsonTokenizer(const std::string& dir, std::string fingerprint, TokenizerFlavor flavor)
+JsonTokenizer::JsonTokenizer(const nlohmann::json& json, const std::string& dir, const std::string& file,
+                             std::string fingerprint, TokenizerFlavor flavor)
     : source_(dir), fingerprint_(std::move(fingerprint)) {
-  const std::string file = (std::filesystem::path(dir) / "tokenizer.json").string();
-  const nlohmann::json json = read_json(file);
   TokenizerConfig config;
   if (flavor == TokenizerFlavor::kTransformers) config = read_tokenizer_config(dir);
   try {
@@ -235,7 +236,14 @@ std::string JsonTokenizer::decode(const std::vector<int32_t>& ids) const {
 
 std::shared_ptr<const Tokenizer> load_json_tokenizer(const std::string& dir, const std::string& fingerprint,
                                                      TokenizerFlavor flavor) {
-  return std::make_shared<JsonTokenizer>(dir, fingerprint, flavor);
+  const std::string file = (std::filesystem::path(dir) / "tokenizer.json").string();
+  return std::make_shared<JsonTokenizer>(read_json(file), dir, file, fingerprint, flavor);
+}
+
+std::shared_ptr<const Tokenizer> load_json_tokenizer(const nlohmann::json& tokenizer_json, const std::string& dir,
+                                                     const std::string& file, const std::string& fingerprint,
+                                                     TokenizerFlavor flavor) {
+  return std::make_shared<JsonTokenizer>(tokenizer_json, dir, file, fingerprint, flavor);
 }
 
 }  // namespace icsweep

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/tokenizer/bpe_model.h"
 #include "core/tokenizer/tokenizer_json_util.h"
 #include "core/tokenizer/unicode_text.h"
 
@@ -179,6 +180,36 @@ class MetaspacePreTokenizer : public PreTokenizer {
   SpanFinder finder_;
 };
 
+// A step that follows ByteLevel. tokenizers hands it the byte-level text (each byte as its char of
+// GPT-2's alphabet: ' ' is U+0120, byte 0xB2 is U+00B2 '²', a numeric char), while icsweep keeps
+// pieces as raw bytes: spell each piece in the alphabet, run the step, and read its pieces back
+// as bytes. Every char of the alphabet stands for exactly one byte, so the step's cuts are byte
+// cuts (a Digits step may cut inside a UTF-8 sequence, as tokenizers does).
+class AfterByteLevel : public PreTokenizer {
+ public:
+  AfterByteLevel(std::unique_ptr<PreTokenizer> step, std::string what) : step_(std::move(step)), what_(std::move(what)) {}
+  void pre_tokenize(std::vector<PreToken>& pieces, PreTokenArena& arena) const override {
+    std::string spelled;
+    for (PreToken& piece : pieces) {
+      spelled.clear();
+      for (unsigned char byte : piece.text) unicode::append_utf8(spelled, byte_level_char(byte));
+      piece.text = arena.store(spelled);
+    }
+    step_->pre_tokenize(pieces, arena);
+    std::string bytes;
+    for (PreToken& piece : pieces) {
+      if (!byte_level_to_bytes(piece.text, &bytes)) {
+        throw TokenizerError(what_ + " produced text outside the byte-level alphabet");  // splitters cannot
+      }
+      piece.text = arena.store(bytes);
+    }
+  }
+
+ private:
+  std::unique_ptr<PreTokenizer> step_;
+  std::string what_;
+};
+
 class SequencePreTokenizer : public PreTokenizer {
  public:
   explicit SequencePreTokenizer(std::vector<std::unique_ptr<PreTokenizer>> steps) : steps_(std::move(steps)) {}
@@ -199,12 +230,32 @@ SplitBehavior parse_behavior(const std::string& name, const std::string& file, c
   throw TokenizerError(file + ": " + where + ": unknown split behavior '" + name + "'");
 }
 
+std::unique_ptr<PreTokenizer> make_splitter(const nlohmann::json& spec, const std::string& file, bool* byte_level);
+
+// One step of a pre_tokenizer; `byte_level` says whether a ByteLevel step came before (then the
+// step sees the byte-level text, see AfterByteLevel) and is set when this step is ByteLevel.
 std::unique_ptr<PreTokenizer> make_step(const nlohmann::json& spec, const std::string& file, bool* byte_level) {
   const std::string type = json_string(spec, "type", file, "pre_tokenizer");
   const std::string where = "pre_tokenizer " + type;
-  if (*byte_level) {
-    throw TokenizerError(file + ": " + where + " after ByteLevel is not supported (ByteLevel must be last)");
+  if (type == "Sequence") {
+    std::vector<std::unique_ptr<PreTokenizer>> steps;
+    for (const auto& step : spec.at("pretokenizers")) steps.push_back(make_step(step, file, byte_level));
+    return std::make_unique<SequencePreTokenizer>(std::move(steps));
   }
+  if (!*byte_level) return make_splitter(spec, file, byte_level);
+  if (type == "ByteLevel" || type == "Metaspace") {
+    // ByteLevel twice would map the alphabet's own UTF-8 bytes again, Metaspace would add chars
+    // outside the alphabet: no published tokenizer does either.
+    throw TokenizerError(file + ": " + where + " after a ByteLevel pre_tokenizer is not supported (only splitting "
+                         "steps may follow ByteLevel: Split, Punctuation, Digits, Whitespace, WhitespaceSplit, "
+                         "CharDelimiterSplit)");
+  }
+  return std::make_unique<AfterByteLevel>(make_splitter(spec, file, byte_level), file + ": " + where);
+}
+
+std::unique_ptr<PreTokenizer> make_splitter(const nlohmann::json& spec, const std::string& file, bool* byte_level) {
+  const std::string type = json_string(spec, "type", file, "pre_tokenizer");
+  const std::string where = "pre_tokenizer " + type;
   if (type == "ByteLevel") {
     *byte_level = true;
     return std::make_unique<ByteLevelPreTokenizer>(spec.value("add_prefix_space", true), spec.value("use_regex", true),
@@ -251,11 +302,6 @@ std::unique_ptr<PreTokenizer> make_step(const nlohmann::json& spec, const std::s
     }
     return std::make_unique<MetaspacePreTokenizer>(json_string(spec, "replacement", file, where), scheme,
                                                    spec.value("split", true));
-  }
-  if (type == "Sequence") {
-    std::vector<std::unique_ptr<PreTokenizer>> steps;
-    for (const auto& step : spec.at("pretokenizers")) steps.push_back(make_step(step, file, byte_level));
-    return std::make_unique<SequencePreTokenizer>(std::move(steps));
   }
   throw TokenizerError(file + ": pre_tokenizer '" + type +
                        "' is not supported (supported: ByteLevel, Split, Whitespace, WhitespaceSplit, Punctuation, "

@@ -41,8 +41,9 @@ enum class SplitBehavior { kRemoved, kIsolated, kMergedWithPrevious, kMergedWith
 
 struct PreTokenizerSpec {
   std::unique_ptr<PreTokenizer> pre_tokenizer;
-  // ByteLevel was the last step: pieces are raw UTF-8 bytes and the model's vocabulary is keyed by
-  // the bytes behind the byte-level alphabet (the byte -> char mapping is not materialised).
+  // A ByteLevel step ran: pieces are raw bytes and the model's vocabulary is keyed by the bytes
+  // behind the byte-level alphabet (the byte -> char mapping is not materialised; splitting steps
+  // after ByteLevel see it spelled out, as in tokenizers).
   bool byte_level = false;
 };
 

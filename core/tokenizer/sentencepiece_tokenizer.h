@@ -1,4 +1,6 @@
-// Tokenizers that ship only a SentencePiece tokenizer.model (e.g. Llama-2, Mistral v0.1).
+// Tokenizers that ship only a SentencePiece tokenizer.model of another type than BPE (Unigram, ...),
+// encoded by libsentencepiece. BPE models (Llama-2, Mistral v0.1) are converted as transformers 5
+// does instead (sentencepiece_conversion.h).
 #pragma once
 
 #include <memory>

@@ -5,9 +5,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
 #include "core/tokenizer/json_tokenizer.h"
+#include "core/tokenizer/sentencepiece_conversion.h"
 #include "core/tokenizer/sentencepiece_tokenizer.h"
 
 namespace icsweep {
@@ -43,7 +45,15 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, Tokenize
   }
   const std::string fingerprint = fingerprint_files(path);
   if (std::filesystem::is_regular_file(path / "tokenizer.json")) return load_json_tokenizer(dir, fingerprint, flavor);
-  if (std::filesystem::is_regular_file(path / "tokenizer.model") && flavor == TokenizerFlavor::kTransformers) return load_sentencepiece_tokenizer(dir, fingerprint);
+  if (std::filesystem::is_regular_file(path / "tokenizer.model") && flavor == TokenizerFlavor::kTransformers) {
+    // transformers 5 converts a BPE model into a tokenizers BPE (sentencepiece_conversion.h); other
+    // model types still go through libsentencepiece.
+    const std::string model_file = (path / "tokenizer.model").string();
+    const SentencePieceProto proto = read_sentencepiece_proto(model_file);
+    if (proto.model_type != SentencePieceProto::ModelType::kBpe) return load_sentencepiece_tokenizer(dir, fingerprint);
+    return load_json_tokenizer(sentencepiece_bpe_tokenizer_json(proto, model_file), dir, model_file, fingerprint,
+                               flavor);
+  }
   if (flavor == TokenizerFlavor::kTokenizersLibrary) throw TokenizerError(dir + ": tokenizer.json not found");
   throw TokenizerError(dir + ": neither tokenizer.json nor tokenizer.model found");
 }

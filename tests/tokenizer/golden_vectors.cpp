@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/tokenizer/sentencepiece_library.h"
 #include "core/tokenizer/tokenizer.h"
 #include "test_paths.h"
 
@@ -113,23 +114,21 @@ TEST(GoldenVectors, Llama3MatchesHuggingFace) { check_tokenizer_json_vectors("ll
 TEST(GoldenVectors, NeoxMatchesHuggingFace) { check_tokenizer_json_vectors("neox"); }
 TEST(GoldenVectors, Phi3MatchesHuggingFace) { check_tokenizer_json_vectors("phi3"); }
 
+// libsentencepiece through the plugin (the path of non-BPE tokenizer.model files) reproduces
+// SentencePieceProcessor.encode. load_tokenizer does not use it for these two BPE models:
+// transformers 5 converts them (tests/data/tokenizers/vectors/llama2-spm.whitespace.jsonl).
 void check_sentencepiece_vectors(const std::string& name) {
-  const auto tokenizer = load(name);
+  const SentencePieceModel model(testing::shared_testdata_dir() + "/tokenizers/" + name + "/tokenizer.model");
   const auto lines = read_vectors(name + ".spm.jsonl");
   int ok = 0;
   for (size_t n = 0; n < lines.size(); ++n) {
     const std::string text = lines[n].at("text").get<std::string>();
-    const auto ids = tokenizer->encode(text, false);
+    const auto ids = model.encode(text);
     if (ids == lines[n].at("ids").get<std::vector<int32_t>>()) {
       ++ok;
     } else {
       ADD_FAILURE() << name << " line " << n + 1 << " ids differ: got " << show(ids);
     }
-    // transformers' LlamaTokenizer default: one BOS in front.
-    auto with_special = tokenizer->encode(text, true);
-    ASSERT_FALSE(with_special.empty());
-    EXPECT_EQ(with_special.front(), 1) << name << " line " << n + 1;
-    EXPECT_EQ(std::vector<int32_t>(with_special.begin() + 1, with_special.end()), ids);
   }
   std::printf("[vectors] %-10s spm ids %d/%zu\n", name.c_str(), ok, lines.size());
 }

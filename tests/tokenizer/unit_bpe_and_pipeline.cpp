@@ -52,6 +52,17 @@ TEST(Bpe, EqualRanksMergeLeftmostFirst) {
   EXPECT_EQ(encode_piece(model, "aaaa"), (Ids{1, 1}));
 }
 
+// DeepSeek's byte-level vocabularies hold "<｜begin▁of▁sentence｜>": chars outside the byte alphabet,
+// so no byte sequence encodes to it, but it is a token: len(tokenizer) and added tokens find it.
+TEST(Bpe, ByteLevelTokensOutsideTheAlphabetAreFoundByName) {
+  const std::string bos = "<\xEF\xBD\x9C" "bos\xEF\xBD\x9C>";  // <｜bos｜>
+  const json model = {{"type", "BPE"}, {"vocab", {{"a", 0}, {bos, 1}}}, {"merges", json::array()}};
+  const BpeModel bpe(model, "test.json", parse_bpe_options(model, true));
+  EXPECT_EQ(bpe.token_to_id(bos), std::optional<int32_t>(1));
+  EXPECT_EQ(bpe.token_to_id("a"), std::optional<int32_t>(0));
+  EXPECT_EQ(bpe.token_to_id("b"), std::nullopt);
+}
+
 TEST(Bpe, ByteFallbackSpellsUnknownCharsAsBytes) {
   const json model = {{"type", "BPE"}, {"byte_fallback", true}, {"unk_token", "<unk>"},
                       {"vocab", {{"<unk>", 0}, {"a", 1}, {"<0xC3>", 2}, {"<0xA9>", 3}}}, {"merges", json::array()}};
@@ -211,6 +222,74 @@ TEST(Tokenizer, DecodeKeepsSpecialTokensAndTailBytesSkipsTheFirstId) {
   EXPECT_EQ(t->decode({3, 2, 0}), "<s> ab a");  // no decoder: tokens joined by spaces
   EXPECT_EQ(tail_text_bytes(*t, {3, 2, 0}), 4);
   EXPECT_EQ(tail_text_bytes(*t, {3}), 0);
+}
+
+// A tokenizer.json with Falcon's pre_tokenizer (tiiuae/falcon-7b) loads and encodes end to end. By
+// hand: "x²y 12345!" is cut into "x" "Â" "²" "y" "Ġ" "12345"->"123" "45" "!" (the byte-level spelling,
+// see PreTokenizers.StepsAfterByteLevelSeeTheByteAlphabet), so the merges "Ġ 1" and "Â ²", ranked
+// first, must not apply: they would join chars that Digits put in different pieces.
+TEST(Tokenizer, FalconPreTokenizerSequenceEncodesEndToEnd) {
+  const json falcon = json::parse(R"({"type": "Sequence", "pretokenizers": [
+      {"type": "Punctuation", "behavior": "Contiguous"},
+      {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+      {"type": "Digits", "individual_digits": false},
+      {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"}, "behavior": "Isolated", "invert": false}]})");
+  const std::string G = "\xC4\xA0", A = "\xC3\x82", sup2 = "\xC2\xB2";  // U+0120 'Ġ', U+00C2 'Â', U+00B2 '²'
+  json vocab = {{"x", 0}, {A, 1}, {sup2, 2}, {"y", 3}, {G, 4}, {"1", 5}, {"2", 6}, {"3", 7}, {"4", 8}, {"5", 9},
+                {"!", 10}, {"12", 11}, {"123", 12}, {"45", 13}, {G + "1", 14}, {A + sup2, 15}};
+  const json tokenizer = {{"version", "1.0"}, {"added_tokens", json::array()}, {"normalizer", nullptr},
+                          {"pre_tokenizer", falcon}, {"post_processor", nullptr}, {"decoder", {{"type", "ByteLevel"}}},
+                          {"model", {{"type", "BPE"}, {"vocab", vocab},
+                                     {"merges", {G + " 1", A + " " + sup2, "1 2", "12 3", "4 5"}}}}};
+  const auto t = load_tokenizer(write_tokenizer("falcon", tokenizer), TokenizerFlavor::kTokenizersLibrary);
+  EXPECT_EQ(t->encode("x\xC2\xB2y 12345!", false), (Ids{0, 1, 2, 3, 4, 12, 13, 10}));
+  EXPECT_EQ(t->decode({0, 1, 2, 3, 4, 12, 13, 10}), "x\xC2\xB2y 12345!");
+}
+
+// A SentencePiece ModelProto in wire format: pieces (text, score, type), trainer_spec (model_type,
+// byte_fallback), normalizer_spec (empty).
+std::string spm_model_bytes(const std::vector<std::pair<std::string, int>>& pieces, int model_type) {
+  auto varint = [](std::string& out, uint64_t v) {
+    for (; v >= 0x80; v >>= 7) out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+    out.push_back(static_cast<char>(v));
+  };
+  auto bytes_field = [&](std::string& out, int number, const std::string& value) {
+    varint(out, (number << 3) | 2);
+    varint(out, value.size());
+    out += value;
+  };
+  std::string model;
+  for (const auto& [text, type] : pieces) {
+    std::string piece;
+    bytes_field(piece, 1, text);
+    piece += std::string("\x15\0\0\0\0", 5);  // field 2 (score, fixed32): 0.0
+    varint(piece, 3 << 3);
+    varint(piece, type);
+    bytes_field(model, 1, piece);
+  }
+  std::string trainer;
+  varint(trainer, 3 << 3);
+  varint(trainer, model_type);
+  bytes_field(model, 2, trainer);
+  return model;
+}
+
+// transformers 5 converts a bare BPE tokenizer.model: vocabulary = pieces by id, merges = each
+// piece's splits in id order (shorter left part first), Replace(' ', '▁'), no BOS. By hand for
+// "  a" -> "▁▁a": merges are (▁,▁) from "▁▁" (id 5), then (▁,a) from "▁a" (id 6), so ▁▁ forms first
+// and "▁▁a" is [5, 4], where SentencePiece itself gives [▁, ▁a] = [3, 6].
+TEST(Tokenizer, BareSentencePieceBpeModelIsConvertedAsTransformersDoes) {
+  const std::string u = "\xE2\x96\x81";  // U+2581
+  const std::string dir = testing::scratch_dir("tokenizer_spm_bpe");
+  std::ofstream(dir + "/tokenizer.model", std::ios::binary)
+      << spm_model_bytes({{"<unk>", 2}, {"<s>", 3}, {"</s>", 3}, {u, 1}, {"a", 1}, {u + u, 1}, {u + "a", 1}}, 2);
+  const auto t = load_tokenizer(dir);
+  EXPECT_EQ(t->encode("  a", true), (Ids{5, 4}));
+  EXPECT_EQ(t->encode(" a<s>", false), (Ids{6, 1}));  // control pieces are special added tokens
+  EXPECT_EQ(t->decode({5, 4}), "  a");
+  EXPECT_EQ(t->size(), 7);
+  std::ofstream(dir + "/tokenizer.model", std::ios::binary) << "not a model";
+  EXPECT_THROW(load_tokenizer(dir), TokenizerError);
 }
 
 TEST(Tokenizer, UnsupportedModelAndInvalidUtf8AreErrors) {

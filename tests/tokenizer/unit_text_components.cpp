@@ -155,9 +155,33 @@ TEST(PreTokenizers, ByteLevelSplitsWithGpt2PatternAndOptionalPrefixSpace) {
   EXPECT_TRUE(make_pre_tokenizer({{"type", "ByteLevel"}}, "t.json").byte_level);
 }
 
-TEST(PreTokenizers, ByteLevelMustBeLastInSequence) {
-  const json spec = {{"type", "Sequence"}, {"pretokenizers", {{{"type", "ByteLevel"}}, {{"type", "Digits"}}}}};
-  EXPECT_THROW(make_pre_tokenizer(spec, "t.json"), TokenizerError);
+// Falcon's pre_tokenizer (tiiuae/falcon-7b tokenizer.json). By hand, after tokenizers' semantics:
+// Punctuation(Contiguous) cuts "x²y 12345!" into "x²y 12345" | "!"; ByteLevel's GPT-2 regex gives
+// "x" "²" "y" " 12345" and spells them in the byte alphabet: "x" "Â²" "y" "Ġ12345" (² is C2 B2, and
+// byte B2 is the char U+00B2 '²', numeric); Digits(contiguous) cuts "Â²" into "Â" | "²" and
+// "Ġ12345" into "Ġ" | "12345"; Split [0-9]{3} isolates "123" | "45". Pieces are raw bytes again.
+TEST(PreTokenizers, StepsAfterByteLevelSeeTheByteAlphabet) {
+  const json falcon = json::parse(R"({"type": "Sequence", "pretokenizers": [
+      {"type": "Punctuation", "behavior": "Contiguous"},
+      {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": true},
+      {"type": "Digits", "individual_digits": false},
+      {"type": "Split", "pattern": {"Regex": "[0-9][0-9][0-9]"}, "behavior": "Isolated", "invert": false}]})");
+  EXPECT_TRUE(make_pre_tokenizer(falcon, "t.json").byte_level);
+  EXPECT_EQ(pre_tokenize(falcon, "x\xC2\xB2y 12345!"), (Strings{"x", "\xC2", "\xB2", "y", " ", "123", "45", "!"}));
+  // Punctuation after ByteLevel: ' ' is U+0120 (a letter), "¡" (C2 A1) is "Â¡" and only U+00A1 is
+  // punctuation; a nested Sequence after ByteLevel behaves the same.
+  const json punct_after = {{"type", "Sequence"},
+                            {"pretokenizers", {{{"type", "ByteLevel"}, {"add_prefix_space", true}, {"use_regex", false}},
+                                               {{"type", "Sequence"}, {"pretokenizers", {{{"type", "Punctuation"}}}}}}}};
+  EXPECT_EQ(pre_tokenize(punct_after, "a \xC2\xA1" "b"), (Strings{" a \xC2", "\xA1", "b"}));
+}
+
+TEST(PreTokenizers, OnlySplittingStepsMayFollowByteLevel) {
+  for (const char* second : {"ByteLevel", "Metaspace"}) {
+    const json spec = {{"type", "Sequence"},
+                       {"pretokenizers", {{{"type", "ByteLevel"}}, {{"type", second}, {"replacement", kSpm}}}}};
+    EXPECT_THROW(make_pre_tokenizer(spec, "t.json"), TokenizerError) << second;
+  }
 }
 
 TEST(Decoders, ByteLevelMapsAlphabetBackAndReplacesInvalidUtf8) {
