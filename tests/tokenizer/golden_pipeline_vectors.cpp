@@ -155,12 +155,12 @@ TEST(PipelineVectors, HunyuanLike) { check_pipeline("hunyuan-like"); }
 
 // Whitespace-only texts and runs of spaces/newlines on the released Metaspace-style tokenizers.
 TEST(WhitespaceVectors, Phi3) {
-  check_vectors("phi3", testing::shared_testdata_dir() + "/tokenizers/phi3",
+  check_vectors("phi3", testing::testdata_dir() + "/tokenizers/phi3",
                 data_dir() + "/vectors/phi3.whitespace.jsonl");
 }
 // A bare tokenizer.model: transformers 5 converts it into a tokenizers BPE (no BOS, no dummy prefix).
 TEST(WhitespaceVectors, Llama2BareSentencePieceModel) {
-  check_vectors("llama2-spm", testing::shared_testdata_dir() + "/tokenizers/llama2-spm",
+  check_vectors("llama2-spm", testing::testdata_dir() + "/tokenizers/llama2-spm",
                 data_dir() + "/vectors/llama2-spm.whitespace.jsonl");
 }
 

@@ -118,7 +118,7 @@ TEST(GoldenVectors, Phi3MatchesHuggingFace) { check_tokenizer_json_vectors("phi3
 // SentencePieceProcessor.encode. load_tokenizer does not use it for these two BPE models:
 // transformers 5 converts them (tests/data/tokenizers/vectors/llama2-spm.whitespace.jsonl).
 void check_sentencepiece_vectors(const std::string& name) {
-  const SentencePieceModel model(testing::shared_testdata_dir() + "/tokenizers/" + name + "/tokenizer.model");
+  const SentencePieceModel model(testing::testdata_dir() + "/tokenizers/" + name + "/tokenizer.model");
   const auto lines = read_vectors(name + ".spm.jsonl");
   int ok = 0;
   for (size_t n = 0; n < lines.size(); ++n) {
