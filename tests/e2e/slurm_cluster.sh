@@ -10,6 +10,8 @@
 #             that it failed; resumed and equal;
 #   limit     --time 2 (the warning comes 30 s before the limit): stopped by the warning, requeued,
 #             resumed, equal;
+#   hardlimit (mpirun only) --time 2 without the warning: Slurm TERMs the job at the limit
+#             (Reason=TimeLimit), the script requeues it, it resumes, equal;
 #   array     two tasks, one model group each, without --output: they write group-<id> under the
 #             sweep's output_dir; merged they equal the clean run.
 # Also: srun exiting 0 without the sweep having run fails the job; srun without --mpi=pmix (tasks that
@@ -90,6 +92,10 @@ for l in srun mpirun; do
   job[array-$l]=$(submit array-$l)
 done
 [ -d logs ] || fail "icsweep slurm did not make the log folder"
+# The hard limit, as when the warning comes too late for the batches in flight: about 175 s of batches.
+script hardlimit-mpirun mpirun sweep.yaml --output hardlimit-mpirun --time 2
+sed -i '/^#SBATCH --signal=/d' hardlimit-mpirun.sbatch
+job[hardlimit-mpirun]=$(submit hardlimit-mpirun ICSWEEP_TEST_BATCH_DELAY_MS=1600)
 # srun exits 0, yet the sweep never ran (as with a stale PMIx socket): the job must fail.
 script notrun srun sweep.yaml --output notrun
 job[notrun]=$(submit notrun ICSWEEP=/bin/true)
@@ -148,6 +154,12 @@ for l in srun mpirun; do
   "$ICSWEEP" merge array-$l/out/group-0/results.h5 array-$l/out/group-1/results.h5 -o array-$l/all.h5
   check same base/results.h5 array-$l/all.h5
 done
+
+expect "${job[hardlimit-mpirun]}" 240 COMPLETED 1
+grep -v '^\[ ' "$(logf hardlimit-mpirun)"
+grep -q "requeueing job ${job[hardlimit-mpirun]} (JobState=COMPLETING Reason=TimeLimit)" "$(logf hardlimit-mpirun)"
+[ "$(sweep_end_codes hardlimit-mpirun)" = "75 0 " ] || fail "hardlimit: sweep_end codes $(sweep_end_codes hardlimit-mpirun)"
+check same base/results.h5 hardlimit-mpirun/results.h5
 
 expect "${job[notrun]}" 60 FAILED 0
 cat "logs/notrun-${job[notrun]}.out"
