@@ -8,6 +8,10 @@
 SLURM_PIDS=()
 start_slurm() {
   local d=$1 host user port i
+  for i in munged slurmctld slurmd sbatch; do
+    command -v "$i" >/dev/null || { echo "FAIL: $i not found: run scripts/install-deps.sh (slurm-wlm, munge)" >&2; return 1; }
+  done
+  [ "$(id -u)" -eq 0 ] || { echo "FAIL: the Slurm test needs root (slurmd starts jobs as their user)" >&2; return 1; }
   host=$(hostname -s)
   user=$(id -un)
   mkdir -p "$d/munge" "$d/state" "$d/spool"
@@ -21,7 +25,7 @@ start_slurm() {
   SLURM_PIDS+=($!)
   # Free ports: two consecutive ones above 20000 that nothing listens on.
   for port in $(seq 20817 2 20917); do
-    if ! ss -ltn | grep -qE ":($port|$((port + 1)))\b"; then break; fi
+    if ! ss -ltn 2>/dev/null | grep -qE ":($port|$((port + 1)))\b"; then break; fi
   done
   # AuthInfo cred_expire: a requeued job waits cred_expire + 1 s before it may start again (120 s by
   # default). KillWait: seconds between Slurm's TERM and KILL when it ends a job (the default).

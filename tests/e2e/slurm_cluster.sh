@@ -70,7 +70,7 @@ sweep_end_codes() { grep '"event":"sweep_end"' "$1/events.jsonl" | sed 's/.*"exi
 # Batch delays (ICSWEEP_TEST_BATCH_DELAY_MS; the sweep has about 110 batches on one worker): the stops
 # come while the jobs run; the limit jobs run about 130 s, so the warning (about 90 s after the start)
 # stops them once and the second start finishes before its own warning.
-declare -A job delay=([clean]=200 [cancel]=3000 [usr1]=500 [requeue]=500 [limit]=1100)
+declare -A job delay=([clean]=200 [cancel]=3000 [usr1]=1000 [requeue]=1000 [limit]=1100)
 for l in srun mpirun; do
   for name in clean cancel usr1 requeue limit; do
     script $name-$l $l sweep.yaml --output $name-$l $([ $name = limit ] && echo --time 2)
@@ -155,10 +155,10 @@ for l in srun mpirun; do
   check same base/results.h5 array-$l/all.h5
 done
 
-expect "${job[hardlimit-mpirun]}" 240 COMPLETED 1
+expect "${job[hardlimit-mpirun]}" 300 COMPLETED 1+
 grep -v '^\[ ' "$(logf hardlimit-mpirun)"
 grep -q "requeueing job ${job[hardlimit-mpirun]} (JobState=COMPLETING Reason=TimeLimit)" "$(logf hardlimit-mpirun)"
-[ "$(sweep_end_codes hardlimit-mpirun)" = "75 0 " ] || fail "hardlimit: sweep_end codes $(sweep_end_codes hardlimit-mpirun)"
+[[ "$(sweep_end_codes hardlimit-mpirun)" =~ ^(75 )+0\ $ ]] || fail "hardlimit: sweep_end codes $(sweep_end_codes hardlimit-mpirun)"
 check same base/results.h5 hardlimit-mpirun/results.h5
 
 expect "${job[notrun]}" 60 FAILED 0
