@@ -14,7 +14,7 @@ all: build
 help:
 	@echo "make deps      install missing Debian packages (scripts/install-deps.sh)"
 	@echo "make build     configure and build into $(BUILD)/"
-	@echo "make test      deps + build + ctest (labels: unit, golden, mpi)"
+	@echo "make test      deps + build + ctest (labels: unit, golden, mpi, slurm)"
 	@echo "make demo      deps + build + tiny demo models/data + mpirun -np 3 sweep + report"
 	@echo "make gpu-build build against the torch (CUDA) of python3 (GPU machine)"
 

@@ -1,20 +1,19 @@
-// `icsweep slurm SWEEP.yaml --nodes N --gpus-per-node G`: prints a ready sbatch script (slurm/README.md).
-// Layout: rank 0 drives (no GPU), G workers per node take one GPU each, so N*G+1 tasks, G+1 on the
-// first node and G on the others (cyclic distribution). --signal=B:USR1@600 makes Slurm signal the
-// batch shell 10 minutes before the time limit; its trap forwards USR1 to the launcher (srun and
-// mpirun both pass USR1 on to every rank; mpirun turns a TERM into exit code 1, hence USR1), the
-// sweep stops with exit code 75 and the script requeues the job, which resumes from the journal.
+// `icsweep slurm SWEEP.yaml --nodes N --gpus-per-node G`: prints a ready sbatch script (slurm/README.md,
+// the text in driver/slurm_script.cpp). Layout: rank 0 drives (no GPU), G workers per node take one GPU
+// each, so N*G+1 tasks, G+1 on the first node and G on the others (cyclic distribution). Slurm warns the
+// batch shell a quarter of the time limit (at most 10 minutes) before it; the trap creates the stop
+// file, the sweep exits 75 and the script requeues the job, which resumes from the journal.
 #include <boost/program_options.hpp>
 
 #include <filesystem>
 #include <iostream>
-#include <sstream>
 
 #include "core/common/errors.h"
+#include "core/config/sweep_config.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
 #include "driver/signals.h"
-#include "icsweep_version.h"
+#include "driver/slurm_script.h"
 
 namespace icsweep {
 namespace po = boost::program_options;
@@ -22,16 +21,20 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string shell_quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
 std::string self_path() {
   std::error_code ec;
   const fs::path p = fs::read_symlink("/proc/self/exe", ec);
   return ec ? std::string("icsweep") : p.string();
+}
+
+std::string absolute(const std::string& path) { return fs::absolute(path).lexically_normal().string(); }
+
+// The job name: icsweep-<sweep file name>, without an array's %a (Slurm does not expand it in names).
+std::string default_job_name(const std::string& sweep_arg) {
+  std::string stem = fs::path(sweep_arg).stem().string();
+  for (size_t at; (at = stem.find("%a")) != std::string::npos;) stem.erase(at, 2);
+  while (!stem.empty() && (stem.back() == '-' || stem.back() == '_' || stem.back() == '.')) stem.pop_back();
+  return stem.empty() ? "icsweep" : "icsweep-" + stem;
 }
 
 }  // namespace
@@ -40,121 +43,70 @@ int cmd_slurm(const std::vector<std::string>& args) {
   po::options_description visible(
       "Usage: icsweep slurm SWEEP.yaml --nodes N --gpus-per-node G [options] > job.sbatch\n\n"
       "Prints an sbatch script for the sweep: rank 0 drives, G workers per node use one GPU each\n"
-      "(N*G+1 tasks), logs in logs/%x-%j.out, --signal=B:USR1@600 and a trap that forwards the signal\n"
-      "to the ranks and requeues the job when the sweep exits 75 (interrupted; it resumes on restart).\n"
+      "(N*G+1 tasks), logs in LOGS/%x-%j.out (the folder is created now). Slurm signals the batch shell\n"
+      "a quarter of --time (at most 10 minutes) before the limit; the script then stops the sweep (exit 75)\n"
+      "and requeues the job, which resumes. A plain scancel stops it too, without requeueing.\n"
       "With --array, SWEEP may contain %a (replaced by the array task id): one sweep per model group,\n"
-      "each writing OUTPUT/group-<id>; join them with icsweep merge.\n\nOptions");
+      "each writing OUTPUT/group-<id> (OUTPUT: --output, else the sweep's settings.output_dir);\n"
+      "join them with icsweep merge.\n\nOptions");
   visible.add_options()
       ("help,h", "show this help")
       ("nodes", po::value<int>()->default_value(1), "nodes")
       ("gpus-per-node", po::value<int>()->default_value(1), "GPUs (= workers) per node; 0 = CPU workers")
       ("workers-per-node", po::value<int>(), "CPU workers per node when --gpus-per-node 0 (default 1)")
       ("cpus-per-task", po::value<int>()->default_value(4), "CPU cores per rank")
-      ("time", po::value<std::string>()->default_value("24:00:00"), "time limit per job (requeued jobs start over)")
+      ("time", po::value<std::string>()->default_value("24:00:00"),
+       "time limit per job start, 2 minutes or more (a requeued job gets it again)")
       ("partition", po::value<std::string>(), "partition")
       ("account", po::value<std::string>(), "account")
       ("launcher", po::value<std::string>()->default_value("srun"), "srun (srun --mpi=pmix) | mpirun")
       ("array", po::value<std::string>(), "job array indices, e.g. 0-3 (SWEEP may contain %a)")
       ("output,o", po::value<std::string>(), "output directory (default: the sweep's settings.output_dir)")
-      ("job-name", po::value<std::string>(), "job name (default icsweep-<sweep file name>)")
-      ("icsweep", po::value<std::string>(), "path of the icsweep binary on the nodes (default: this one)");
+      ("logs", po::value<std::string>()->default_value("logs"), "folder of the job logs (created now)")
+      ("job-name", po::value<std::string>(), "job name (default icsweep-<sweep file name without %a>)")
+      ("icsweep", po::value<std::string>(), "path of the icsweep binary on the nodes (default: this one)")
+      ("print-output-dir", po::bool_switch(),
+       "print the sweep's settings.output_dir as icsweep run resolves it and exit (the script uses it)");
   po::variables_map vm;
   if (!parse_command_line("slurm", args, visible, "sweep", &vm)) return kExitOk;
   if (!vm.count("sweep")) throw UsageError("slurm: missing SWEEP.yaml (see icsweep slurm --help)");
-  const int nodes = vm["nodes"].as<int>(), gpus = vm["gpus-per-node"].as<int>();
-  const int cpus = vm["cpus-per-task"].as<int>();
-  const std::string launcher = vm["launcher"].as<std::string>();
-  if (nodes < 1) throw UsageError("slurm: --nodes must be at least 1");
-  if (gpus < 0) throw UsageError("slurm: --gpus-per-node must be 0 or more");
-  if (cpus < 1) throw UsageError("slurm: --cpus-per-task must be at least 1");
-  if (launcher != "srun" && launcher != "mpirun") throw UsageError("slurm: --launcher must be srun or mpirun");
-  const int workers = gpus > 0 ? gpus : (vm.count("workers-per-node") ? vm["workers-per-node"].as<int>() : 1);
-  if (workers < 1) throw UsageError("slurm: --workers-per-node must be at least 1");
-  const bool array = vm.count("array") > 0;
   const std::string sweep_arg = vm["sweep"].as<std::string>();
-  if (!array && !fs::exists(sweep_arg)) throw UsageError("slurm: sweep file " + sweep_arg + " not found");
-  const std::string sweep = fs::absolute(sweep_arg).lexically_normal().string();
-  const std::string stem = fs::path(sweep_arg).stem().string();
-  const std::string name = vm.count("job-name") ? vm["job-name"].as<std::string>() : "icsweep-" + stem;
-  const std::string binary = vm.count("icsweep") ? vm["icsweep"].as<std::string>() : self_path();
-  const int tasks = nodes * workers + 1;
-
-  std::ostringstream s;
-  s << "#!/bin/bash\n"
-    << "# Generated by icsweep " << ICSWEEP_VERSION << " (" << ICSWEEP_GIT_COMMIT << "): icsweep slurm";
-  for (const auto& a : args) s << " " << shell_quote(a);
-  s << "\n# Rank 0 drives, " << workers << " worker(s) per node; " << tasks << " tasks on " << nodes << " node(s).\n"
-    << "#SBATCH --job-name=" << name << "\n"
-    << "#SBATCH --nodes=" << nodes << "\n"
-    << "#SBATCH --ntasks=" << tasks << "\n"
-    << "#SBATCH --ntasks-per-node=" << workers + 1 << "\n"
-    << "#SBATCH --distribution=cyclic\n"
-    << "#SBATCH --cpus-per-task=" << cpus << "\n";
-  if (gpus > 0) s << "#SBATCH --gpus-per-node=" << gpus << "\n";
-  s << "#SBATCH --time=" << vm["time"].as<std::string>() << "\n";
-  if (vm.count("partition")) s << "#SBATCH --partition=" << vm["partition"].as<std::string>() << "\n";
-  if (vm.count("account")) s << "#SBATCH --account=" << vm["account"].as<std::string>() << "\n";
-  if (array) s << "#SBATCH --array=" << vm["array"].as<std::string>() << "\n";
-  s << "#SBATCH --signal=B:USR1@600\n"
-    << "#SBATCH --requeue\n"
-    << "#SBATCH --open-mode=append\n"
-    << "#SBATCH --output=logs/" << (array ? "%x-%A_%a.out" : "%x-%j.out") << "\n"
-    << "\n"
-    << "set -u\n"
-    << "ICSWEEP=${ICSWEEP:-" << shell_quote(binary) << "}\n"
-    << "SWEEP=" << shell_quote(sweep) << "\n";
-  if (array) s << "SWEEP=${SWEEP//%a/$SLURM_ARRAY_TASK_ID}\n";
-  std::string output_args;
-  if (vm.count("output")) {
-    s << "OUTPUT=" << shell_quote(fs::absolute(vm["output"].as<std::string>()).lexically_normal().string()) << "\n";
-    output_args = array ? " --output \"$OUTPUT/group-$SLURM_ARRAY_TASK_ID\"" : " --output \"$OUTPUT\"";
-  } else if (array) {
-    output_args = " --output \"results/group-$SLURM_ARRAY_TASK_ID\"";
+  if (vm["print-output-dir"].as<bool>()) {
+    std::cout << absolute(load_sweep_config(sweep_arg).settings.output_dir) << "\n";
+    return kExitOk;
   }
-  s << "LAUNCHER=${ICSWEEP_LAUNCHER:-" << launcher << "}   # srun | mpirun\n"
-    << "JOB=${SLURM_ARRAY_JOB_ID:+${SLURM_ARRAY_JOB_ID}_${SLURM_ARRAY_TASK_ID}}\n"
-    << "JOB=${JOB:-$SLURM_JOB_ID}\n"
-    << "echo \"icsweep job $JOB on $(hostname) (restart ${SLURM_RESTART_COUNT:-0}): $SWEEP\"\n"
-    << "# The driver (rank 0) also stops when this file appears: a stop request that does not depend on\n"
-    << "# the launcher passing signals on (some mpirun builds do not forward USR1).\n"
-    << "export ICSWEEP_STOP_FILE=\"$PWD/logs/.stop-$JOB\"\n"
-    << "case $LAUNCHER in\n"
-    << "  srun) launch=(srun --mpi=pmix --kill-on-bad-exit=1 --distribution=cyclic \"$ICSWEEP\" run \"$SWEEP\"" << output_args << ") ;;\n"
-    << "  # --map-by node: the driver's node gets one rank more than the others; --oversubscribe lets it\n"
-    << "  # exceed that node's share of Slurm's block layout by one (the driver uses little CPU).\n"
-    << "  mpirun) launch=(mpirun -np \"$SLURM_NTASKS\" --map-by node --oversubscribe \"$ICSWEEP\" run \"$SWEEP\"" << output_args << ") ;;\n"
-    << "  *) echo \"unknown launcher $LAUNCHER\" >&2; exit 2 ;;\n"
-    << "esac\n"
-    << "\n"
-    << "# Slurm signals this shell (B:USR1) 10 minutes before the limit, and TERMs it on preemption or at\n"
-    << "# the limit. Create the stop file and forward USR1 to the launcher: no new batches, the in-flight\n"
-    << "# ones finish and are journaled, exit 75.\n"
-    << "signalled=0\n"
-    << "forward() {\n"
-    << "  signalled=1\n"
-    << "  echo \"$(date -Is) got SIG$1: asking the sweep to stop (USR1 to pid $pid)\"\n"
-    << "  touch \"$ICSWEEP_STOP_FILE\"\n"
-    << "  kill -USR1 \"$pid\" 2>/dev/null\n"
-    << "}\n"
-    << "trap 'forward USR1' USR1\n"
-    << "trap 'forward TERM' TERM\n"
-    << "\"${launch[@]}\" &\n"
-    << "pid=$!\n"
-    << "while :; do  # wait returns early (> 128) whenever a trapped signal arrives\n"
-    << "  wait \"$pid\"; rc=$?\n"
-    << "  if [ \"$rc\" -le 128 ] || ! kill -0 \"$pid\" 2>/dev/null; then break; fi\n"
-    << "done\n"
-    << "if [ \"$rc\" -gt 128 ]; then wait \"$pid\" 2>/dev/null; r=$?; [ \"$r\" -ne 127 ] && rc=$r; fi\n"
-    << "echo \"$(date -Is) icsweep exited with $rc\"\n"
-    << "# 75: interrupted, resumable. A launcher killed while stopping (signalled, another failure code)\n"
-    << "# is requeued too; 2 (bad sweep or launch) and 4 (cells failed) are final.\n"
-    << "if [ \"$rc\" -eq 75 ] || { [ \"$signalled\" -eq 1 ] && [ \"$rc\" -ne 0 ] && [ \"$rc\" -ne 2 ] && [ \"$rc\" -ne 4 ]; }; then\n"
-    << "  echo \"requeueing job $JOB; the next start resumes from the journal\"\n"
-    << "  scontrol requeue \"$JOB\" && exit 0\n"
-    << "  echo \"scontrol requeue failed: submit the job again to resume\" >&2\n"
-    << "fi\n"
-    << "exit \"$rc\"\n";
-  std::cout << s.str();
+
+  SlurmJob job;
+  job.command_words = args;
+  job.nodes = vm["nodes"].as<int>();
+  job.gpus_per_node = vm["gpus-per-node"].as<int>();
+  job.cpus_per_task = vm["cpus-per-task"].as<int>();
+  job.launcher = vm["launcher"].as<std::string>();
+  if (job.nodes < 1) throw UsageError("slurm: --nodes must be at least 1");
+  if (job.gpus_per_node < 0) throw UsageError("slurm: --gpus-per-node must be 0 or more");
+  if (job.cpus_per_task < 1) throw UsageError("slurm: --cpus-per-task must be at least 1");
+  if (job.launcher != "srun" && job.launcher != "mpirun") throw UsageError("slurm: --launcher must be srun or mpirun");
+  job.workers_per_node = job.gpus_per_node > 0 ? job.gpus_per_node
+                                               : (vm.count("workers-per-node") ? vm["workers-per-node"].as<int>() : 1);
+  if (job.workers_per_node < 1) throw UsageError("slurm: --workers-per-node must be at least 1");
+  job.time = vm["time"].as<std::string>();
+  if (vm.count("partition")) job.partition = vm["partition"].as<std::string>();
+  if (vm.count("account")) job.account = vm["account"].as<std::string>();
+  if (vm.count("array")) job.array = vm["array"].as<std::string>();
+  if (!job.array && !fs::exists(sweep_arg)) throw UsageError("slurm: sweep file " + sweep_arg + " not found");
+  job.sweep = absolute(sweep_arg);
+  if (vm.count("output")) job.output = absolute(vm["output"].as<std::string>());
+  job.name = vm.count("job-name") ? vm["job-name"].as<std::string>() : default_job_name(sweep_arg);
+  job.icsweep = vm.count("icsweep") ? vm["icsweep"].as<std::string>() : self_path();
+  job.logs = absolute(vm["logs"].as<std::string>());
+  const std::string script = slurm_script(job);  // checks --time before the folder is made
+
+  std::error_code ec;
+  fs::create_directories(job.logs, ec);
+  if (ec)
+    throw UsageError("slurm: cannot create the log folder " + job.logs + " (" + ec.message() +
+                     "): Slurm fails a job whose log folder is missing; choose another with --logs");
+  std::cout << script;
   return kExitOk;
 }
 

@@ -77,6 +77,21 @@ std::string slurm_task_count_problem(int world_size) {
          "inside the allocation), or unset SLURM_NTASKS when running outside Slurm";
 }
 
+// srun without a working --mpi plugin starts SLURM_STEP_NUM_TASKS processes that are each alone in an
+// MPI world of 1: each would run the whole sweep on its own. Only the step's first task speaks.
+std::string slurm_step_problem(int world_size, bool* speak) {
+  const char* step_tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  const char* procid = std::getenv("SLURM_PROCID");
+  *speak = !procid || std::string(procid) == "0";
+  if (world_size != 1 || !step_tasks) return "";
+  const long n = std::strtol(step_tasks, nullptr, 10);
+  if (n <= 1) return "";
+  return "this is one of the " + std::to_string(n) + " tasks of a Slurm step (SLURM_STEP_NUM_TASKS=" +
+         step_tasks + "), but the MPI world has 1 rank: the launcher did not join the tasks into one "
+         "world. Start the ranks with srun --mpi=pmix (srun --mpi=list shows the plugins) or with mpirun "
+         "inside the allocation";
+}
+
 void print_summary(const SweepOutcome& outcome) {
   std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
   for (const auto& c : outcome.cells) {
@@ -121,6 +136,11 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     return kExitUsage;
   }
 
+  bool speak = true;
+  if (const std::string problem = slurm_step_problem(mpi ? mpi->size() : 1, &speak); !problem.empty()) {
+    if (speak) std::cerr << "icsweep: " << problem << std::endl;
+    return kExitUsage;
+  }
   if (mpi) {
     // Every rank sees the same environment, so every rank takes the same branch.
     const std::string problem = slurm_task_count_problem(mpi->size());

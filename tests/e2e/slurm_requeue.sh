@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # `icsweep slurm` prints a script that runs under a fake sbatch/srun/scontrol (tests/e2e/fake-slurm,
-# srun becomes mpirun). The test sends SIGUSR1 to the batch shell, as --signal=B:USR1@600 does: the
-# trap forwards it to the ranks, the sweep exits 75, the script requeues itself, the fake sbatch
+# srun becomes mpirun). The test sends SIGUSR1 to the batch shell, as --signal=B:USR1@N does: the
+# trap creates the stop file, the sweep exits 75, the script requeues itself (the fake scontrol shows
+# no job, so the script cannot tell why the job ends and requeues it), the fake sbatch
 # starts it again and the second start resumes and completes with the uninterrupted run's results.
-# Also: a world that does not match SLURM_NTASKS is refused with exit code 2.
+# Also: a world that does not match SLURM_NTASKS is refused with exit code 2. The real cluster:
+# slurm_cluster.sh.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo slurm_requeue)
@@ -17,14 +19,15 @@ SLURM_NTASKS=5 "${MPIRUN[@]}" -np 2 "$ICSWEEP" run "$work/sweep.yaml" --output "
 grep -q "SLURM_NTASKS=5 but the MPI world has 2 rank(s)" "$work/mismatch.log"
 
 "$ICSWEEP" slurm "$work/sweep.yaml" --nodes 1 --gpus-per-node 2 --time 1:00:00 --partition test \
-  --output "$work/run" > "$work/job.sbatch"
+  --output "$work/run" --logs "$work/logs" > "$work/job.sbatch"
 cat "$work/job.sbatch"
 grep -q "^#SBATCH --signal=B:USR1@600" "$work/job.sbatch"
 grep -q "^#SBATCH --ntasks=3" "$work/job.sbatch"
 grep -q "^#SBATCH --partition=test" "$work/job.sbatch"
 grep -q "srun --mpi=pmix" "$work/job.sbatch"
 bash -n "$work/job.sbatch"
-"$ICSWEEP" slurm "$work/sweep.yaml" --nodes 3 --gpus-per-node 4 --launcher mpirun | grep -q "^#SBATCH --ntasks=13"
+"$ICSWEEP" slurm "$work/sweep.yaml" --nodes 3 --gpus-per-node 4 --launcher mpirun --logs "$work/logs" > "$work/big.sbatch"
+grep -q "^#SBATCH --ntasks=13" "$work/big.sbatch"
 
 export FAKE_SLURM_DIR=$work/fake && mkdir -p "$FAKE_SLURM_DIR"
 export PATH="$ICSWEEP_SOURCE_DIR/tests/e2e/fake-slurm:$PATH" ICSWEEP="$ICSWEEP"
