@@ -24,37 +24,6 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
-// Fingerprint of a model directory: config.json plus each safetensors file's name, size and header
-// (which holds every tensor's name, dtype, shape and offsets), without reading the weights; for a
-// TorchScript model.torchscript.pt its size and first and last 64 KiB.
-std::string model_fingerprint(const fs::path& dir, const std::string& config_text) {
-  std::string material = config_text;
-  std::vector<fs::path> weights;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".safetensors" || entry.path().extension() == ".pt") weights.push_back(entry.path());
-  std::sort(weights.begin(), weights.end());
-  for (const auto& path : weights) {
-    material += "\n" + path.filename().string() + " " + std::to_string(fs::file_size(path)) + "\n";
-    std::ifstream in(path, std::ios::binary);
-    uint64_t header_length = 0;
-    in.read(reinterpret_cast<char*>(&header_length), 8);
-    if (path.extension() == ".pt") {  // TorchScript: a zip archive; its first and last 64 KiB (central directory)
-      const auto size = fs::file_size(path);
-      std::string head(std::min<uintmax_t>(size, 65536), '\0'), tail(head.size(), '\0');
-      in.seekg(0);
-      in.read(head.data(), static_cast<std::streamsize>(head.size()));
-      in.seekg(static_cast<std::streamoff>(size - tail.size()));
-      in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-      material += head + tail;
-    } else if (in && header_length < (64u << 20)) {
-      std::string header(header_length, '\0');
-      in.read(header.data(), static_cast<std::streamsize>(header_length));
-      material += header;
-    }
-  }
-  return hex_digest(material);
-}
-
 std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<const DatasetContents>& contents,
                                                          const Tokenizer& tokenizer, int64_t max_length,
                                                          int threads) {
@@ -91,17 +60,29 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   return out;
 }
 
+// A token id at or past the embedding's rows would index past it (samples failing one by one, or
+// garbage on a GPU): the cell fails up front, with the numbers.
+std::string ids_beyond_embedding(const TokenizedDataset& data, const nlohmann::json& model_config,
+                                 const ModelSpec& m) {
+  const int64_t rows = embedding_rows(model_config);
+  if (rows <= 0) return "";
+  for (size_t i = 0; i < data.ids.size(); ++i)
+    for (const int32_t id : data.ids[i])
+      if (id >= rows)
+        return "the tokenizer of " + m.name + " (" + std::to_string(data.tokenizer_size) + " tokens) gives id " +
+               std::to_string(id) + " in line " + std::to_string(data.contents->records[i].line) + " of " +
+               data.contents->path + ", but the model's embedding has " + std::to_string(rows) +
+               " rows (config.json vocab_size): use the tokenizer that belongs to " + m.path;
+  return "";
+}
+
 }  // namespace
 
-std::string hex_digest(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
+int64_t embedding_rows(const nlohmann::json& config) {
+  const nlohmann::json* c = &config;
+  if (!c->contains("vocab_size") && c->contains("text_config")) c = &(*c)["text_config"];
+  const auto it = c->find("vocab_size");
+  return it != c->end() && it->is_number_integer() ? it->get<int64_t>() : 0;
 }
 
 int64_t default_token_budget(bool workers_use_cuda) { return workers_use_cuda ? 32768 : 4096; }
@@ -136,7 +117,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     std::shared_ptr<const Tokenizer> tokenizer;
     std::string model_failure, model_failure_kind;
     nlohmann::json model_config;
-    std::string fingerprint;
+    std::string fingerprint, dates, tokenizer_digest;
     try {
       const fs::path dir(m.path);
       const std::string text = read_file(dir / "config.json");
@@ -145,7 +126,8 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
       } catch (const nlohmann::json::exception& e) {
         throw ModelError((dir / "config.json").string() + ": not valid JSON: " + e.what());
       }
-      fingerprint = model_fingerprint(dir, text);
+      fingerprint = model_files_digest(m.path, text);
+      dates = weights_dates(m.path);
     } catch (const std::exception& e) {
       model_failure = e.what();
       model_failure_kind = "model_config";
@@ -153,6 +135,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     if (model_failure.empty()) {
       try {
         tokenizer = load_tokenizer(m.tokenizer.empty() ? m.path : m.tokenizer);
+        tokenizer_digest = tokenizer_files_digest(m.tokenizer.empty() ? m.path : m.tokenizer);
       } catch (const std::exception& e) {
         model_failure = e.what();
         model_failure_kind = "tokenizer";
@@ -178,6 +161,8 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           if (!tokenized.count(tkey))
             tokenized[tkey] = tokenize_dataset(datasets[d.name], *tokenizer, max_length, threads);
           cell.data = tokenized[tkey];
+          if (const std::string beyond = ids_beyond_embedding(*cell.data, model_config, m); !beyond.empty())
+            throw TokenizerError(beyond);
           std::vector<int64_t> lengths;
           lengths.reserve(cell.data->ids.size());
           for (const auto& ids : cell.data->ids) lengths.push_back(static_cast<int64_t>(ids.size()));
@@ -187,12 +172,11 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           cell.failure_kind = "tokenizer";
         }
       }
-      std::ostringstream material;
-      material << "model " << fingerprint << " dtype " << m.dtype << " tokenizer "
-               << (cell.data ? cell.data->tokenizer_fingerprint : "-") << " dataset " << d.path << " "
-               << (datasets.count(d.name) ? datasets[d.name]->file_bytes : 0) << " field " << d.text_field
-               << " max_len " << max_length << " budget " << token_budget;
-      cell.fingerprint = hex_digest(material.str());
+      cell.identity = cell_identity(fingerprint, dates, m.dtype, tokenizer_digest,
+                                    datasets.count(d.name) ? datasets[d.name]->content_digest : "", d,
+                                    config.settings, token_budget);
+      cell.fingerprint = parts_digest(cell.identity);
+      cell.derived = derived_settings(m, d, config.settings);
       plan.cells.push_back(std::move(cell));
     }
   }

@@ -13,6 +13,7 @@
 #include "core/config/sweep_config.h"
 #include "core/data/jsonl_dataset.h"
 #include "core/score/batching.h"
+#include "driver/cell_identity.h"
 
 namespace icsweep {
 
@@ -34,10 +35,12 @@ struct CellPlan {
   std::string failure;           // non-empty: the cell cannot run (message for its errors table)
   std::string failure_kind;      // e.g. model_config, tokenizer, dataset
   nlohmann::json model_config;   // config.json
-  std::string model_fingerprint;
+  std::string model_fingerprint;  // config.json + weights headers and sizes (model_files_digest)
   std::shared_ptr<const TokenizedDataset> data;
   std::vector<BatchPlan> batches;  // members index data->ids
-  std::string fingerprint;       // everything that affects the cell's numbers
+  IdentityParts identity;        // every input that affects a sample's NLL (driver/cell_identity.h)
+  std::string fingerprint;       // parts_digest(identity): the key of its journal records
+  IdentityParts derived;         // settings that change only derived numbers (re-derived on resume)
 };
 
 struct SweepPlan {
@@ -51,10 +54,11 @@ struct SweepPlan {
 // `token_budget` > 0: padded tokens per batch. `threads`: tokenizer threads.
 SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads);
 
+// Rows of the model's input embedding per config.json (vocab_size, or text_config.vocab_size); 0
+// when the config does not say.
+int64_t embedding_rows(const nlohmann::json& model_config);
+
 // Default token budget per batch when the sweep does not set one.
 int64_t default_token_budget(bool workers_use_cuda);
-
-// Stable hex digest (FNV-1a 64) of a byte string; for fingerprints.
-std::string hex_digest(const std::string& bytes);
 
 }  // namespace icsweep

@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/common/errors.h"
+#include "core/data/content_hash.h"
 
 namespace icsweep {
 namespace {
@@ -43,6 +44,7 @@ struct JsonlReader::Impl {
   int64_t line_number = 0;    // physical lines read
   int64_t sample_index = 0;   // non-blank lines read
   std::string line;
+  ContentHasher hasher;       // every byte read, for the resume identity
 
   // Reads more of the file into the block; false at end of file.
   bool refill() {
@@ -53,6 +55,7 @@ struct JsonlReader::Impl {
       if (got < 0) throw DataError(path, line_number + 1, std::string("read error: ") + std::strerror(errno));
       block_pos = 0;
       block_len = static_cast<size_t>(got);
+      hasher.update(block.data(), block_len);
       if (got == 0) at_eof = true;
       return got > 0;
     }
@@ -120,6 +123,7 @@ JsonlReader::~JsonlReader() {
 
 int64_t JsonlReader::lines_read() const { return impl_->line_number; }
 uint64_t JsonlReader::bytes_read() const { return impl_->consumed; }
+std::string JsonlReader::content_digest() const { return impl_->hasher.hex(); }
 
 bool JsonlReader::next(TextRecord* record, std::vector<BadRecord>* bad) {
   Impl& s = *impl_;
@@ -153,6 +157,7 @@ DatasetContents read_jsonl_dataset(const std::string& path, const std::string& t
   TextRecord record;
   while (reader.next(&record, &contents.bad)) contents.records.push_back(std::move(record));
   contents.file_bytes = reader.bytes_read();
+  contents.content_digest = reader.content_digest();
   return contents;
 }
 

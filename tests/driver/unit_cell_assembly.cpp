@@ -99,5 +99,31 @@ TEST(CellAssembly, PerTokenValuesFollowSampleOrder) {
   EXPECT_EQ(r.token_nll_bits, (std::vector<float>{1, 2, 1, 2, 3, 4}));
 }
 
+TEST(CellAssembly, RederivedCellTakesTheNewBiasSeriesAndSizeFromTheStoredRows) {
+  CellPlan cell = hand_made_cell();
+  CellScores scores(3);
+  scores.scored = {true, false, true};
+  scores.n_tokens = {2, 0, 4};
+  scores.nll_bits = {4.0, 0.0, 8.0};
+  Settings settings;
+  settings.max_sample_length = 1024;
+  CellResult stored = assemble_cell(cell, scores, settings, {});
+  cell.dataset.bias = -24.0;
+  cell.model.series = "Hunyuan-dense";
+  cell.model.size = "500M";
+  rederive_cell(cell, settings, &stored);
+  // Same hand values as above with b = -24: (40 - 2 - 24) / log2 N.
+  const double log2_n = std::log2(1.000647688192e12 / 1024.0);
+  EXPECT_NEAR(stored.row.ic, (40.0 - 2.0 - 24.0) / log2_n, 1e-12);
+  EXPECT_NEAR(stored.row.information_capacity, (40.0 - 2.0) / log2_n, 1e-12);
+  EXPECT_EQ(stored.bias, -24.0);
+  EXPECT_EQ(stored.row.model_series, "Hunyuan-dense");
+  EXPECT_EQ(stored.row.model_size, "500M");
+  EXPECT_DOUBLE_EQ(stored.row.conditional_entropy, 2.0);
+  EXPECT_EQ(stored.samples_scored, 2);
+  EXPECT_EQ(stored.samples_skipped, 2);
+  EXPECT_EQ(stored.status, "ok");
+}
+
 }  // namespace
 }  // namespace icsweep
