@@ -2,7 +2,7 @@
 """Edits sweep inputs between runs, keeping every file's size (the resume tests' reproductions).
 
   edit_inputs.py text FILE.jsonl          every 'e' in each record's text becomes 'a'
-  edit_inputs.py bad-record FILE.jsonl    line 1 starts with '[' instead of '{' (invalid JSON)
+  edit_inputs.py bad-record FILE.jsonl    every odd line starts with '[' instead of '{' (invalid JSON)
   edit_inputs.py weights MODEL_DIR [--keep-dates]
                                           every float tensor of model.safetensors scaled by 1.5 under
                                           the same header; --keep-dates restores the file's mtime
@@ -26,10 +26,13 @@ def edit_text(path):
 
 
 def edit_bad_record(path):
-    with open(path, "r+b") as f:
-        assert f.read(1) == b"{"
-        f.seek(0)
-        f.write(b"[")
+    with open(path, "rb") as f:
+        lines = f.readlines()
+    for i in range(0, len(lines), 2):
+        assert lines[i].startswith(b"{")
+        lines[i] = b"[" + lines[i][1:]
+    with open(path, "wb") as f:
+        f.write(b"".join(lines))
 
 
 def edit_weights(model_dir, keep_dates):
