@@ -29,7 +29,7 @@ class ContentHasher {
 // Digest of a byte string.
 std::string content_digest(const std::string& bytes);
 
-// Digest of the files' names and bytes, in the order given, read in 8 MiB blocks. Throws
+// Digest of the files' names and bytes, in the order given (mapped, not copied). Throws
 // ModelError naming the file when one cannot be read. `bytes_read` (optional) receives the total.
 std::string files_digest(const std::vector<std::string>& paths, uint64_t* bytes_read = nullptr);
 
