@@ -5,7 +5,7 @@
 # header, per_token switched, the dataset's bias changed; then a resume with 1, 2 or 3 ranks and
 # without --force. Every cell of the result must equal a clean run of the inputs it claims: a cell the
 # resume calls STALE those of the first run, every other cell those of the edited inputs.
-# FAULT_TRIALS (default 6) and FAULT_SEED (default 20261207) choose the trials.
+# FAULT_TRIALS (default 8) and FAULT_SEED (default 20261207) choose the trials.
 source "$(dirname "$0")/lib.bash"
 source "$(dirname "$0")/resilience.bash"
 work=$(fresh_demo fault_campaign)
@@ -57,13 +57,13 @@ launch() {
 }
 
 RANDOM=${FAULT_SEED:-20261207}
-trials=${FAULT_TRIALS:-6}
+trials=${FAULT_TRIALS:-8}
 stale_seen=0 killed=0
 for trial in $(seq "$trials"); do
   first="$((RANDOM % 2)) $((RANDOM % 2)) $((RANDOM % 2)) $((RANDOM % 2))"
   second="$((RANDOM % 2)) $((RANDOM % 2)) $((RANDOM % 2)) $((RANDOM % 2))"
   np1=$((1 + RANDOM % 3)) np2=$((1 + RANDOM % 3))
-  delay=$(printf '%d.%d' $((1 + RANDOM % 6)) $((RANDOM % 10)))
+  delay=$(printf '%d.%d' $((1 + RANDOM % 14)) $((RANDOM % 10)))  # a run takes 10-20 s
   kill_it=$((RANDOM % 4))  # 0: the run finishes; else killed at $delay s
   clean_first=$(clean "$first") clean_second=$(clean "$second")
   out=trial$trial
@@ -96,4 +96,5 @@ for trial in $(seq "$trials"); do
   done
   check readable "$out" >/dev/null
 done
+[ "$killed" -ge 2 ] && [ "$stale_seen" -ge 1 ] || fail "the seed exercised $killed kills and $stale_seen stale cells: choose another"
 echo "PASS ($trials trials, $killed kills landed, $stale_seen stale cells kept and named)"
