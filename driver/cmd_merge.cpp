@@ -67,7 +67,7 @@ int cmd_merge(const std::vector<std::string>& args) {
     if (fs::absolute(input).lexically_normal() == output || (fs::exists(output) && fs::equivalent(input, output, ec)))
       throw UsageError("merge: the output " + output.string() + " is also an input");
     for (const auto& e : read_index_file(input)) {
-      Cell c{input, e.cell_file, e.model_name + "__" + e.data_name, e, read_cell_summary(e.cell_file)};
+      Cell c{input, e.cell_file, cell_stem(e.model_name, e.data_name), e, read_cell_summary(e.cell_file)};
       const auto [it, fresh] = seen.emplace(c.key, input);
       if (!fresh)
         throw UsageError("merge: cell " + c.key + " is in both " + it->second + " and " + input +

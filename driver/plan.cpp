@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "core/common/errors.h"
+#include "core/store/cell_file.h"
 #include "core/tokenizer/tokenizer.h"
 
 namespace icsweep {
@@ -146,7 +147,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
       cell.cell = static_cast<int64_t>(plan.cells.size());
       cell.model = m;
       cell.dataset = d;
-      cell.key = m.name + "__" + d.name;
+      cell.key = cell_stem(m.name, d.name);
       cell.model_config = model_config;
       cell.model_fingerprint = fingerprint;
       if (!model_failure.empty()) {

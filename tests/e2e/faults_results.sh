@@ -109,5 +109,23 @@ wait "$first" || true
 [ "$rc" -ne 0 ] && grep -q "output directory .*out-lock is in use by another icsweep run" lock2.log \
   && ok "journal.bin deleted: a second run is refused (exit $rc)" || { fail "lock: second run exit $rc"; tail -3 lock2.log; }
 
+# --- names: "a__b" x "c" and "a" x "b__c" are two cells; a 300-character name runs ---
+long=$(printf 'm%.0s' $(seq 300))
+cat > names.yaml <<YAML
+models:
+  - {name: a__b, path: demo/models/tiny-llama-s, dtype: float32}
+  - {name: a, path: demo/models/tiny-llama-s, dtype: float32}
+  - {name: $long, path: demo/models/tiny-llama-s, dtype: float32}
+datasets:
+  - {name: c, path: small.jsonl}
+  - {name: b__c, path: small.jsonl}
+settings: {max_sample_length: 64, device: cpu, threads: 1}
+YAML
+if run names 0 names.yaml && run names 0 names.yaml; then
+  [ "$(ls out-names/cells/*.h5 | wc -l)" -eq 6 ] && [ "$(grep -c "(resumed)\|resumed" names.log)" -ge 1 ] \
+    && [ "$("$ICSWEEP" report out-names/results.h5 --format csv | tail -n +2 | wc -l)" -eq 6 ] \
+    && ok "names with __ and a 300-character name: 6 cells, 6 files, resumed" || { fail "names"; ls out-names/cells; }
+fi
+
 [ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }
 echo PASS
