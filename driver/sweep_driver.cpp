@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -276,16 +277,36 @@ class SweepDriver {
     return files;
   }
 
+  // (device, inode, modification time) of a file; empty when it does not exist.
+  static std::string file_identity(const fs::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return "";
+    return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" +
+           std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
+  }
+
+  // A leftover stop file this run could not remove is ignored; only a new one (another file, or the
+  // same one touched again) stops the run, so an undeletable STOP is no requeue loop.
   bool stop_file_present() const {
-    for (const auto& f : stop_files())
-      if (fs::exists(f)) return true;
+    for (const auto& f : stop_files()) {
+      const std::string identity = file_identity(f);
+      if (!identity.empty() && !(ignored_stop_files_.count(f.string()) && ignored_stop_files_.at(f.string()) == identity))
+        return true;
+    }
     return false;
   }
 
   void remove_leftover_stop_file() {
     for (const auto& f : stop_files()) {
       std::error_code ec;
-      if (fs::remove(f, ec)) log_ << "removed " << f.string() << " left by an earlier stop request\n";
+      if (fs::remove(f, ec)) {
+        log_ << "removed " << f.string() << " left by an earlier stop request\n";
+      } else if (ec && fs::exists(f)) {
+        ignored_stop_files_[f.string()] = file_identity(f);
+        log_ << "warning: cannot remove " << f.string() << " left by an earlier stop request (" << ec.message()
+             << "); ignoring it: only a new stop request stops this run. Remove it by hand\n";
+        events_.write("warning", {{"message", "cannot remove leftover stop file " + f.string()}});
+      }
     }
   }
 
@@ -736,7 +757,8 @@ class SweepDriver {
   SweepPlan plan_;
   std::vector<CellState> states_;
   std::unique_ptr<Journal> journal_;
-  int output_lock_fd_ = -1;  // flock on the output directory (lock_output_dir); closed at exit
+  int output_lock_fd_ = -1;
+  std::map<std::string, std::string> ignored_stop_files_;  // path -> file_identity of an unremovable leftover  // flock on the output directory (lock_output_dir); closed at exit
   std::deque<WorkItem> queue_;
   std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
   std::map<int, std::string> worker_device_, worker_host_;

@@ -109,6 +109,19 @@ wait "$first" || true
 [ "$rc" -ne 0 ] && grep -q "output directory .*out-lock is in use by another icsweep run" lock2.log \
   && ok "journal.bin deleted: a second run is refused (exit $rc)" || { fail "lock: second run exit $rc"; tail -3 lock2.log; }
 
+# --- a leftover stop file that cannot be removed is ignored (was: every run exited 75 at once) ---
+mkdir -p stopdir && touch stopdir/STOP stopdir/probe
+protect() { if [ "$(id -u)" -eq 0 ]; then chattr "$1i" stopdir; else chmod "$([ "$1" = + ] && echo a-w || echo u+w)" stopdir; fi; }
+trap 'protect - 2>/dev/null || true' EXIT
+protect +
+if rm -f stopdir/probe 2>/dev/null; then
+  fail "stop: cannot make an undeletable file here (chattr/chmod had no effect)"
+elif ICSWEEP_STOP_FILE=$PWD/stopdir/STOP run stop 0 lock.yaml; then
+  grep -q "warning: cannot remove .*stopdir/STOP .*ignoring it" stop.log && ok "undeletable STOP: ignored with a warning, exit 0" \
+    || fail "stop: no warning"
+fi
+protect -
+
 # --- names: "a__b" x "c" and "a" x "b__c" are two cells; a 300-character name runs ---
 long=$(printf 'm%.0s' $(seq 300))
 cat > names.yaml <<YAML
