@@ -96,11 +96,16 @@ JsonlReader::JsonlReader(const std::string& path, std::string text_field, BadRec
     const int error = errno;
     delete impl_;
     throw DataError(path, 0, error == ENOENT ? "dataset file does not exist; check the dataset path in the sweep file"
-                                             : std::string("cannot access the dataset file: ") + std::strerror(error));
+                             : error == ELOOP ? "a symlink loop: the path's symbolic links point back at each other"
+                                              : std::string("cannot access the dataset file: ") + std::strerror(error));
   }
   if (S_ISDIR(info.st_mode)) {
     delete impl_;
     throw DataError(path, 0, "is a directory; a dataset path must name a JSONL file");
+  }
+  if (!S_ISREG(info.st_mode)) {  // a FIFO would block open() and reading; a device never ends
+    delete impl_;
+    throw DataError(path, 0, "is not a regular file (a FIFO, socket or device); a dataset path must name a JSONL file");
   }
   impl_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (impl_->fd < 0) {

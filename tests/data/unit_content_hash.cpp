@@ -1,6 +1,9 @@
 // Content digests (XXH3-128): golden values from `xxh128sum` of Debian's xxhash 0.8.1 package.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 
 #include "core/data/content_hash.h"
@@ -58,6 +61,31 @@ TEST(ContentHash, FilesDigestCountsBytesAndNamesAMissingFile) {
     FAIL() << "no error for a missing file";
   } catch (const std::exception& e) {
     EXPECT_NE(std::string(e.what()).find("missing.safetensors"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace icsweep
+
+namespace icsweep {
+namespace {
+
+TEST(JsonlDatasetFiles, FifoDeviceAndSymlinkLoopAreErrorsNotHangs) {
+  const std::string dir = testing::scratch_dir("jsonl_special_files");
+  ASSERT_EQ(::mkfifo((dir + "/fifo.jsonl").c_str(), 0600), 0);
+  std::filesystem::create_symlink(dir + "/loop-b", dir + "/loop-a");
+  std::filesystem::create_symlink(dir + "/loop-a", dir + "/loop-b");
+  const std::pair<std::string, std::string> cases[] = {{dir + "/fifo.jsonl", "not a regular file"},
+                                                       {"/dev/zero", "not a regular file"},
+                                                       {dir + "/loop-a", "symlink loop"}};
+  for (const auto& [path, want] : cases) {
+    try {
+      read_jsonl_dataset(path, "text", BadRecordPolicy::kSkip);
+      ADD_FAILURE() << path << ": no error";
+    } catch (const std::exception& e) {
+      EXPECT_NE(std::string(e.what()).find(want), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
+    }
   }
 }
 
