@@ -38,12 +38,16 @@ constexpr const char* kRestartPrefix = "restart:";  // journal record key: drop 
 // Journal record key "identity:<fingerprint>", then the cell key and its identity parts as JSON:
 // lets a later run name what changed when it meets batches of another identity.
 constexpr const char* kIdentityPrefix = "identity:";
+// Journal record key "cellfile:<cell key>", then the digest of the cell file's bytes as written: a
+// resume verifies a finished cell file against it (a damaged data chunk reads back without error).
+constexpr const char* kCellFilePrefix = "cellfile:";
 
 // What the journal holds, by cell fingerprint.
 struct JournalReplay {
   std::map<std::string, std::vector<ResultMessage>> results;
   std::map<std::string, IdentityParts> identities;
   std::map<std::string, std::set<std::string>> fingerprints_of_key;  // cell key -> fingerprints seen
+  std::map<std::string, std::string> cell_files;  // cell key -> digest of its file as last written
 };
 
 struct WorkItem {
@@ -154,6 +158,7 @@ class SweepDriver {
            << journal_->dropped_reason() << "); those batches are recomputed\n";
     if (!records.empty()) log_ << "journal: " << records.size() << " records from earlier runs\n";
     JournalReplay replay = read_journal(records);
+    cell_file_digests_ = replay.cell_files;
     states_.resize(plan_.cells.size());
     for (auto& cell : plan_.cells) {
       CellState& state = states_[cell.cell];
@@ -199,6 +204,8 @@ class SweepDriver {
       // A restart record (--restart-cell) drops the cell's earlier batches.
       if (fingerprint.rfind(kRestartPrefix, 0) == 0) {
         replay.results.erase(fingerprint.substr(std::string(kRestartPrefix).size()));
+      } else if (fingerprint.rfind(kCellFilePrefix, 0) == 0) {
+        replay.cell_files[fingerprint.substr(std::string(kCellFilePrefix).size())] = reader.get_string();
       } else if (fingerprint.rfind(kIdentityPrefix, 0) == 0) {
         const std::string of = fingerprint.substr(std::string(kIdentityPrefix).size());
         const std::string key = reader.get_string();
@@ -344,7 +351,7 @@ class SweepDriver {
       log_ << "warning: " << path << " unreadable (" << e.what() << "); recomputing the cell\n";
       return false;
     }
-    if (existing.status != "ok") return false;
+    if (existing.status != "ok" || !cell_file_intact(cell, path)) return false;
     const IdentityParts stored = parts_from_json(existing.attributes["identity"]);
     bool same = existing.attributes["cell_fingerprint"] == cell.fingerprint;
     if (!same && same_weights_bytes_despite_dates(cell, stored, existing)) same = refresh_identity(cell, path);
@@ -391,7 +398,7 @@ class SweepDriver {
   bool refresh_identity(const CellPlan& cell, const std::string& path) {
     CellResult full = read_cell_file(path);
     set_identity_attributes(cell, &full);
-    write_cell_file(path, full);
+    store_cell_file(cell, path, full);
     log_ << "cell " << cell.key << ": weights bytes unchanged (only their dates changed); kept\n";
     return true;
   }
@@ -402,7 +409,7 @@ class SweepDriver {
     const IdentityParts before = parts_from_json(full.attributes["derived_settings"]);
     const double ic_before = full.row.ic;
     rederive_cell(cell, config_.settings, &full);
-    write_cell_file(path, full);
+    store_cell_file(cell, path, full);
     log_ << "cell " << cell.key << ": re-derived from its stored sums without scoring (changed: "
          << describe_changes(before, cell.derived) << "): ic " << ic_before << " -> " << full.row.ic << "\n";
     events_.write("cell_rederived", {{"cell", cell.key}, {"changed", changed_parts(before, cell.derived)}});
@@ -670,7 +677,7 @@ class SweepDriver {
     CellState& state = states_[cell.cell];
     state.finished = true;
     const std::string path = cell_path(cell);
-    write_cell_file(path, result);
+    store_cell_file(cell, path, result);
     finished_.push_back(summarize(cell, result, path, /*resumed=*/false));
     events_.write("cell_done", {{"cell", cell.key}, {"status", result.status}, {"file", path},
                                 {"samples_scored", result.samples_scored}, {"ic", result.row.ic}});
@@ -678,6 +685,29 @@ class SweepDriver {
       log_ << "cell " << cell.key << " done: constant " << result.row.constant << " NLL "
            << result.row.conditional_entropy << " ic " << result.row.ic << " -> " << path << "\n";
     write_index();
+  }
+
+  // Writes the cell file and journals the digest of its bytes (verified when a later run resumes it).
+  void store_cell_file(const CellPlan& cell, const std::string& path, const CellResult& result) {
+    write_cell_file(path, result);
+    const std::string digest = files_digest({path});
+    ByteWriter record;
+    record.put_string(kCellFilePrefix + cell.key);
+    record.put_string(digest);
+    journal_->append(record.bytes());
+    cell_file_digests_[cell.key] = digest;
+  }
+
+  // False when the journal holds the digest of the file as written and its bytes now differ.
+  bool cell_file_intact(const CellPlan& cell, const std::string& path) {
+    const auto it = cell_file_digests_.find(cell.key);
+    if (it == cell_file_digests_.end()) return true;  // written before digests were journaled
+    const std::string now = files_digest({path});
+    if (now == it->second) return true;
+    log_ << "cell " << cell.key << ": " << path << " is damaged (its bytes differ from those written: digest "
+         << it->second.substr(0, 12) << " -> " << now.substr(0, 12) << "); recomputing the cell\n";
+    events_.write("cell_file_damaged", {{"cell", cell.key}, {"file", path}});
+    return false;
   }
 
   CellSummary summarize(const CellPlan& cell, const CellResult& result, const std::string& path, bool resumed) const {
@@ -758,7 +788,8 @@ class SweepDriver {
   std::vector<CellState> states_;
   std::unique_ptr<Journal> journal_;
   int output_lock_fd_ = -1;
-  std::map<std::string, std::string> ignored_stop_files_;  // path -> file_identity of an unremovable leftover  // flock on the output directory (lock_output_dir); closed at exit
+  std::map<std::string, std::string> ignored_stop_files_;
+  std::map<std::string, std::string> cell_file_digests_;  // cell key -> journaled digest of its file  // path -> file_identity of an unremovable leftover  // flock on the output directory (lock_output_dir); closed at exit
   std::deque<WorkItem> queue_;
   std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
   std::map<int, std::string> worker_device_, worker_host_;

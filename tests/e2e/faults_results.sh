@@ -75,6 +75,23 @@ if run idx 0 idx.yaml; then
   run idx 0 idx.yaml && "$ICSWEEP" report out-idx/results.h5 >/dev/null 2>&1 && ok "corrupted index rebuilt" || fail "idx: corrupted index kept"
 fi
 
+# --- a damaged data chunk in a finished cell file is found on resume and the cell recomputed ---
+if run dmg 0 idx.yaml && run dmgclean 0 idx.yaml; then
+  "$ICSWEEP_PYTHON" - out-dmg/cells/m__d.h5 <<'PY'
+import sys, h5py
+with h5py.File(sys.argv[1], "r") as f:
+    ds = f["samples/nll_bits"]
+    offset = ds.id.get_chunk_info(0).byte_offset if ds.chunks else ds.id.get_offset()
+with open(sys.argv[1], "r+b") as f:  # one byte of the column's data, not of HDF5's metadata
+    f.seek(offset + 3)
+    byte = f.read(1)
+    f.seek(offset + 3)
+    f.write(bytes([byte[0] ^ 0x40]))
+PY
+  run dmg 0 idx.yaml && grep -q "cell m__d: .*m__d.h5 is damaged" dmg.log && check same out-dmgclean/results.h5 out-dmg/results.h5 >/dev/null \
+    && ok "damaged data chunk: found on resume, cell recomputed equal to a clean run" || fail "dmg: damaged cell kept"
+fi
+
 # --- report with one cell file missing: the others are printed, the missing one named ---
 if [ -f out-idx/cells/m__d.h5 ]; then
   rm out-idx/cells/m__d.h5
@@ -99,13 +116,15 @@ fi
 
 # --- deleting journal.bin mid-run does not let a second run into the same output directory ---
 sweep lock.yaml m demo/models/tiny-llama-m
-ICSWEEP_TEST_BATCH_DELAY_MS=300 "$ICSWEEP" run lock.yaml --output out-lock >lock1.log 2>&1 &
+sed -e 's/small.jsonl/demo\/data\/project_code.jsonl/' -e 's/threads: 1}/threads: 1, tokens_per_batch: 128}/' lock.yaml > lock-long.yaml
+ICSWEEP_TEST_BATCH_DELAY_MS=300 "$ICSWEEP" run lock-long.yaml --output out-lock >lock1.log 2>&1 &
 first=$!
-for i in $(seq 300); do [ -s out-lock/journal.bin ] && break; sleep 0.1; done
+for i in $(seq 300); do grep -q "batch\|tok/s" lock1.log 2>/dev/null && [ -s out-lock/journal.bin ] && break; sleep 0.1; done
 rm -f out-lock/journal.bin
 rc=0
 "$ICSWEEP" run lock.yaml --output out-lock >lock2.log 2>&1 || rc=$?
-wait "$first" || true
+kill -0 "$first" 2>/dev/null || fail "lock: the first run ended before the second started"
+kill -TERM "$first"; wait "$first" || true
 [ "$rc" -ne 0 ] && grep -q "output directory .*out-lock is in use by another icsweep run" lock2.log \
   && ok "journal.bin deleted: a second run is refused (exit $rc)" || { fail "lock: second run exit $rc"; tail -3 lock2.log; }
 
