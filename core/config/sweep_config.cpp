@@ -357,6 +357,15 @@ std::string output_dir_problem(const std::string& dir) {
 SweepConfig load_sweep_config(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory; give the sweep YAML file");
+  // A FIFO would block here and a device never ends: only regular files, and of a sweep file's size.
+  constexpr uintmax_t kMaxSweepBytes = 16u << 20;
+  const auto status = fs::status(path, ec);
+  if (ec.value() == ELOOP) throw ConfigError(path + ": a symlink loop (its links point back at each other)");
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw ConfigError(path + ": not a regular file (a FIFO, socket or device); give the sweep YAML file");
+  if (fs::exists(status) && fs::file_size(path, ec) > kMaxSweepBytes)
+    throw ConfigError(path + ": " + std::to_string(fs::file_size(path, ec)) + " bytes; a sweep file is at most " +
+                      std::to_string(kMaxSweepBytes) + " bytes (is this the YAML file?)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the sweep file (does it exist? is it readable?)");
   std::ostringstream text;

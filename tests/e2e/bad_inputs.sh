@@ -59,6 +59,9 @@ sweep c.yaml demo/models/tiny-llama-m small.jsonl
 touch a-file
 expect output_not_writable 2 "output directory .*a-file/sub cannot be created: .*a-file is not a directory" c.yaml --output a-file/sub
 
+expect sweep_file_device 2 "/dev/zero: not a regular file \(a FIFO, socket or device\); give the sweep YAML file" /dev/zero
+mkfifo sweep-fifo.yaml
+expect sweep_file_fifo 2 "sweep-fifo.yaml: not a regular file" sweep-fifo.yaml
 sweep c.yaml demo/models/tiny-llama-m small.jsonl "tokens_per_batch: 1"
 expect tiny_budget 2 "key 'settings.tokens_per_batch': must be 0 \(automatic\) or at least max_sample_length \(64\)" c.yaml
 sweep c.yaml demo/models/tiny-llama-m small.jsonl
