@@ -64,6 +64,42 @@ OkSums sum_ok_rows(const std::vector<SampleRow>& rows) {
   return sums;
 }
 
+// Bad records in /errors: the first kListedBadRecords in full, the rest as one row per reason with
+// their count and line ranges (a million bad lines made a 232 MB cell file). Every bad record keeps
+// its /samples row (status bad_record) either way.
+constexpr size_t kListedBadRecords = 1000;
+constexpr size_t kListedRanges = 50;
+
+void append_bad_record_errors(const std::vector<BadRecord>& bad, std::vector<ErrorRow>* errors) {
+  struct Rest {
+    int64_t count = 0, first_sample = 0;
+    std::vector<std::pair<int64_t, int64_t>> ranges;  // consecutive lines, in file order
+  };
+  std::map<std::string, Rest> rest;  // by reason
+  for (size_t i = 0; i < bad.size(); ++i) {
+    const BadRecord& b = bad[i];
+    if (i < kListedBadRecords) {
+      errors->push_back({b.sample_index, b.line, b.reason, b.message});
+      continue;
+    }
+    Rest& r = rest[b.reason];
+    if (r.count++ == 0) r.first_sample = b.sample_index;
+    if (!r.ranges.empty() && r.ranges.back().second + 1 == b.line) r.ranges.back().second = b.line;
+    else r.ranges.emplace_back(b.line, b.line);
+  }
+  for (const auto& [reason, r] : rest) {
+    std::string lines;
+    for (size_t k = 0; k < std::min(r.ranges.size(), kListedRanges); ++k) {
+      const auto [first, last] = r.ranges[k];
+      lines += (k ? ", " : "") + std::to_string(first) + (last > first ? "-" + std::to_string(last) : "");
+    }
+    if (r.ranges.size() > kListedRanges) lines += ", ... (" + std::to_string(r.ranges.size() - kListedRanges) + " more ranges)";
+    errors->push_back({r.first_sample, r.ranges.front().first, reason,
+                       std::to_string(r.count) + " more bad records of this kind after the first " +
+                           std::to_string(kListedBadRecords) + " listed, on lines " + lines});
+  }
+}
+
 // A cell without a single ok sample has no published numbers: NaN, as design.md §4 says.
 void set_not_a_number(CellResult* out) {
   const double nan = std::nan("");
@@ -111,8 +147,8 @@ CellResult assemble_cell(const CellPlan& cell, const CellScores& scores, const S
     row.sample_index = b.sample_index;
     row.status = SampleStatus::kBadRecord;
     rows.push_back(row);
-    out.errors.push_back({b.sample_index, b.line, b.reason, b.message});
   }
+  append_bad_record_errors(bad, &out.errors);
   std::stable_sort(rows.begin(), rows.end(), [](const SampleRow& a, const SampleRow& b) { return a.sample_index < b.sample_index; });
   std::stable_sort(out.errors.begin(), out.errors.end(), [](const ErrorRow& a, const ErrorRow& b) { return a.sample_index < b.sample_index; });
 

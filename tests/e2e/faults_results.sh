@@ -159,5 +159,13 @@ if run names 0 names.yaml && run names 0 names.yaml; then
     && ok "names with __ and a 300-character name: 6 cells, 6 files, resumed" || { fail "names"; ls out-names/cells; }
 fi
 
+# --- a million bad lines: the cell file stays small (was 232 MB) ---
+{ head -n 2 small.jsonl; yes '{bad json' | head -n 1000000; } > million.jsonl
+sed -e 's/small.jsonl/million.jsonl/' -e '/name: "m"/d' idx.yaml > million.yaml
+if run million 0 million.yaml; then
+  size=$(stat -c %s out-million/cells/good__d.h5)
+  [ "$size" -lt 20000000 ] && ok "1M bad lines: cell file of $size bytes" || fail "million: cell file of $size bytes"
+fi
+
 [ "$failures" -eq 0 ] || { echo "$failures case(s) failed"; exit 1; }
 echo PASS
