@@ -152,7 +152,8 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     } catch (const UsageError& e) {
       abort_job(e.what(), kExitUsage);
     } catch (const std::exception& e) {
-      abort_job(std::string("driver failed: ") + e.what(), kExitAborted);
+      // The same error exits 1 as it does without mpirun (3 is for a failed rank or a hung batch).
+      abort_job(std::string("driver failed: ") + e.what(), kExitFailure);
     }
     code = outcome.exit_code;
   } else {

@@ -123,7 +123,11 @@ for i in $(seq 300); do grep -q "batch\|tok/s" lock1.log 2>/dev/null && [ -s out
 rm -f out-lock/journal.bin
 rc=0
 "$ICSWEEP" run lock.yaml --output out-lock >lock2.log 2>&1 || rc=$?
+rc_mpi=0
+"${MPIRUN[@]}" -np 2 "$ICSWEEP" run lock.yaml --output out-lock >lock3.log 2>&1 || rc_mpi=$?
 kill -0 "$first" 2>/dev/null || fail "lock: the first run ended before the second started"
+[ "$rc_mpi" -eq 1 ] && [ "$rc" -eq 1 ] && ok "the same driver error exits 1 alone and under mpirun" \
+  || fail "lock: exit $rc alone, $rc_mpi under mpirun (want 1 and 1)"
 kill -TERM "$first"; wait "$first" || true
 [ "$rc" -ne 0 ] && grep -q "output directory .*out-lock is in use by another icsweep run" lock2.log \
   && ok "journal.bin deleted: a second run is refused (exit $rc)" || { fail "lock: second run exit $rc"; tail -3 lock2.log; }
@@ -160,7 +164,7 @@ if run names 0 names.yaml && run names 0 names.yaml; then
 fi
 
 # --- a million bad lines: the cell file stays small (was 232 MB) ---
-{ head -n 2 small.jsonl; yes '{bad json' | head -n 1000000; } > million.jsonl
+{ head -n 2 small.jsonl; "$ICSWEEP_PYTHON" -c 'print("{bad json\n" * 1000000, end="")'; } > million.jsonl
 sed -e 's/small.jsonl/million.jsonl/' -e '/name: "m"/d' idx.yaml > million.yaml
 if run million 0 million.yaml; then
   size=$(stat -c %s out-million/cells/good__d.h5)
