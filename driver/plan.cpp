@@ -12,6 +12,7 @@
 #include "core/common/errors.h"
 #include "core/store/cell_file.h"
 #include "core/tokenizer/tokenizer.h"
+#include "driver/signals.h"
 
 namespace icsweep {
 namespace fs = std::filesystem;
@@ -41,6 +42,7 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   auto work = [&](int worker) {
     try {
       for (size_t i = next++; i < n; i = next++) {
+        if (i % 256 == 0 && stop_requested()) throw PlanInterrupted("stop requested while tokenizing");
         auto ids = tokenizer.encode(contents->records[i].text, /*add_special_tokens=*/true);
         if (static_cast<int64_t>(ids.size()) > max_length) ids.resize(max_length);
         out->tail_bytes[i] = tail_text_bytes(tokenizer, ids);
@@ -55,6 +57,7 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
   work(0);
   for (auto& t : pool) t.join();
+  if (stop_requested()) throw PlanInterrupted("stop requested while tokenizing");
   for (const auto& e : errors)
     if (!e.empty()) throw TokenizerError(e);
   out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -97,6 +100,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
   std::map<std::string, std::shared_ptr<const DatasetContents>> datasets;  // by dataset name
   std::map<std::string, std::string> dataset_errors;
   for (const auto& d : config.datasets) {
+    if (stop_requested()) throw PlanInterrupted("stop requested while reading the datasets");
     try {
       datasets[d.name] = std::make_shared<const DatasetContents>(
           read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)));
@@ -168,6 +172,8 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           lengths.reserve(cell.data->ids.size());
           for (const auto& ids : cell.data->ids) lengths.push_back(static_cast<int64_t>(ids.size()));
           cell.batches = plan_batches(lengths, token_budget);
+        } catch (const PlanInterrupted&) {
+          throw;
         } catch (const std::exception& e) {
           cell.failure = e.what();
           cell.failure_kind = "tokenizer";

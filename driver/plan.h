@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/errors.h"
 #include "core/config/sweep_config.h"
 #include "core/data/jsonl_dataset.h"
 #include "core/score/batching.h"
@@ -47,6 +48,11 @@ struct SweepPlan {
   std::vector<CellPlan> cells;
   int64_t token_budget = 0;
   std::vector<std::string> warnings;  // for the log: e.g. bad dataset lines that were skipped
+};
+
+// A stop request (signal or stop file, driver/signals.h) arrived while planning: nothing to resume.
+struct PlanInterrupted : Error {
+  using Error::Error;
 };
 
 // Builds the plan. Per-cell problems (unreadable model config, tokenizer, dataset) become

@@ -48,6 +48,7 @@ struct JournalReplay {
   std::map<std::string, IdentityParts> identities;
   std::map<std::string, std::set<std::string>> fingerprints_of_key;  // cell key -> fingerprints seen
   std::map<std::string, std::string> cell_files;  // cell key -> digest of its file as last written
+  size_t batches = 0;  // batch result records
 };
 
 struct WorkItem {
@@ -85,7 +86,11 @@ class SweepDriver {
                                   {"transport", transport_.kind()}});
     remove_leftover_stop_file();
     greet_workers();
-    plan_sweep();
+    try {
+      plan_sweep();
+    } catch (const PlanInterrupted& e) {
+      return interrupted_while_planning(e.what());
+    }
     check_restart_cells();
     resume_and_queue();
     dispatch_loop();
@@ -124,6 +129,21 @@ class SweepDriver {
     for (const auto& d : devices) provenance_.attributes["devices"] += (provenance_.attributes["devices"].empty() ? "" : "; ") + d;
   }
 
+  // A signal or the stop file during planning (a long tokenization): the workers are released and
+  // the run exits 75 at once; nothing was scored, the next run plans again.
+  SweepOutcome interrupted_while_planning(const std::string& what) {
+    log_ << stop_reason() << " while planning (" << what << "): nothing was scored; exiting with "
+         << kExitRequeue << " (re-run to resume)\n";
+    events_.write("stop_requested", {{"signal", stop_signal()}, {"in_flight", 0}, {"while", "planning"}});
+    for (const auto& [rank, device] : worker_device_) transport_.send(rank, MessageTag::kStop, encode(StopMessage{0}));
+    transport_.reduce_sum({});
+    events_.write("sweep_end", {{"exit_code", kExitRequeue}, {"cells", 0}});
+    SweepOutcome outcome;
+    outcome.exit_code = kExitRequeue;
+    outcome.index_file = (out_dir_ / "results.h5").string();
+    return outcome;
+  }
+
   void plan_sweep() {
     bool cuda = false;
     for (const auto& [rank, device] : worker_device_) cuda = cuda || device.rfind("cuda", 0) == 0;
@@ -156,8 +176,8 @@ class SweepDriver {
     if (journal_->dropped_bytes() > 0)
       log_ << "journal: dropped a damaged tail of " << journal_->dropped_bytes() << " bytes ("
            << journal_->dropped_reason() << "); those batches are recomputed\n";
-    if (!records.empty()) log_ << "journal: " << records.size() << " records from earlier runs\n";
     JournalReplay replay = read_journal(records);
+    if (replay.batches > 0) log_ << "journal: " << replay.batches << " finished batches from earlier runs\n";
     cell_file_digests_ = replay.cell_files;
     states_.resize(plan_.cells.size());
     for (auto& cell : plan_.cells) {
@@ -213,6 +233,7 @@ class SweepDriver {
         replay.fingerprints_of_key[key].insert(of);
       } else {
         replay.results[fingerprint].push_back(decode_result(reader.get_vector<uint8_t>()));
+        ++replay.batches;
       }
     }
     return replay;

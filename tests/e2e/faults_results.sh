@@ -163,6 +163,29 @@ if run names 0 names.yaml && run names 0 names.yaml; then
     && ok "names with __ and a 300-character name: 6 cells, 6 files, resumed" || { fail "names"; ls out-names/cells; }
 fi
 
+# --- SIGTERM while planning (a long tokenization) ends the run at once with 75 ---
+"$ICSWEEP_PYTHON" - big.jsonl <<'PY'
+import json, sys
+text = open("demo/data/project_docs.jsonl").read()
+lines = [json.loads(l)["text"] for l in text.splitlines()]
+with open(sys.argv[1], "w") as f:
+    for i in range(40000):
+        f.write(json.dumps({"text": lines[i % len(lines)] * 3}) + "\n")
+PY
+sed -e 's/small.jsonl/big.jsonl/' -e '/name: "m"/d' idx.yaml > big.yaml
+"$ICSWEEP" run big.yaml --output out-big >big.log 2>&1 &
+pid=$!
+for i in $(seq 300); do grep -q "^rank  host" big.log && break; sleep 0.1; done
+sleep 1
+grep -q "^plan: " big.log && fail "planning: ended before the signal (make big.jsonl larger)"
+start=$EPOCHREALTIME
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+[ "$rc" -eq 75 ] && grep -q "signal 15 while planning" big.log && awk -v t="$took" 'BEGIN { exit !(t < 5) }' \
+  && ok "SIGTERM while planning: exit 75 after $took s" || { fail "planning: exit $rc after $took s"; tail -3 big.log; }
+
 # --- a million bad lines: the cell file stays small (was 232 MB) ---
 { head -n 2 small.jsonl; "$ICSWEEP_PYTHON" -c 'print("{bad json\n" * 1000000, end="")'; } > million.jsonl
 sed -e 's/small.jsonl/million.jsonl/' -e '/name: "m"/d' idx.yaml > million.yaml
