@@ -23,6 +23,7 @@
 #include "core/store/cell_file.h"
 #include "core/store/journal.h"
 #include "driver/cell_assembly.h"
+#include "driver/journal_records.h"
 #include "driver/plan.h"
 #include "driver/progress.h"
 #include "driver/signals.h"
@@ -34,22 +35,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBatchesInFlightPerWorker = 2;
-constexpr const char* kRestartPrefix = "restart:";  // journal record key: drop the cell's earlier batches
-// Journal record key "identity:<fingerprint>", then the cell key and its identity parts as JSON:
-// lets a later run name what changed when it meets batches of another identity.
-constexpr const char* kIdentityPrefix = "identity:";
-// Journal record key "cellfile:<cell key>", then the digest of the cell file's bytes as written: a
-// resume verifies a finished cell file against it (a damaged data chunk reads back without error).
-constexpr const char* kCellFilePrefix = "cellfile:";
-
-// What the journal holds, by cell fingerprint.
-struct JournalReplay {
-  std::map<std::string, std::vector<ResultMessage>> results;
-  std::map<std::string, IdentityParts> identities;
-  std::map<std::string, std::set<std::string>> fingerprints_of_key;  // cell key -> fingerprints seen
-  std::map<std::string, std::string> cell_files;  // cell key -> digest of its file as last written
-  size_t batches = 0;  // batch result records
-};
 
 struct WorkItem {
   int64_t cell = 0;
@@ -176,7 +161,7 @@ class SweepDriver {
     if (journal_->dropped_bytes() > 0)
       log_ << "journal: dropped a damaged tail of " << journal_->dropped_bytes() << " bytes ("
            << journal_->dropped_reason() << "); those batches are recomputed\n";
-    JournalReplay replay = read_journal(records);
+    JournalReplay replay = replay_journal(records);
     if (replay.batches > 0) log_ << "journal: " << replay.batches << " finished batches from earlier runs\n";
     cell_file_digests_ = replay.cell_files;
     states_.resize(plan_.cells.size());
@@ -216,36 +201,9 @@ class SweepDriver {
                        "to end or use another output directory");
   }
 
-  static JournalReplay read_journal(const std::vector<std::vector<uint8_t>>& records) {
-    JournalReplay replay;
-    for (const auto& r : records) {
-      ByteReader reader(r);
-      const std::string fingerprint = reader.get_string();
-      // A restart record (--restart-cell) drops the cell's earlier batches.
-      if (fingerprint.rfind(kRestartPrefix, 0) == 0) {
-        replay.results.erase(fingerprint.substr(std::string(kRestartPrefix).size()));
-      } else if (fingerprint.rfind(kCellFilePrefix, 0) == 0) {
-        replay.cell_files[fingerprint.substr(std::string(kCellFilePrefix).size())] = reader.get_string();
-      } else if (fingerprint.rfind(kIdentityPrefix, 0) == 0) {
-        const std::string of = fingerprint.substr(std::string(kIdentityPrefix).size());
-        const std::string key = reader.get_string();
-        replay.identities[of] = parts_from_json(reader.get_string());
-        replay.fingerprints_of_key[key].insert(of);
-      } else {
-        replay.results[fingerprint].push_back(decode_result(reader.get_vector<uint8_t>()));
-        ++replay.batches;
-      }
-    }
-    return replay;
-  }
-
   // Records the cell's identity in the journal (once per identity), before its first batch.
   void journal_identity(const CellPlan& cell) {
-    ByteWriter record;
-    record.put_string(kIdentityPrefix + cell.fingerprint);
-    record.put_string(cell.key);
-    record.put_string(parts_to_json(cell.identity));
-    journal_->append(record.bytes());
+    journal_->append(identity_record(cell.fingerprint, cell.key, cell.identity));
   }
 
   // Journaled batches of this cell scored from other inputs are never combined with this run's.
@@ -293,9 +251,7 @@ class SweepDriver {
   }
 
   void journal_restart(const CellPlan& cell) {
-    ByteWriter record;
-    record.put_string(kRestartPrefix + cell.fingerprint);
-    journal_->append(record.bytes());
+    journal_->append(restart_record(cell.fingerprint));
   }
 
   // OUTPUT/STOP, and $ICSWEEP_STOP_FILE when set (the Slurm scripts' trap creates it).
@@ -584,10 +540,7 @@ class SweepDriver {
       return;
     }
     if (result.ok) {
-      ByteWriter record;
-      record.put_string(cell.fingerprint);
-      record.put_vector(encode(result));
-      journal_->append(record.bytes());
+      journal_->append(batch_record(cell.fingerprint, result));
       apply_scores(cell, result, /*this_run=*/true);
       int64_t tokens = 0;
       for (auto t : result.n_tokens) tokens += t;
@@ -712,10 +665,7 @@ class SweepDriver {
   void store_cell_file(const CellPlan& cell, const std::string& path, const CellResult& result) {
     write_cell_file(path, result);
     const std::string digest = files_digest({path});
-    ByteWriter record;
-    record.put_string(kCellFilePrefix + cell.key);
-    record.put_string(digest);
-    journal_->append(record.bytes());
+    journal_->append(cell_file_record(cell.key, digest));
     cell_file_digests_[cell.key] = digest;
   }
 
