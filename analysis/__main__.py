@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from analysis import compare, fit_bias, load_cmd, plot, predict, route, table
+from analysis.load import ResultsError
 
 COMMANDS = [load_cmd, table, plot, fit_bias, predict, route, compare]
 
@@ -24,7 +25,11 @@ def build_parser():
 
 def main(argv=None):
     args = build_parser().parse_args(argv)
-    return args.run(args) or 0
+    try:
+        return args.run(args) or 0
+    except ResultsError as e:
+        print(f"python3 -m analysis {args.command}: error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

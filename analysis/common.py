@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from analysis.load import load_cells
+from analysis.load import ResultsError, load_cells
 
 # design.md §1.5, in the reference's order.
 PUBLISHED_COLUMNS = [
@@ -46,13 +46,16 @@ def cells_frame(path, ok_only=False):
     """load_cells(path) with the published columns first; ok_only drops failed cells (with a note)."""
     cells = load_cells(path)
     if cells.empty:
-        raise SystemExit(f"{path}: no cells")
+        raise ResultsError(f"{path}: no cells")
     if ok_only and "status" in cells:
         bad = cells[cells["status"] != "ok"]
         for _, row in bad.iterrows():
             print(f"note: skipping {row['model_name']} x {row['data_name']}: cell status {row['status']}",
                   file=sys.stderr)
         cells = cells[cells["status"] == "ok"].reset_index(drop=True)
+        if cells.empty:
+            raise ResultsError(f"{path}: no cell finished ok ({len(bad)} failed, listed above): nothing to "
+                               "analyse; see their errors with 'python3 -m analysis load {path} errors'")
     first = [c for c in PUBLISHED_COLUMNS if c in cells]
     return cells[first + [c for c in cells.columns if c not in first]]
 

@@ -32,7 +32,7 @@ import h5py
 import numpy as np
 import pandas as pd
 
-__all__ = ["cell_files", "load_cells", "load_errors", "load_samples"]
+__all__ = ["ResultsError", "cell_files", "load_cells", "load_errors", "load_samples"]
 
 
 def _text(value):
@@ -49,9 +49,25 @@ def _python_value(value):
     return value
 
 
+class ResultsError(Exception):
+    """A results file that cannot be analysed; the message names it and says what to do."""
+
+
+def _open(path):
+    if not os.path.exists(path):
+        raise ResultsError(f"{path}: no such file; give a sweep's results.h5 or a cell .h5 file")
+    if not os.path.isfile(path):
+        raise ResultsError(f"{path}: not a file; give a sweep's results.h5 or a cell .h5 file")
+    try:
+        return h5py.File(path, "r")
+    except OSError as e:
+        raise ResultsError(f"{path}: not a readable HDF5 file ({e}); give a sweep's results.h5 or a cell .h5 "
+                           "file") from None
+
+
 def cell_files(path):
     """Paths of the cell files behind PATH (itself when PATH is a cell file)."""
-    with h5py.File(path, "r") as f:
+    with _open(path) as f:
         if "cells_table" not in f:
             return [path]
         files = [_text(x) for x in f["cells_table/file"][()]]
@@ -63,7 +79,7 @@ def load_cells(path):
     """One row per cell with every root attribute of the cell file as a column."""
     rows = []
     for cell_path in cell_files(path):
-        with h5py.File(cell_path, "r") as f:
+        with _open(cell_path) as f:
             row = {name: _python_value(value) for name, value in f.attrs.items()}
         row["cell_file"] = cell_path
         rows.append(row)
@@ -71,7 +87,7 @@ def load_cells(path):
 
 
 def _group_frame(cell_path, group):
-    with h5py.File(cell_path, "r") as f:
+    with _open(cell_path) as f:
         model_name = _text(f.attrs["model_name"])
         data_name = _text(f.attrs["data_name"])
         g = f[group]

@@ -37,6 +37,17 @@ add_library(icsweep::utf8proc INTERFACE IMPORTED)
 target_include_directories(icsweep::utf8proc INTERFACE ${UTF8PROC_INCLUDE_DIR})
 target_link_libraries(icsweep::utf8proc INTERFACE ${UTF8PROC_LIBRARY})
 
+# xxHash: content digests of datasets and weights for resume identity (core/data/content_hash.h).
+find_path(XXHASH_INCLUDE_DIR xxhash.h)
+find_library(XXHASH_LIBRARY NAMES xxhash libxxhash.so.0)
+if(NOT XXHASH_INCLUDE_DIR OR NOT XXHASH_LIBRARY)
+  message(FATAL_ERROR "xxhash not found: install libxxhash-dev (scripts/install-deps.sh), or unpack it "
+                      "with dpkg -x and add its usr/ folder to CMAKE_PREFIX_PATH")
+endif()
+add_library(icsweep::xxhash INTERFACE IMPORTED)
+target_include_directories(icsweep::xxhash INTERFACE ${XXHASH_INCLUDE_DIR})
+target_link_libraries(icsweep::xxhash INTERFACE ${XXHASH_LIBRARY})
+
 # SentencePiece: for models that ship tokenizer.model without tokenizer.json.
 find_path(SENTENCEPIECE_INCLUDE_DIR sentencepiece_processor.h)
 find_library(SENTENCEPIECE_LIBRARY NAMES sentencepiece)

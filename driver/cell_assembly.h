@@ -18,6 +18,7 @@ struct CellScores {
   std::vector<double> nll_bits;
   std::vector<std::vector<float>> token_nll_bits;  // only with per_token
   std::map<size_t, std::string> failed;  // record position -> error message
+  std::string weights_digest;            // of the weights the results were scored with (worker)
 
   explicit CellScores(size_t samples = 0)
       : scored(samples, false), n_tokens(samples, 0), nll_bits(samples, 0.0), token_nll_bits(samples) {}
@@ -31,6 +32,17 @@ struct SweepProvenance {
 // bad_record, failed ones failed; only ok samples enter the aggregates.
 CellResult assemble_cell(const CellPlan& cell, const CellScores& scores, const Settings& settings,
                          const SweepProvenance& provenance);
+
+// The published columns, aggregates, bias and FLOPs of `out` from its /samples rows (ok rows only, in
+// sample order) and the plan's derived settings; status failed (no_samples) when no row is ok.
+void derive_published(const CellPlan& cell, const Settings& settings, CellResult* out);
+
+// A finished cell whose derived settings changed (bias, series, size, FLOPs profile or attention):
+// its published numbers recomputed from the stored rows, without scoring.
+void rederive_cell(const CellPlan& cell, const Settings& settings, CellResult* stored);
+
+// Stores the plan's identity (and fingerprint) in the cell's attributes.
+void set_identity_attributes(const CellPlan& cell, CellResult* out);
 
 // A cell that could not run at all (model/tokenizer/dataset failure): status failed, errors table.
 CellResult assemble_failed_cell(const CellPlan& cell, const std::string& kind, const std::string& message,

@@ -63,10 +63,11 @@ int cmd_merge(const std::vector<std::string>& args) {
   for (const auto& input : inputs) {
     if (!fs::exists(input)) throw UsageError("merge: " + input + " not found");
     if (!is_index_file(input)) throw UsageError("merge: " + input + " is not a results.h5 index (a cell file?)");
-    if (fs::absolute(input).lexically_normal() == output)
+    std::error_code ec;  // the same file by another path (a symlink, a hard link) counts too
+    if (fs::absolute(input).lexically_normal() == output || (fs::exists(output) && fs::equivalent(input, output, ec)))
       throw UsageError("merge: the output " + output.string() + " is also an input");
     for (const auto& e : read_index_file(input)) {
-      Cell c{input, e.cell_file, e.model_name + "__" + e.data_name, e, read_cell_summary(e.cell_file)};
+      Cell c{input, e.cell_file, cell_stem(e.model_name, e.data_name), e, read_cell_summary(e.cell_file)};
       const auto [it, fresh] = seen.emplace(c.key, input);
       if (!fresh)
         throw UsageError("merge: cell " + c.key + " is in both " + it->second + " and " + input +

@@ -38,7 +38,14 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<PublishedRow> rows;
   int failed = 0;
   const auto cells = read_report_cells(path);
+  int unreadable = 0;
   for (const ReportCell& cell : cells) {
+    if (cell.status == "unreadable") {
+      ++unreadable;
+      std::cerr << "icsweep report: cell " << cell.row.model_name << " x " << cell.row.data_name
+                << " left out: its file cannot be read (" << cell.error << "); re-run the sweep to recompute it\n";
+      continue;
+    }
     if (cell.status != "ok") {
       ++failed;
       std::cerr << "icsweep report: cell " << cell.row.model_name << " x " << cell.row.data_name << " "
@@ -52,7 +59,7 @@ int cmd_report(const std::vector<std::string>& args) {
     std::cout << "icsweep report: " << path << " (" << cells.size() << " cells, " << failed << " failed)\n";
   }
   std::cout << format_published_rows(rows, format);
-  return kExitOk;
+  return unreadable > 0 ? kExitFailure : kExitOk;
 }
 
 }  // namespace icsweep

@@ -11,7 +11,9 @@
 
 #include "core/common/errors.h"
 #include "core/config/model_dtype.h"
+#include "core/store/cell_file.h"
 #include "core/tokenizer/tokenizer.h"
+#include "driver/signals.h"
 
 namespace icsweep {
 namespace fs = std::filesystem;
@@ -23,37 +25,6 @@ std::string read_file(const fs::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
-}
-
-// Fingerprint of a model directory: config.json plus each safetensors file's name, size and header
-// (which holds every tensor's name, dtype, shape and offsets), without reading the weights; for a
-// TorchScript model.torchscript.pt its size and first and last 64 KiB.
-std::string model_fingerprint(const fs::path& dir, const std::string& config_text) {
-  std::string material = config_text;
-  std::vector<fs::path> weights;
-  for (const auto& entry : fs::directory_iterator(dir))
-    if (entry.path().extension() == ".safetensors" || entry.path().extension() == ".pt") weights.push_back(entry.path());
-  std::sort(weights.begin(), weights.end());
-  for (const auto& path : weights) {
-    material += "\n" + path.filename().string() + " " + std::to_string(fs::file_size(path)) + "\n";
-    std::ifstream in(path, std::ios::binary);
-    uint64_t header_length = 0;
-    in.read(reinterpret_cast<char*>(&header_length), 8);
-    if (path.extension() == ".pt") {  // TorchScript: a zip archive; its first and last 64 KiB (central directory)
-      const auto size = fs::file_size(path);
-      std::string head(std::min<uintmax_t>(size, 65536), '\0'), tail(head.size(), '\0');
-      in.seekg(0);
-      in.read(head.data(), static_cast<std::streamsize>(head.size()));
-      in.seekg(static_cast<std::streamoff>(size - tail.size()));
-      in.read(tail.data(), static_cast<std::streamsize>(tail.size()));
-      material += head + tail;
-    } else if (in && header_length < (64u << 20)) {
-      std::string header(header_length, '\0');
-      in.read(header.data(), static_cast<std::streamsize>(header_length));
-      material += header;
-    }
-  }
-  return hex_digest(material);
 }
 
 std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<const DatasetContents>& contents,
@@ -72,6 +43,7 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   auto work = [&](int worker) {
     try {
       for (size_t i = next++; i < n; i = next++) {
+        if (i % 256 == 0 && stop_requested()) throw PlanInterrupted("stop requested while tokenizing");
         auto ids = tokenizer.encode(contents->records[i].text, /*add_special_tokens=*/true);
         if (static_cast<int64_t>(ids.size()) > max_length) ids.resize(max_length);
         out->tail_bytes[i] = tail_text_bytes(tokenizer, ids);
@@ -86,23 +58,33 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   for (int t = 1; t < threads; ++t) pool.emplace_back(work, t);
   work(0);
   for (auto& t : pool) t.join();
+  if (stop_requested()) throw PlanInterrupted("stop requested while tokenizing");
   for (const auto& e : errors)
     if (!e.empty()) throw TokenizerError(e);
   out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
+// A token id at or past the embedding's rows would index past it (samples failing one by one, or
+// garbage on a GPU): the cell fails up front, with the numbers.
+std::string ids_beyond_embedding(const TokenizedDataset& data, const HfConfig& model_config,
+                                 const ModelSpec& m) {
+  const int64_t rows = embedding_rows(model_config);
+  if (rows <= 0) return "";
+  for (size_t i = 0; i < data.ids.size(); ++i)
+    for (const int32_t id : data.ids[i])
+      if (id >= rows)
+        return "the tokenizer of " + m.name + " (" + std::to_string(data.tokenizer_size) + " tokens) gives id " +
+               std::to_string(id) + " in line " + std::to_string(data.contents->records[i].line) + " of " +
+               data.contents->path + ", but the model's embedding has " + std::to_string(rows) +
+               " rows (config.json vocab_size): use the tokenizer that belongs to " + m.path;
+  return "";
+}
+
 }  // namespace
 
-std::string hex_digest(const std::string& bytes) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  char text[17];
-  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
-  return text;
+int64_t embedding_rows(const HfConfig& config) {
+  return config.json().contains("vocab_size") ? config.get_int("vocab_size", 0) : config.text().get_int("vocab_size", 0);
 }
 
 int64_t default_token_budget(bool workers_use_cuda) { return workers_use_cuda ? 32768 : 4096; }
@@ -116,6 +98,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
   std::map<std::string, std::shared_ptr<const DatasetContents>> datasets;  // by dataset name
   std::map<std::string, std::string> dataset_errors;
   for (const auto& d : config.datasets) {
+    if (stop_requested()) throw PlanInterrupted("stop requested while reading the datasets");
     try {
       datasets[d.name] = std::make_shared<const DatasetContents>(
           read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)));
@@ -137,13 +120,14 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     std::shared_ptr<const Tokenizer> tokenizer;
     std::string model_failure, model_failure_kind;
     HfConfig model_config;
-    std::string fingerprint;
+    std::string fingerprint, dates, tokenizer_digest;
     ModelSpec model = m;  // with the dtype resolved
     try {
       const fs::path dir(m.path);
       const std::string text = read_file(dir / "config.json");
       model_config = HfConfig::parse(text, (dir / "config.json").string());
-      fingerprint = model_fingerprint(dir, text);
+      fingerprint = model_files_digest(m.path, text);
+      dates = weights_dates(m.path);
       const ModelDtype dtype = resolve_model_dtype(m.dtype, model_config, m.path);
       model.dtype = dtype.dtype;
       model.dtype_source = dtype.source;
@@ -154,6 +138,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     if (model_failure.empty()) {
       try {
         tokenizer = load_tokenizer(m.tokenizer.empty() ? m.path : m.tokenizer);
+        tokenizer_digest = tokenizer_files_digest(m.tokenizer.empty() ? m.path : m.tokenizer);
       } catch (const std::exception& e) {
         model_failure = e.what();
         model_failure_kind = "tokenizer";
@@ -164,7 +149,7 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
       cell.cell = static_cast<int64_t>(plan.cells.size());
       cell.model = model;
       cell.dataset = d;
-      cell.key = m.name + "__" + d.name;
+      cell.key = cell_stem(m.name, d.name);
       cell.model_config = model_config;
       cell.model_fingerprint = fingerprint;
       if (!model_failure.empty()) {
@@ -179,21 +164,24 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           if (!tokenized.count(tkey))
             tokenized[tkey] = tokenize_dataset(datasets[d.name], *tokenizer, max_length, threads);
           cell.data = tokenized[tkey];
+          if (const std::string beyond = ids_beyond_embedding(*cell.data, model_config, m); !beyond.empty())
+            throw TokenizerError(beyond);
           std::vector<int64_t> lengths;
           lengths.reserve(cell.data->ids.size());
           for (const auto& ids : cell.data->ids) lengths.push_back(static_cast<int64_t>(ids.size()));
           cell.batches = plan_batches(lengths, token_budget);
+        } catch (const PlanInterrupted&) {
+          throw;
         } catch (const std::exception& e) {
           cell.failure = e.what();
           cell.failure_kind = "tokenizer";
         }
       }
-      std::ostringstream material;
-      material << "model " << fingerprint << " dtype " << model.dtype << " tokenizer "
-               << (cell.data ? cell.data->tokenizer_fingerprint : "-") << " dataset " << d.path << " "
-               << (datasets.count(d.name) ? datasets[d.name]->file_bytes : 0) << " field " << d.text_field
-               << " max_len " << max_length << " budget " << token_budget;
-      cell.fingerprint = hex_digest(material.str());
+      cell.identity = cell_identity(fingerprint, dates, model.dtype, tokenizer_digest,
+                                    datasets.count(d.name) ? datasets[d.name]->content_digest : "", d,
+                                    config.settings, token_budget);
+      cell.fingerprint = parts_digest(cell.identity);
+      cell.derived = derived_settings(m, d, config.settings);
       plan.cells.push_back(std::move(cell));
     }
   }

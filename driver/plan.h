@@ -11,9 +11,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/hf_config.h"
+#include "core/common/errors.h"
 #include "core/config/sweep_config.h"
 #include "core/data/jsonl_dataset.h"
 #include "core/score/batching.h"
+#include "driver/cell_identity.h"
 
 namespace icsweep {
 
@@ -35,10 +37,12 @@ struct CellPlan {
   std::string failure;           // non-empty: the cell cannot run (message for its errors table)
   std::string failure_kind;      // e.g. model_config, tokenizer, dataset
   HfConfig model_config;         // config.json
-  std::string model_fingerprint;
+  std::string model_fingerprint;  // config.json + weights headers and sizes (model_files_digest)
   std::shared_ptr<const TokenizedDataset> data;
   std::vector<BatchPlan> batches;  // members index data->ids
-  std::string fingerprint;       // everything that affects the cell's numbers
+  IdentityParts identity;        // every input that affects a sample's NLL (driver/cell_identity.h)
+  std::string fingerprint;       // parts_digest(identity): the key of its journal records
+  IdentityParts derived;         // settings that change only derived numbers (re-derived on resume)
 };
 
 struct SweepPlan {
@@ -47,15 +51,21 @@ struct SweepPlan {
   std::vector<std::string> warnings;  // for the log: e.g. bad dataset lines that were skipped
 };
 
+// A stop request (signal or stop file, driver/signals.h) arrived while planning: nothing to resume.
+struct PlanInterrupted : Error {
+  using Error::Error;
+};
+
 // Builds the plan. Per-cell problems (unreadable model config, tokenizer, dataset) become
 // CellPlan::failure instead of exceptions, so one bad model never stops the sweep.
 // `token_budget` > 0: padded tokens per batch. `threads`: tokenizer threads.
 SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads);
 
+// Rows of the model's input embedding per config.json (vocab_size, or text_config.vocab_size); 0
+// when the config does not say.
+int64_t embedding_rows(const HfConfig& model_config);
+
 // Default token budget per batch when the sweep does not set one.
 int64_t default_token_budget(bool workers_use_cuda);
-
-// Stable hex digest (FNV-1a 64) of a byte string; for fingerprints.
-std::string hex_digest(const std::string& bytes);
 
 }  // namespace icsweep

@@ -118,6 +118,8 @@ std::string gpu_count_problem(const std::string& device, int local_worker_index,
          "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
 }
 
+constexpr int kMaxInProcessWorkers = 256;
+
 int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, const SweepConfig* given) {
   install_stop_signal_handlers();
   std::unique_ptr<MpiSession> mpi;
@@ -128,7 +130,14 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
   try {
     config = given ? *given : load_sweep_config(request.sweep_path);
     if (!request.output_override.empty()) config.settings.output_dir = fs::absolute(request.output_override).string();
-    if (!request.device_override.empty()) config.settings.device = request.device_override;
+    if (!request.device_override.empty()) {
+      if (!valid_device(request.device_override))
+        throw UsageError("--device " + request.device_override + ": not a device; expected auto, cpu, cuda or cuda:N");
+      config.settings.device = request.device_override;
+    }
+    if (request.in_process_workers < 1 || request.in_process_workers > kMaxInProcessWorkers)
+      throw UsageError("--workers " + std::to_string(request.in_process_workers) + ": must be between 1 and " +
+                       std::to_string(kMaxInProcessWorkers) + " (worker threads of a run without mpirun)");
     if (driver_rank) check_output_writable(config.settings.output_dir);
   } catch (const std::exception& e) {
     // Every rank reads the same file and fails the same way; only rank 0 speaks.
@@ -163,7 +172,8 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     } catch (const UsageError& e) {
       abort_job(e.what(), kExitUsage);
     } catch (const std::exception& e) {
-      abort_job(std::string("driver failed: ") + e.what(), kExitAborted);
+      // The same error exits 1 as it does without mpirun (3 is for a failed rank or a hung batch).
+      abort_job(std::string("driver failed: ") + e.what(), kExitFailure);
     }
     code = outcome.exit_code;
   } else {

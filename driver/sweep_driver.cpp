@@ -1,11 +1,15 @@
 #include "driver/sweep_driver.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <map>
@@ -14,10 +18,12 @@
 
 #include "core/common/bytes.h"
 #include "core/common/errors.h"
+#include "core/data/content_hash.h"
 #include "core/score/replicated_scorer.h"
 #include "core/store/cell_file.h"
 #include "core/store/journal.h"
 #include "driver/cell_assembly.h"
+#include "driver/journal_records.h"
 #include "driver/plan.h"
 #include "driver/progress.h"
 #include "driver/signals.h"
@@ -29,7 +35,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr int kBatchesInFlightPerWorker = 2;
-constexpr const char* kRestartPrefix = "restart:";  // journal record key: drop the cell's earlier batches
 
 struct WorkItem {
   int64_t cell = 0;
@@ -42,6 +47,7 @@ struct CellState {
   int64_t remaining = 0;  // members neither scored nor failed
   bool finished = false;
   bool failed = false;
+  std::vector<bool> replayed;  // by record position: scored by a journaled batch of an earlier run
   std::string failure_kind, failure_message;
   // This run's sums, for the cross-check against the workers' reduction.
   double run_nll = 0, run_tokens = 0, run_samples = 0;
@@ -54,12 +60,22 @@ class SweepDriver {
         out_dir_(config.settings.output_dir), cells_dir_(out_dir_ / "cells"),
         events_((fs::create_directories(cells_dir_), (out_dir_ / "events.jsonl").string())) {}
 
+  ~SweepDriver() {
+    if (output_lock_fd_ >= 0) ::close(output_lock_fd_);
+  }
+  SweepDriver(const SweepDriver&) = delete;
+  SweepDriver& operator=(const SweepDriver&) = delete;
+
   SweepOutcome run() {
     events_.write("sweep_start", {{"config", config_.source_path}, {"endpoints", transport_.endpoint_count()},
                                   {"transport", transport_.kind()}});
     remove_leftover_stop_file();
     greet_workers();
-    plan_sweep();
+    try {
+      plan_sweep();
+    } catch (const PlanInterrupted& e) {
+      return interrupted_while_planning(e.what());
+    }
     check_restart_cells();
     resume_and_queue();
     dispatch_loop();
@@ -98,6 +114,21 @@ class SweepDriver {
     for (const auto& d : devices) provenance_.attributes["devices"] += (provenance_.attributes["devices"].empty() ? "" : "; ") + d;
   }
 
+  // A signal or the stop file during planning (a long tokenization): the workers are released and
+  // the run exits 75 at once; nothing was scored, the next run plans again.
+  SweepOutcome interrupted_while_planning(const std::string& what) {
+    log_ << stop_reason() << " while planning (" << what << "): nothing was scored; exiting with "
+         << kExitRequeue << " (re-run to resume)\n";
+    events_.write("stop_requested", {{"signal", stop_signal()}, {"in_flight", 0}, {"while", "planning"}});
+    for (const auto& [rank, device] : worker_device_) transport_.send(rank, MessageTag::kStop, encode(StopMessage{0}));
+    transport_.reduce_sum({});
+    events_.write("sweep_end", {{"exit_code", kExitRequeue}, {"cells", 0}});
+    SweepOutcome outcome;
+    outcome.exit_code = kExitRequeue;
+    outcome.index_file = (out_dir_ / "results.h5").string();
+    return outcome;
+  }
+
   void plan_sweep() {
     bool cuda = false;
     for (const auto& [rank, device] : worker_device_) cuda = cuda || device.rfind("cuda", 0) == 0;
@@ -123,36 +154,31 @@ class SweepDriver {
   std::string cell_path(const CellPlan& cell) const { return (cells_dir_ / (cell.key + ".h5")).string(); }
 
   void resume_and_queue() {
+    lock_output_dir();
     std::vector<std::vector<uint8_t>> records;
     journal_ = std::make_unique<Journal>((out_dir_ / "journal.bin").string(), &records);
     remove_stale_temp_files();
     if (journal_->dropped_bytes() > 0)
       log_ << "journal: dropped a damaged tail of " << journal_->dropped_bytes() << " bytes ("
            << journal_->dropped_reason() << "); those batches are recomputed\n";
-    if (!records.empty()) log_ << "journal: " << records.size() << " finished batches from earlier runs\n";
-    std::map<std::string, std::vector<ResultMessage>> replay;  // cell fingerprint -> results
-    for (const auto& r : records) {
-      ByteReader reader(r);
-      const std::string fingerprint = reader.get_string();
-      // A restart record (--restart-cell) drops the cell's earlier batches.
-      if (fingerprint.rfind(kRestartPrefix, 0) == 0) {
-        replay.erase(fingerprint.substr(std::string(kRestartPrefix).size()));
-        continue;
-      }
-      replay[fingerprint].push_back(decode_result(reader.get_vector<uint8_t>()));
-    }
+    JournalReplay replay = replay_journal(records);
+    if (replay.batches > 0) log_ << "journal: " << replay.batches << " finished batches from earlier runs\n";
+    cell_file_digests_ = replay.cell_files;
     states_.resize(plan_.cells.size());
     for (auto& cell : plan_.cells) {
       CellState& state = states_[cell.cell];
-      if (restart_.count(cell.cell)) restart_cell(cell, &replay);
+      if (restart_.count(cell.cell)) restart_cell(cell, &replay.results);
       if (resume_finished_cell(cell)) continue;
       if (!cell.failure.empty()) {
         fail_cell(cell, cell.failure_kind, cell.failure);
         continue;
       }
+      report_stale_batches(cell, replay);
+      if (!replay.identities.count(cell.fingerprint)) journal_identity(cell);
       state.scores = CellScores(cell.data->ids.size());
+      state.replayed.assign(cell.data->ids.size(), false);
       for (const auto& b : cell.batches) state.remaining += static_cast<int64_t>(b.members.size());
-      for (const auto& result : replay[cell.fingerprint]) apply_scores(cell, result, /*this_run=*/false);
+      for (const auto& result : replay.results[cell.fingerprint]) apply_scores(cell, result, /*this_run=*/false);
       for (size_t b = 0; b < cell.batches.size(); ++b) {
         WorkItem item{cell.cell, static_cast<int64_t>(b), {}};
         for (int64_t m : cell.batches[b].members)
@@ -162,6 +188,37 @@ class SweepDriver {
       total_tokens_ += pending_tokens(cell);
       total_samples_ += state.remaining;
       maybe_finish_cell(cell);
+    }
+  }
+
+  // One run per output directory: an exclusive lock on the directory itself, held until the process
+  // ends, so deleting journal.bin (which the journal also locks) does not let a second run in.
+  void lock_output_dir() {
+    output_lock_fd_ = ::open(out_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (output_lock_fd_ < 0) throw StoreError("cannot open the output directory " + out_dir_.string() + ": " + std::strerror(errno));
+    if (::flock(output_lock_fd_, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+      throw StoreError("output directory " + out_dir_.string() + " is in use by another icsweep run; wait for it "
+                       "to end or use another output directory");
+  }
+
+  // Records the cell's identity in the journal (once per identity), before its first batch.
+  void journal_identity(const CellPlan& cell) {
+    journal_->append(identity_record(cell.fingerprint, cell.key, cell.identity));
+  }
+
+  // Journaled batches of this cell scored from other inputs are never combined with this run's.
+  void report_stale_batches(const CellPlan& cell, const JournalReplay& replay) {
+    const auto keys = replay.fingerprints_of_key.find(cell.key);
+    if (keys == replay.fingerprints_of_key.end()) return;
+    for (const auto& fingerprint : keys->second) {
+      const auto results = replay.results.find(fingerprint);
+      if (fingerprint == cell.fingerprint || results == replay.results.end() || results->second.empty()) continue;
+      log_ << "cell " << cell.key << ": " << results->second.size()
+           << " journaled batches were scored from other inputs (changed: "
+           << describe_changes(replay.identities.at(fingerprint), cell.identity)
+           << "); they are not used: the cell is scored again from the start\n";
+      events_.write("stale_batches", {{"cell", cell.key}, {"batches", results->second.size()},
+                                      {"changed", changed_parts(replay.identities.at(fingerprint), cell.identity)}});
     }
   }
 
@@ -183,16 +240,18 @@ class SweepDriver {
   // Deletes the cell's file and journals a restart record, so that neither this run nor a resumed
   // one reuses the cell's earlier batches.
   void restart_cell(const CellPlan& cell, std::map<std::string, std::vector<ResultMessage>>* replay) {
+    journal_restart(cell);
     std::error_code ec;
     const bool had_file = fs::remove(cell_path(cell), ec);
     const size_t batches = (*replay)[cell.fingerprint].size();
     replay->erase(cell.fingerprint);
-    ByteWriter record;
-    record.put_string(kRestartPrefix + cell.fingerprint);
-    journal_->append(record.bytes());
     log_ << "cell " << cell.key << ": restarting (--restart-cell): " << (had_file ? "removed its file, " : "")
          << "dropped " << batches << " journaled batches\n";
     events_.write("cell_restart", {{"cell", cell.key}, {"removed_file", had_file}, {"dropped_batches", batches}});
+  }
+
+  void journal_restart(const CellPlan& cell) {
+    journal_->append(restart_record(cell.fingerprint));
   }
 
   // OUTPUT/STOP, and $ICSWEEP_STOP_FILE when set (the Slurm scripts' trap creates it).
@@ -202,17 +261,44 @@ class SweepDriver {
     return files;
   }
 
+  // (device, inode, modification time) of a file; empty when it does not exist.
+  static std::string file_identity(const fs::path& path) {
+    struct stat info {};
+    if (::stat(path.c_str(), &info) != 0) return "";
+    return std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" +
+           std::to_string(info.st_mtim.tv_sec) + "." + std::to_string(info.st_mtim.tv_nsec);
+  }
+
+  // A leftover stop file this run could not remove is ignored; only a new one (another file, or the
+  // same one touched again) stops the run, so an undeletable STOP is no requeue loop.
   bool stop_file_present() const {
-    for (const auto& f : stop_files())
-      if (fs::exists(f)) return true;
+    for (const auto& f : stop_files()) {
+      const std::string identity = file_identity(f);
+      if (!identity.empty() && !(ignored_stop_files_.count(f.string()) && ignored_stop_files_.at(f.string()) == identity))
+        return true;
+    }
     return false;
   }
 
   void remove_leftover_stop_file() {
     for (const auto& f : stop_files()) {
       std::error_code ec;
-      if (fs::remove(f, ec)) log_ << "removed " << f.string() << " left by an earlier stop request\n";
+      if (fs::remove(f, ec)) {
+        log_ << "removed " << f.string() << " left by an earlier stop request\n";
+      } else if (ec && fs::exists(f)) {
+        ignored_stop_files_[f.string()] = file_identity(f);
+        log_ << "warning: cannot remove " << f.string() << " left by an earlier stop request (" << ec.message()
+             << "); ignoring it: only a new stop request stops this run. Remove it by hand\n";
+        events_.write("warning", {{"message", "cannot remove leftover stop file " + f.string()}});
+      }
     }
+  }
+
+  // "NAME.h5.tmp-<pid>" as atomic_file.h writes it; a cell file of a model named like one ends in .h5.
+  static bool is_temp_file_name(const std::string& name) {
+    const size_t at = name.rfind(".h5.tmp-");
+    if (at == std::string::npos || at + 8 == name.size()) return false;
+    return name.find_first_not_of("0123456789", at + 8) == std::string::npos;
   }
 
   // A run killed while writing a cell file or the index leaves "NAME.tmp-<pid>" behind (the rename
@@ -222,15 +308,16 @@ class SweepDriver {
       std::error_code ec;
       for (const auto& entry : fs::directory_iterator(dir, ec)) {
         const std::string name = entry.path().filename().string();
-        if (name.find(".h5.tmp-") == std::string::npos || !entry.is_regular_file()) continue;
+        if (!is_temp_file_name(name) || !entry.is_regular_file()) continue;
         log_ << "removing " << entry.path().string() << " (left by an interrupted run)\n";
         fs::remove(entry.path(), ec);
       }
     }
   }
 
-  // A cell whose file exists with status ok and the same fingerprint is done; a different
-  // fingerprint means the sweep changed: stale, redone only with --force.
+  // A cell whose file exists with status ok and the same identity is done (its derived numbers
+  // re-derived if their settings changed); another identity means its inputs changed: stale, kept
+  // and reported, redone with --force (or --restart-cell).
   bool resume_finished_cell(const CellPlan& cell) {
     const std::string path = cell_path(cell);
     if (!fs::exists(path)) return false;
@@ -241,20 +328,69 @@ class SweepDriver {
       log_ << "warning: " << path << " unreadable (" << e.what() << "); recomputing the cell\n";
       return false;
     }
-    if (existing.status != "ok") return false;
-    const auto it = existing.attributes.find("cell_fingerprint");
-    const bool same = it != existing.attributes.end() && it->second == cell.fingerprint;
-    if (!same && options_.force) {
-      log_ << "cell " << cell.key << ": stale (sweep or inputs changed), recomputing (--force)\n";
-      return false;
+    if (existing.status != "ok" || !cell_file_intact(cell, path)) return false;
+    const IdentityParts stored = parts_from_json(existing.attributes["identity"]);
+    bool same = existing.attributes["cell_fingerprint"] == cell.fingerprint;
+    if (!same && same_weights_bytes_despite_dates(cell, stored, existing)) same = refresh_identity(cell, path);
+    if (!same) {
+      const std::string changes = describe_changes(stored, cell.identity);
+      events_.write("cell_stale", {{"cell", cell.key}, {"changed", changed_parts(stored, cell.identity)},
+                                   {"recomputed", options_.force}});
+      if (options_.force) {
+        log_ << "cell " << cell.key << ": stale (changed: " << changes << "); recomputing (--force)\n";
+        return false;
+      }
+      log_ << "cell " << cell.key << ": STALE: its inputs changed since it was computed (" << changes
+           << "); keeping the old result. --force recomputes every stale cell, --restart-cell "
+           << cell.model.name << "/" << cell.dataset.name << " this one\n";
+    } else if (parts_from_json(existing.attributes["derived_settings"]) != cell.derived) {
+      existing = rederive(cell, path);
     }
-    if (!same)
-      log_ << "cell " << cell.key << ": STALE: inputs changed since it was computed; keeping the old result "
-           << "(re-run with --force to recompute)\n";
     CellState& state = states_[cell.cell];
     state.finished = true;
     finished_.push_back(summarize(cell, existing, path, /*resumed=*/true));
     return true;
+  }
+
+  // Only the weights files' dates changed (a copy, a touch): hashes their bytes here (once per model
+  // and run) and compares them with those the cell was scored with.
+  bool same_weights_bytes_despite_dates(const CellPlan& cell, const IdentityParts& stored, const CellResult& existing) {
+    const auto bytes = existing.attributes.find("weights_bytes");
+    if (bytes == existing.attributes.end() || bytes->second.empty()) return false;
+    if (changed_parts(stored, cell.identity) != std::vector<std::string>{kPartWeightsDates}) return false;
+    auto it = verified_weights_.find(cell.model.path);
+    if (it == verified_weights_.end()) {
+      const auto start = std::chrono::steady_clock::now();
+      uint64_t bytes_read = 0;
+      const std::string digest = files_digest(weight_files(cell.model.path), &bytes_read);
+      log_ << "model " << cell.model.name << ": weights files have new dates; hashed their " << bytes_read
+           << " bytes in " << std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()
+           << " s to compare them with the finished cells'\n";
+      it = verified_weights_.emplace(cell.model.path, digest).first;
+    }
+    return it->second == bytes->second;
+  }
+
+  // Rewrites the cell file's identity after its weights bytes were verified unchanged.
+  bool refresh_identity(const CellPlan& cell, const std::string& path) {
+    CellResult full = read_cell_file(path);
+    set_identity_attributes(cell, &full);
+    store_cell_file(cell, path, full);
+    log_ << "cell " << cell.key << ": weights bytes unchanged (only their dates changed); kept\n";
+    return true;
+  }
+
+  // Bias, series, size, FLOPs profile or attention changed: the published numbers from the stored rows.
+  CellResult rederive(const CellPlan& cell, const std::string& path) {
+    CellResult full = read_cell_file(path);
+    const IdentityParts before = parts_from_json(full.attributes["derived_settings"]);
+    const double ic_before = full.row.ic;
+    rederive_cell(cell, config_.settings, &full);
+    store_cell_file(cell, path, full);
+    log_ << "cell " << cell.key << ": re-derived from its stored sums without scoring (changed: "
+         << describe_changes(before, cell.derived) << "): ic " << ic_before << " -> " << full.row.ic << "\n";
+    events_.write("cell_rederived", {{"cell", cell.key}, {"changed", changed_parts(before, cell.derived)}});
+    return full;
   }
 
   int64_t pending_tokens(const CellPlan& cell) const {
@@ -276,13 +412,22 @@ class SweepDriver {
 
   void apply_scores(const CellPlan& cell, const ResultMessage& result, bool this_run) {
     CellState& state = states_[cell.cell];
+    if (state.scores.weights_digest.empty()) state.scores.weights_digest = result.weights_digest;
     for (size_t i = 0; i < result.sample_index.size(); ++i) {
       const size_t p = position_of(cell, result.sample_index[i]);
-      if (state.scores.scored[p]) continue;
+      if (state.scores.scored[p] || state.scores.failed.count(p)) continue;
       if (result.n_tokens[i] != static_cast<int64_t>(cell.data->ids[p].size()) - 1)
         throw Error("result for sample " + std::to_string(result.sample_index[i]) + " of " + cell.key +
                     " scored a different number of tokens than planned");
+      if (!std::isfinite(result.nll_bits[i])) {  // never an ok sample: the sample fails, naming the model
+        state.scores.failed[p] = "non-finite NLL (" + std::to_string(result.nll_bits[i]) + " bits) from model " +
+            cell.model.name + " (" + cell.model.path + ", dtype " + cell.model.dtype + "): its weights or "
+            "activations hold NaN/Inf; check the checkpoint, or score float16 models in bfloat16/float32";
+        --state.remaining;
+        continue;
+      }
       state.scores.scored[p] = true;
+      state.replayed[p] = !this_run;
       state.scores.n_tokens[p] = result.n_tokens[i];
       state.scores.nll_bits[p] = result.nll_bits[i];
       if (!result.token_offsets.empty())
@@ -382,15 +527,20 @@ class SweepDriver {
       const int replicas = replica_count(worker_owned_devices_[worker], cell.model.gpus);
       log_ << "rank " << worker << ": loaded " << cell.model.name << " in " << result.load_seconds << " s ("
            << result.load_gigabytes / result.load_seconds << " GB/s"
-           << (replicas > 1 ? ", " + std::to_string(replicas) + " replicas loaded concurrently" : std::string()) << ")\n";
+           << (replicas > 1 ? ", " + std::to_string(replicas) + " replicas loaded concurrently" : std::string())
+           << "; weights bytes hashed in " << result.digest_seconds << " s)\n";
       events_.write("model_loaded", {{"rank", worker}, {"model", cell.model.name}, {"seconds", result.load_seconds},
-                                     {"gigabytes", result.load_gigabytes}, {"replicas", replicas}});
+                                     {"gigabytes", result.load_gigabytes}, {"replicas", replicas},
+                                     {"digest_seconds", result.digest_seconds}});
+    }
+    if (result.ok && !check_weights_bytes(cell, result.weights_digest)) {
+      fail_cell(cell, "weights_changed", "the weights of " + cell.model.name + " in " + cell.model.path +
+                    " changed while the sweep ran (their bytes hash differently on rank " + std::to_string(worker) +
+                    "); re-run once they are final");
+      return;
     }
     if (result.ok) {
-      ByteWriter record;
-      record.put_string(cell.fingerprint);
-      record.put_vector(encode(result));
-      journal_->append(record.bytes());
+      journal_->append(batch_record(cell.fingerprint, result));
       apply_scores(cell, result, /*this_run=*/true);
       int64_t tokens = 0;
       for (auto t : result.n_tokens) tokens += t;
@@ -418,6 +568,43 @@ class SweepDriver {
                                       {"error", result.error}});
     }
     maybe_finish_cell(cell);
+  }
+
+  // The first result of a model in this run brings its weights' bytes digest: journaled samples of
+  // its cells scored with other bytes (weights rewritten under the same header and date) are scored
+  // again. False when this run's own results disagree (the files changed while it ran).
+  bool check_weights_bytes(const CellPlan& cell, const std::string& digest) {
+    const auto [known, first] = weights_digest_.emplace(cell.model.name, digest);
+    if (!first) return known->second == digest;
+    for (const auto& other : plan_.cells) {
+      CellState& state = states_[other.cell];
+      if (other.model.name != cell.model.name || state.finished || state.replayed.empty()) continue;
+      const std::string before = state.scores.weights_digest;
+      if (before.empty() || before == digest) continue;
+      rescore_replayed(other);
+      log_ << "cell " << other.key << ": its journaled batches were scored with other weights bytes (changed: "
+           << "weights bytes (" << before.substr(0, 12) << " -> " << digest.substr(0, 12)
+           << ")); they are dropped and scored again\n";
+    }
+    return true;
+  }
+
+  // Forgets the samples a cell took from the journal and queues them again.
+  void rescore_replayed(const CellPlan& cell) {
+    CellState& state = states_[cell.cell];
+    journal_restart(cell);
+    state.scores.weights_digest.clear();
+    for (size_t b = 0; b < cell.batches.size(); ++b) {
+      WorkItem item{cell.cell, static_cast<int64_t>(b), {}};
+      for (int64_t m : cell.batches[b].members) {
+        if (!state.replayed[m]) continue;
+        state.replayed[m] = state.scores.scored[m] = false;
+        state.scores.token_nll_bits[m].clear();
+        ++state.remaining;
+        item.members.push_back(m);
+      }
+      if (!item.members.empty()) queue_.push_back(std::move(item));
+    }
   }
 
   // A worker with batches that has not answered within the timeout is hung (a stuck GPU, a dead
@@ -464,7 +651,7 @@ class SweepDriver {
     CellState& state = states_[cell.cell];
     state.finished = true;
     const std::string path = cell_path(cell);
-    write_cell_file(path, result);
+    store_cell_file(cell, path, result);
     finished_.push_back(summarize(cell, result, path, /*resumed=*/false));
     events_.write("cell_done", {{"cell", cell.key}, {"status", result.status}, {"file", path},
                                 {"samples_scored", result.samples_scored}, {"ic", result.row.ic}});
@@ -473,6 +660,26 @@ class SweepDriver {
            << result.row.conditional_entropy << " ic " << result.row.ic
            << (options_.scratch_output ? std::string() : " -> " + path) << "\n";
     write_index();
+  }
+
+  // Writes the cell file and journals the digest of its bytes (verified when a later run resumes it).
+  void store_cell_file(const CellPlan& cell, const std::string& path, const CellResult& result) {
+    write_cell_file(path, result);
+    const std::string digest = files_digest({path});
+    journal_->append(cell_file_record(cell.key, digest));
+    cell_file_digests_[cell.key] = digest;
+  }
+
+  // False when the journal holds the digest of the file as written and its bytes now differ.
+  bool cell_file_intact(const CellPlan& cell, const std::string& path) {
+    const auto it = cell_file_digests_.find(cell.key);
+    if (it == cell_file_digests_.end()) return true;  // written before digests were journaled
+    const std::string now = files_digest({path});
+    if (now == it->second) return true;
+    log_ << "cell " << cell.key << ": " << path << " is damaged (its bytes differ from those written: digest "
+         << it->second.substr(0, 12) << " -> " << now.substr(0, 12) << "); recomputing the cell\n";
+    events_.write("cell_file_damaged", {{"cell", cell.key}, {"file", path}});
+    return false;
   }
 
   CellSummary summarize(const CellPlan& cell, const CellResult& result, const std::string& path, bool resumed) const {
@@ -538,6 +745,7 @@ class SweepDriver {
     } else {
       outcome.exit_code = any_failed ? kExitCellsFailed : kExitOk;
     }
+    write_index();  // also when every cell was resumed: the index then matches the cell files again
     events_.write("sweep_end", {{"exit_code", outcome.exit_code}, {"cells", plan_.cells.size()}});
     return outcome;
   }
@@ -552,12 +760,17 @@ class SweepDriver {
   SweepPlan plan_;
   std::vector<CellState> states_;
   std::unique_ptr<Journal> journal_;
+  int output_lock_fd_ = -1;
+  std::map<std::string, std::string> ignored_stop_files_;
+  std::map<std::string, std::string> cell_file_digests_;  // cell key -> journaled digest of its file  // path -> file_identity of an unremovable leftover  // flock on the output directory (lock_output_dir); closed at exit
   std::deque<WorkItem> queue_;
   std::map<int64_t, std::pair<int, WorkItem>> in_flight_;  // work_id -> (worker, item)
   std::map<int, std::string> worker_device_, worker_host_;
   std::map<int, int> worker_owned_devices_;  // from Hello: the replicas a model runs as (replica_count)
   std::map<int, std::chrono::steady_clock::time_point> busy_since_;  // since its oldest unanswered batch
   std::set<int64_t> restart_;  // cells to recompute from scratch (--restart-cell)
+  std::map<std::string, std::string> weights_digest_;    // model name -> bytes digest reported this run
+  std::map<std::string, std::string> verified_weights_;  // model path -> bytes digest hashed here
   std::map<int, int> load_;
   std::vector<CellSummary> finished_;
   int64_t next_work_id_ = 1;

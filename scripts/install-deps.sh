@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config ccache
   libtorch-dev libopenblas0-pthread libopenmpi-dev openmpi-bin
   libyaml-cpp-dev libhdf5-dev libboost-program-options-dev
-  nlohmann-json3-dev libonig-dev libutf8proc-dev libsentencepiece-dev
+  nlohmann-json3-dev libxxhash-dev libonig-dev libutf8proc-dev libsentencepiece-dev
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib python3-pytest python3-numpy
   slurm-wlm munge  # the Slurm e2e test starts its own one-node cluster (tests/e2e/slurm_cluster.bash)

@@ -5,7 +5,7 @@
 namespace icsweep {
 namespace {
 
-constexpr uint32_t kResultVersion = 1;
+constexpr uint32_t kResultVersion = 2;  // 2: weights_digest, digest_seconds
 
 void expect_end(const ByteReader& r, const char* what) {
   if (!r.at_end()) throw Error(std::string("trailing bytes after a ") + what + " message");
@@ -89,13 +89,16 @@ std::vector<uint8_t> encode(const ResultMessage& m) {
   w.put(m.forward_seconds);
   w.put(m.load_seconds);
   w.put(m.load_gigabytes);
+  w.put_string(m.weights_digest);
+  w.put(m.digest_seconds);
   return w.take();
 }
 
 ResultMessage decode_result(const std::vector<uint8_t>& bytes) {
   ByteReader r(bytes);
   const auto version = r.get<uint32_t>();
-  if (version != kResultVersion) throw Error("result record of unknown version " + std::to_string(version));
+  if (version != kResultVersion && version != 1)
+    throw Error("result record of unknown version " + std::to_string(version) + " (written by a newer icsweep?)");
   ResultMessage m;
   m.work_id = r.get<int64_t>();
   m.cell = r.get<int64_t>();
@@ -112,6 +115,10 @@ ResultMessage decode_result(const std::vector<uint8_t>& bytes) {
   m.forward_seconds = r.get<double>();
   m.load_seconds = r.get<double>();
   m.load_gigabytes = r.get<double>();
+  if (version >= 2) {
+    m.weights_digest = r.get_string();
+    m.digest_seconds = r.get<double>();
+  }
   expect_end(r, "result");
   const size_t b = m.sample_index.size();
   if (m.n_tokens.size() != b || m.nll_bits.size() != b) throw Error("result message with inconsistent column lengths");

@@ -47,6 +47,8 @@ struct ResultMessage {
   double forward_seconds = 0;
   double load_seconds = 0;            // > 0 when this batch loaded the model
   double load_gigabytes = 0;
+  std::string weights_digest;         // files_digest of the model's weights files, hashed after loading
+  double digest_seconds = 0;          // > 0 when this batch loaded the model: time spent hashing
 };
 
 struct StopMessage {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <iostream>
 #include <map>
@@ -10,6 +11,7 @@
 
 #include "core/common/bytes.h"
 #include "core/common/errors.h"
+#include "core/data/content_hash.h"
 #include "core/score/replicated_scorer.h"
 #include "core/score/scorer.h"
 #include "worker/messages.h"
@@ -73,6 +75,7 @@ class BatchScorer {
                             std::to_string(batch.gpus);
     if (scorer_ && key == key_) {
       scorer_->set_per_token(batch.per_token);
+      result->weights_digest = weights_digest_;
       return;
     }
     if (!failed_key_.empty() && key == failed_key_) throw ModelError(failed_message_);
@@ -93,10 +96,17 @@ class BatchScorer {
     key_ = key;
     result->load_seconds = scorer_->model_info().load_seconds;
     result->load_gigabytes = scorer_->model_info().load_gigabytes;
+    // The weights' bytes, hashed right after the load read them (from the page cache): the driver
+    // keeps this digest with every journaled batch and cell file (driver/cell_identity.h).
+    const auto start = std::chrono::steady_clock::now();
+    weights_digest_ = files_digest(weight_files(batch.model_dir));
+    result->weights_digest = weights_digest_;
+    result->digest_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   }
 
   std::vector<std::string> owned_;
   std::string key_, failed_key_, failed_message_;
+  std::string weights_digest_;  // of the loaded model's weights files
   std::unique_ptr<Scorer> scorer_;
 };
 
@@ -178,6 +188,7 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
     if (result.ok) {
       CellSums& s = sums[batch.cell];
       for (size_t i = 0; i < result.n_tokens.size(); ++i) {
+        if (!std::isfinite(result.nll_bits[i])) continue;  // the driver fails such samples, sums the rest
         s.nll_bits += result.nll_bits[i];
         s.tokens += static_cast<double>(result.n_tokens[i]);
         s.samples += 1;

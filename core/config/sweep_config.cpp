@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
@@ -102,11 +103,15 @@ std::optional<std::string> normalize_dtype(const MappingReader& entry) {
   return std::nullopt;
 }
 
+}  // namespace
+
 bool valid_device(const std::string& device) {
   if (device == "auto" || device == "cpu" || device == "cuda") return true;
   if (device.rfind("cuda:", 0) != 0 || device.size() == 5 || device.size() > 8) return false;
   return std::all_of(device.begin() + 5, device.end(), [](unsigned char c) { return std::isdigit(c); });
 }
+
+namespace {
 
 void check_directory(const MappingReader& entry, const std::string& key, const std::string& path,
                      const char* must_contain_one_of_a, const char* must_contain_one_of_b, const char* what) {
@@ -170,10 +175,15 @@ DatasetSpec read_dataset(const YAML::Node& node, size_t index, const Context& ct
     dataset.path = resolve_path(*path, ctx.base_dir);
     std::error_code ec;
     if (ctx.check_paths) {
-      if (!fs::exists(dataset.path, ec)) {
+      const auto status = fs::status(dataset.path, ec);
+      if (ec.value() == ELOOP) {
+        entry.problem("path", "dataset file " + dataset.path + " is a symlink loop (its links point back at each other)");
+      } else if (!fs::exists(status)) {
         entry.problem("path", "dataset file " + dataset.path + " does not exist");
-      } else if (fs::is_directory(dataset.path, ec)) {
+      } else if (fs::is_directory(status)) {
         entry.problem("path", dataset.path + " is a directory; give a JSONL file");
+      } else if (!fs::is_regular_file(status)) {  // a FIFO would block the planner, a device never ends
+        entry.problem("path", dataset.path + " is not a regular file (a FIFO, socket or device); give a JSONL file");
       } else if (::access(dataset.path.c_str(), R_OK) != 0) {
         entry.problem("path", "dataset file " + dataset.path + " is not readable (check its permissions)");
       }
@@ -210,6 +220,10 @@ Settings read_settings(const YAML::Node* node, const Context& ctx) {
     }
     if (auto v = entry->integer("tokens_per_batch")) {
       if (*v < 0) entry->problem("tokens_per_batch", "must be >= 0 (0 = automatic), got " + std::to_string(*v));
+      else if (*v > 0 && *v < settings.max_sample_length)
+        entry->problem("tokens_per_batch", "must be 0 (automatic) or at least max_sample_length (" +
+                                               std::to_string(settings.max_sample_length) +
+                                               ") so that a batch holds the longest sample, got " + std::to_string(*v));
       settings.tokens_per_batch = *v;
     }
     if (auto v = entry->string("output_dir")) settings.output_dir = resolve_path(*v, ctx.base_dir);
@@ -339,6 +353,15 @@ std::string output_dir_problem(const std::string& dir) {
 SweepConfig load_sweep_config(const std::string& path) {
   std::error_code ec;
   if (fs::is_directory(path, ec)) throw ConfigError(path + ": is a directory; give the sweep YAML file");
+  // A FIFO would block here and a device never ends: only regular files, and of a sweep file's size.
+  constexpr uintmax_t kMaxSweepBytes = 16u << 20;
+  const auto status = fs::status(path, ec);
+  if (ec.value() == ELOOP) throw ConfigError(path + ": a symlink loop (its links point back at each other)");
+  if (fs::exists(status) && !fs::is_regular_file(status))
+    throw ConfigError(path + ": not a regular file (a FIFO, socket or device); give the sweep YAML file");
+  if (fs::exists(status) && fs::file_size(path, ec) > kMaxSweepBytes)
+    throw ConfigError(path + ": " + std::to_string(fs::file_size(path, ec)) + " bytes; a sweep file is at most " +
+                      std::to_string(kMaxSweepBytes) + " bytes (is this the YAML file?)");
   std::ifstream in(path, std::ios::binary);
   if (!in) throw ConfigError(path + ": cannot open the sweep file (does it exist? is it readable?)");
   std::ostringstream text;

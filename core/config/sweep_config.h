@@ -58,6 +58,9 @@ struct SweepConfig {
 // Reads and validates PATH. Relative paths inside are resolved against the YAML's directory.
 SweepConfig load_sweep_config(const std::string& path);
 
+// auto | cpu | cuda | cuda:N (the settings.device values; also checks `icsweep run --device`).
+bool valid_device(const std::string& device);
+
 // Same, from text; `file_for_messages` names the source in errors, `base_dir` resolves paths.
 // `check_paths` = false skips the existence checks (for unit tests of the schema).
 SweepConfig parse_sweep_config(const std::string& text, const std::string& file_for_messages,

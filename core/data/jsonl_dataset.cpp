@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "core/common/errors.h"
+#include "core/data/content_hash.h"
 
 namespace icsweep {
 namespace {
@@ -43,6 +44,7 @@ struct JsonlReader::Impl {
   int64_t line_number = 0;    // physical lines read
   int64_t sample_index = 0;   // non-blank lines read
   std::string line;
+  ContentHasher hasher;       // every byte read, for the resume identity
 
   // Reads more of the file into the block; false at end of file.
   bool refill() {
@@ -53,6 +55,7 @@ struct JsonlReader::Impl {
       if (got < 0) throw DataError(path, line_number + 1, std::string("read error: ") + std::strerror(errno));
       block_pos = 0;
       block_len = static_cast<size_t>(got);
+      hasher.update(block.data(), block_len);
       if (got == 0) at_eof = true;
       return got > 0;
     }
@@ -93,11 +96,16 @@ JsonlReader::JsonlReader(const std::string& path, std::string text_field, BadRec
     const int error = errno;
     delete impl_;
     throw DataError(path, 0, error == ENOENT ? "dataset file does not exist; check the dataset path in the sweep file"
-                                             : std::string("cannot access the dataset file: ") + std::strerror(error));
+                             : error == ELOOP ? "a symlink loop: the path's symbolic links point back at each other"
+                                              : std::string("cannot access the dataset file: ") + std::strerror(error));
   }
   if (S_ISDIR(info.st_mode)) {
     delete impl_;
     throw DataError(path, 0, "is a directory; a dataset path must name a JSONL file");
+  }
+  if (!S_ISREG(info.st_mode)) {  // a FIFO would block open() and reading; a device never ends
+    delete impl_;
+    throw DataError(path, 0, "is not a regular file (a FIFO, socket or device); a dataset path must name a JSONL file");
   }
   impl_->fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (impl_->fd < 0) {
@@ -120,6 +128,7 @@ JsonlReader::~JsonlReader() {
 
 int64_t JsonlReader::lines_read() const { return impl_->line_number; }
 uint64_t JsonlReader::bytes_read() const { return impl_->consumed; }
+std::string JsonlReader::content_digest() const { return impl_->hasher.hex(); }
 
 bool JsonlReader::next(TextRecord* record, std::vector<BadRecord>* bad) {
   Impl& s = *impl_;
@@ -153,6 +162,7 @@ DatasetContents read_jsonl_dataset(const std::string& path, const std::string& t
   TextRecord record;
   while (reader.next(&record, &contents.bad)) contents.records.push_back(std::move(record));
   contents.file_bytes = reader.bytes_read();
+  contents.content_digest = reader.content_digest();
   return contents;
 }
 

@@ -37,6 +37,7 @@ struct DatasetContents {
   std::vector<TextRecord> records;  // in file order
   std::vector<BadRecord> bad;       // in file order
   uint64_t file_bytes = 0;
+  std::string content_digest;       // of every byte read (core/data/content_hash.h)
 };
 
 // Streaming reader: call next() until it returns false. Bad records are returned through `bad`
@@ -55,6 +56,7 @@ class JsonlReader {
 
   int64_t lines_read() const;    // physical lines so far, blank ones included
   uint64_t bytes_read() const;   // bytes consumed so far
+  std::string content_digest() const;  // digest of the bytes read so far (the whole file at the end)
 
  private:
   struct Impl;

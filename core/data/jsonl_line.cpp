@@ -1,4 +1,6 @@
 // One JSONL line -> a text record or a bad-record reason.
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +46,34 @@ size_t first_invalid_utf8(const std::string& s) {
   return std::string::npos;
 }
 
+// LINE with every number outside strings that overflows a double (1e400) replaced by 0: valid JSON
+// that nlohmann rejects ("number overflow") but Python's json reads (as inf). Such a number is never
+// the text itself, so the record keeps its text.
+std::string with_overflowing_numbers_as_zero(const std::string& line) {
+  std::string out;
+  out.reserve(line.size());
+  bool in_string = false;
+  for (size_t i = 0; i < line.size();) {
+    const char c = line[i];
+    if (in_string) {
+      out += c;
+      if (c == '\\' && i + 1 < line.size()) out += line[++i];
+      else if (c == '"') in_string = false;
+      ++i;
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      const size_t end = line.find_first_not_of("+-0123456789.eE", i);
+      const std::string number = line.substr(i, end == std::string::npos ? std::string::npos : end - i);
+      out += std::isinf(std::strtod(number.c_str(), nullptr)) ? "0" : number;
+      i += number.size();
+    } else {
+      in_string = c == '"';
+      out += c;
+      ++i;
+    }
+  }
+  return out;
+}
+
 const char* json_type_name(const nlohmann::json& value) {
   switch (value.type()) {
     case nlohmann::json::value_t::null: return "null";
@@ -76,7 +106,11 @@ bool classify_jsonl_line(const std::string& line, const std::string& text_field,
   }
   nlohmann::json value;
   try {
-    value = nlohmann::json::parse(line);
+    try {
+      value = nlohmann::json::parse(line);
+    } catch (const nlohmann::json::out_of_range& overflow) {  // 406: a number past double's range
+      value = nlohmann::json::parse(with_overflowing_numbers_as_zero(line));
+    }
   } catch (const nlohmann::json::exception& error) {
     std::string detail = error.what();
     const size_t at = detail.find("parse error");

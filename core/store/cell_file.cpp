@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/common/errors.h"
+#include "core/data/content_hash.h"
 #include "core/store/atomic_file.h"
 #include "core/store/hdf5_handles.h"
 #include "core/store/published_columns.h"
@@ -226,7 +227,33 @@ void read_errors(const h5::Group& root, CellResult* cell) {
   for (size_t i = 0; i < n; ++i) cell->errors.push_back({sample_index[i], line[i], kind[i], message[i]});
 }
 
+constexpr size_t kLongName = 100;  // bytes; cell file names stay far below NAME_MAX (255)
+
+std::string stem_part(const std::string& name) {
+  const bool plain = name.size() <= kLongName && name.find("__") == std::string::npos &&
+                     name.find_first_of("%/") == std::string::npos && !name.empty() && name.front() != '_' &&
+                     name.back() != '_' && name != "." && name != "..";
+  if (plain) return name;
+  std::string out;
+  for (const char c : name) {
+    if (c == '%') out += "%25";
+    else if (c == '/') out += "%2F";
+    else if (c == '_') out += "%5F";
+    else if (c == '.' && (name == "." || name == "..")) out += "%2E";
+    else out += c;
+  }
+  if (out.size() <= kLongName) return out;
+  size_t cut = 80;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;  // a UTF-8 boundary
+  while (cut > 0 && (out[cut - 1] == '%' || (cut > 1 && out[cut - 2] == '%'))) --cut;  // not inside %XX
+  return out.substr(0, cut) + "~" + content_digest(name).substr(0, 16);
+}
+
 }  // namespace
+
+std::string cell_stem(const std::string& model_name, const std::string& data_name) {
+  return stem_part(model_name) + "__" + stem_part(data_name);
+}
 
 const char* sample_status_name(SampleStatus status) {
   switch (status) {

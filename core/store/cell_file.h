@@ -9,6 +9,13 @@
 
 namespace icsweep {
 
+// "<model>__<dataset>": the stem of the cell's file and its link name in the index, unambiguous for
+// any names. A name containing "__", '%' or '/', starting or ending with '_', or longer than 100 bytes
+// is written with '%', '/' and '_' percent-encoded (so the stem's only "__" separates the two), then,
+// if still too long for a file name, cut to 80 bytes plus "~" and 16 hex digits of its digest. Other
+// names (nearly all) appear as they are.
+std::string cell_stem(const std::string& model_name, const std::string& data_name);
+
 // Writes PATH atomically: PATH.tmp-<pid>, fsync, rename, fsync of the directory. Never modifies an
 // existing file in place. Throws StoreError naming the file and the HDF5 object.
 void write_cell_file(const std::string& path, const CellResult& cell);

@@ -13,16 +13,9 @@ namespace {
 
 constexpr int64_t kIndexSchemaVersion = 1;
 
-// HDF5 link names cannot contain '/', and model names often do ("Qwen/Qwen2.5-7B"); the true names
-// stay in /cells_table.
-std::string link_name(const IndexEntry& entry) {
-  std::string name = entry.model_name + "__" + entry.data_name;
-  for (char& c : name) {
-    if (c == '/') c = '_';
-  }
-  if (name == "." || name == "..") name = "_" + name;
-  return name;
-}
+// The cell's stem (cell_stem: no '/', which HDF5 link names cannot hold); the true names stay in
+// /cells_table.
+std::string link_name(const IndexEntry& entry) { return cell_stem(entry.model_name, entry.data_name); }
 
 std::vector<uint8_t> index_file_image(const std::string& path, const std::vector<IndexEntry>& entries,
                                       const std::map<std::string, std::string>& attributes) {

@@ -141,16 +141,22 @@ TableFormat parse_table_format(const std::string& name) {
 }
 
 std::vector<ReportCell> read_report_cells(const std::string& path) {
-  std::vector<std::string> files;
-  if (is_index_file(path)) {
-    for (const IndexEntry& entry : read_index_file(path)) files.push_back(entry.cell_file);
-  } else {
-    files.push_back(path);
+  if (!is_index_file(path)) {
+    const CellResult cell = read_cell_summary(path);
+    return {{cell.row, cell.status, path, ""}};
   }
+  // One missing or damaged cell file leaves the others readable: it is reported, named.
   std::vector<ReportCell> cells;
-  for (const std::string& file : files) {
-    const CellResult cell = read_cell_summary(file);
-    cells.push_back({cell.row, cell.status, file});
+  for (const IndexEntry& entry : read_index_file(path)) {
+    try {
+      const CellResult cell = read_cell_summary(entry.cell_file);
+      cells.push_back({cell.row, cell.status, entry.cell_file, ""});
+    } catch (const std::exception& e) {
+      ReportCell missing{{}, "unreadable", entry.cell_file, e.what()};
+      missing.row.model_name = entry.model_name;
+      missing.row.data_name = entry.data_name;
+      cells.push_back(std::move(missing));
+    }
   }
   return cells;
 }

@@ -15,8 +15,9 @@ TableFormat parse_table_format(const std::string& name);
 
 struct ReportCell {
   PublishedRow row;
-  std::string status;     // "ok" or "failed"
+  std::string status;     // "ok", "failed", or "unreadable" (missing or damaged cell file)
   std::string cell_file;  // path of the cell file it came from
+  std::string error;      // why an unreadable cell could not be read
 };
 
 // The cells of a results.h5 index (in index order) or of a single cell file.

@@ -179,3 +179,21 @@ TEST(JsonlDataset, SharedDatasetsReadCompletely) {
 
 }  // namespace
 }  // namespace icsweep
+
+namespace icsweep {
+namespace {
+
+// issue 19: a valid JSON number past double's range in another field dropped the record as invalid
+// JSON; Python's json.loads reads it (as inf) and keeps the record.
+TEST(JsonlLine, NumberOutOfDoubleRangeInAnotherFieldKeepsTheRecord) {
+  std::string text, reason, message;
+  EXPECT_TRUE(classify_jsonl_line(R"({"score": 1e400, "text": "a \"1e400\" b", "n": [-2E+999, 3]})", "text", &text,
+                                  &reason, &message))
+      << reason << ": " << message;
+  EXPECT_EQ(text, "a \"1e400\" b");
+  EXPECT_FALSE(classify_jsonl_line(R"({"text": 1e400})", "text", &text, &reason, &message));
+  EXPECT_EQ(reason, "text_not_string");
+}
+
+}  // namespace
+}  // namespace icsweep

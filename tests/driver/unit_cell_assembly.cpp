@@ -99,5 +99,59 @@ TEST(CellAssembly, PerTokenValuesFollowSampleOrder) {
   EXPECT_EQ(r.token_nll_bits, (std::vector<float>{1, 2, 1, 2, 3, 4}));
 }
 
+TEST(CellAssembly, RederivedCellTakesTheNewBiasSeriesAndSizeFromTheStoredRows) {
+  CellPlan cell = hand_made_cell();
+  CellScores scores(3);
+  scores.scored = {true, false, true};
+  scores.n_tokens = {2, 0, 4};
+  scores.nll_bits = {4.0, 0.0, 8.0};
+  Settings settings;
+  settings.max_sample_length = 1024;
+  CellResult stored = assemble_cell(cell, scores, settings, {});
+  cell.dataset.bias = -24.0;
+  cell.model.series = "Hunyuan-dense";
+  cell.model.size = "500M";
+  rederive_cell(cell, settings, &stored);
+  // Same hand values as above with b = -24: (40 - 2 - 24) / log2 N.
+  const double log2_n = std::log2(1.000647688192e12 / 1024.0);
+  EXPECT_NEAR(stored.row.ic, (40.0 - 2.0 - 24.0) / log2_n, 1e-12);
+  EXPECT_NEAR(stored.row.information_capacity, (40.0 - 2.0) / log2_n, 1e-12);
+  EXPECT_EQ(stored.bias, -24.0);
+  EXPECT_EQ(stored.row.model_series, "Hunyuan-dense");
+  EXPECT_EQ(stored.row.model_size, "500M");
+  EXPECT_DOUBLE_EQ(stored.row.conditional_entropy, 2.0);
+  EXPECT_EQ(stored.samples_scored, 2);
+  EXPECT_EQ(stored.samples_skipped, 2);
+  EXPECT_EQ(stored.status, "ok");
+}
+
+TEST(CellAssembly, BadRecordsPastTheFirstThousandAreSummarisedPerReasonWithLineRanges) {
+  CellPlan cell = hand_made_cell();
+  auto contents = std::make_shared<DatasetContents>(*cell.data->contents);
+  contents->bad.clear();
+  // lines 10..1509 bad: even lines invalid_json, odd lines missing_text (1500 in all)
+  for (int64_t line = 10; line < 1510; ++line)
+    contents->bad.push_back({line + 100, line, 0, line % 2 ? "missing_text" : "invalid_json", "detail"});
+  auto data = std::make_shared<TokenizedDataset>(*cell.data);
+  data->contents = contents;
+  cell.data = data;
+  CellScores scores(3);
+  scores.scored = {true, false, true};
+  scores.n_tokens = {2, 0, 4};
+  scores.nll_bits = {4.0, 0.0, 8.0};
+  const CellResult r = assemble_cell(cell, scores, Settings{}, {});
+  ASSERT_EQ(r.errors.size(), 1000u + 2u);
+  EXPECT_EQ(r.samples.size(), 3u + 1500u);  // every bad record keeps its /samples row
+  // the first 1000 (lines 10..1009) in full; then 250 of each reason on lines 1010..1509
+  const ErrorRow* json = nullptr;
+  for (const auto& e : r.errors)
+    if (e.message.find("more bad records") != std::string::npos && e.kind == "invalid_json") json = &e;
+  ASSERT_NE(json, nullptr);
+  EXPECT_EQ(json->line, 1010);
+  EXPECT_NE(json->message.find("250 more bad records of this kind after the first 1000 listed, on lines 1010, 1012"),
+            std::string::npos) << json->message;
+  EXPECT_NE(json->message.find("(200 more ranges)"), std::string::npos) << json->message;
+}
+
 }  // namespace
 }  // namespace icsweep

@@ -59,7 +59,24 @@ sweep c.yaml demo/models/tiny-llama-m small.jsonl
 touch a-file
 expect output_not_writable 2 "output directory .*a-file/sub cannot be created: .*a-file is not a directory" c.yaml --output a-file/sub
 
+expect sweep_file_device 2 "/dev/zero: not a regular file \(a FIFO, socket or device\); give the sweep YAML file" /dev/zero
+mkfifo sweep-fifo.yaml
+expect sweep_file_fifo 2 "sweep-fifo.yaml: not a regular file" sweep-fifo.yaml
+sweep c.yaml demo/models/tiny-llama-m small.jsonl "tokens_per_batch: 1"
+expect tiny_budget 2 "key 'settings.tokens_per_batch': must be 0 \(automatic\) or at least max_sample_length \(64\)" c.yaml
+sweep c.yaml demo/models/tiny-llama-m small.jsonl
+expect bad_device_flag 2 "--device tpu: not a device; expected auto, cpu, cuda or cuda:N" c.yaml --device tpu
+expect too_many_workers 2 "--workers 100000: must be between 1 and 256" c.yaml --workers 100000
+
 # --- data ---
+mkfifo fifo.jsonl
+sweep d.yaml demo/models/tiny-llama-m fifo.jsonl
+expect fifo_dataset 2 "key 'datasets\[0\].path': .*fifo.jsonl is not a regular file \(a FIFO, socket or device\)" d.yaml
+sweep d.yaml demo/models/tiny-llama-m /dev/zero
+expect device_dataset 2 "key 'datasets\[0\].path': /dev/zero is not a regular file" d.yaml
+ln -sf loop-b loop-a && ln -sf loop-a loop-b
+sweep d.yaml demo/models/tiny-llama-m loop-a
+expect symlink_loop 2 "key 'datasets\[0\].path': dataset file .*loop-a is a symlink loop" d.yaml
 printf '%s\n' '{"text": "a good line"}' '{bad json' '{"other": 1}' '{"text": 5}' '{"text": ""}' \
   '{"text": "nul \u0000 byte"}' '["not", "an object"]' '{"text": "fine again"}' > bad.jsonl
 printf '{"text": "bad \xff utf8"}\n' >> bad.jsonl

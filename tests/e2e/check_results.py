@@ -3,8 +3,9 @@
 
   check_results.py recompute RESULTS.h5   every cell's aggregates recomputed from its /samples columns
                                           (design.md section 1) equal the stored attributes
-  check_results.py same A.h5 B.h5         two sweeps have identical per-sample values and
-                                          bit-identical aggregates
+  check_results.py same A.h5 B.h5         two sweeps have identical per-sample values (and per-token
+                                          values where either has them) and bit-identical aggregates
+  check_results.py same-cell A.h5 B.h5 CELL   the same for one cell (MODEL__DATASET) of each
   check_results.py readable OUTPUT_DIR    every results file under OUTPUT_DIR (results.h5, cells/*.h5,
                                           not the *.tmp-PID files of an interrupted write) opens and
                                           every dataset and attribute reads back
@@ -59,17 +60,25 @@ def recompute(path):
         print(f"{name}: recomputed constant {constant} NLL {ce:.6f} ic {ic:.6f} ok")
 
 
-def same(path_a, path_b):
+def same(path_a, path_b, only=None):
     fa, a = cells(path_a)
     fb, b = cells(path_b)
-    assert sorted(a) == sorted(b), f"different cells: {sorted(a)} vs {sorted(b)}"
-    for name in a:
+    if only is None:
+        assert sorted(a) == sorted(b), f"different cells: {sorted(a)} vs {sorted(b)}"
+    else:
+        assert only in a and only in b, f"cell {only} missing: {sorted(a)} vs {sorted(b)}"
+    for name in [only] if only else a:
         for c in COLUMNS:
             x, y = a[name]["samples"][c][()], b[name]["samples"][c][()]
             assert x.dtype == y.dtype and np.array_equal(x, y), f"{name}: column {c} differs"
         for key in AGGREGATES:
             x, y = a[name].attrs[key], b[name].attrs[key]
             assert x == y, f"{name}: {key} differs bitwise: {x!r} vs {y!r}"
+        if "tokens" in a[name] or "tokens" in b[name]:
+            assert "tokens" in a[name] and "tokens" in b[name], f"{name}: /tokens in only one of them"
+            for c in ["offsets", "nll_bits"]:
+                x, y = a[name]["tokens"][c][()], b[name]["tokens"][c][()]
+                assert np.array_equal(x, y), f"{name}: /tokens/{c} differs"
         print(f"{name}: identical")
 
 
@@ -98,5 +107,7 @@ if __name__ == "__main__":
         readable(sys.argv[2])
     elif len(sys.argv) == 4 and sys.argv[1] == "same":
         same(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) == 5 and sys.argv[1] == "same-cell":
+        same(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         sys.exit(__doc__)

@@ -26,6 +26,8 @@ PROVENANCE = {
     "icsweep_version": "0.1.0", "model_fingerprint": "fedcba9876543210", "model_path": "/models/x",
     "text_field": "text", "tokenizer_fingerprint": "0011223344556677", "tokens_per_batch": "2048",
     "transport": "in-process", "world_size": "1",
+    "identity": '{"dataset bytes": "00", "dtype": "float32"}', "derived_settings": '{"bias": "-27"}',
+    "weights_bytes": "99aa06d3014798d86001c324468d497f",
 }
 
 

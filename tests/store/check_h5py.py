@@ -74,7 +74,7 @@ def main(results_path, cell_path):
 
     # The index's external links resolve with plain h5py too.
     with h5py.File(results_path, "r") as f:
-        linked = f["cells/org_model-a__docs"]
+        linked = f["cells/org%2Fmodel-a__docs"]
         check(linked.attrs["model_name"] == "org/model-a", "external link attribute")
         tokens = linked["tokens/nll_bits"][()]
         offsets = linked["tokens/offsets"][()]

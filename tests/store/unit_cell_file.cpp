@@ -239,3 +239,26 @@ TEST(CellFile, MissingAttributeErrorNamesFileAndObjectWithoutPrintingHdf5Stack) 
 
 }  // namespace
 }  // namespace icsweep
+
+namespace icsweep {
+namespace {
+
+TEST(CellStem, PlainNamesAreKeptAndAmbiguousOnesEncoded) {
+  EXPECT_EQ(cell_stem("Qwen2.5-0.5B", "mixed_text"), "Qwen2.5-0.5B__mixed_text");
+  // issue 19: "a__b" x "c" and "a" x "b__c" both gave a__b__c
+  EXPECT_EQ(cell_stem("a__b", "c"), "a%5F%5Fb__c");
+  EXPECT_EQ(cell_stem("a", "b__c"), "a__b%5F%5Fc");
+  EXPECT_EQ(cell_stem("a_", "_b"), "a%5F__%5Fb");
+  EXPECT_EQ(cell_stem("100%", "d"), "100%25__d");
+}
+
+TEST(CellStem, LongNamesAreCutWithADigestAndStayDistinct) {
+  const std::string long_a(300, 'a'), long_b = std::string(299, 'a') + "b";
+  const std::string a = cell_stem(long_a, "d"), b = cell_stem(long_b, "d");
+  EXPECT_NE(a, b);
+  EXPECT_LE(a.size(), 100u + 3u + 1u);
+  EXPECT_EQ(a.substr(0, 81), std::string(80, 'a') + "~");
+}
+
+}  // namespace
+}  // namespace icsweep

@@ -50,7 +50,7 @@ TEST(IndexFile, ExternalLinksReachTheCellRootsFromAnotherWorkingDirectory) {
   try {
     const h5::File file = h5::File::open_read(index);
     const h5::Group cells = file.root().open_group("cells");
-    const h5::Group a = cells.open_group("org_model-a__docs");  // '/' in link names becomes '_'
+    const h5::Group a = cells.open_group("org%2Fmodel-a__docs");  // cell_stem: '/' percent-encoded
     model_a = a.string_attribute("model_name");
     ic_a = a.double_attribute("ic");
     data_b = cells.open_group("model-b__données").string_attribute("data_name");
@@ -81,10 +81,18 @@ TEST(IndexFile, RewritingReplacesTheOldIndexAtomically) {
 
 TEST(IndexFile, DuplicateLinkNamesAreRefused) {
   const std::string directory = testing::scratch_dir("index_duplicates");
-  EXPECT_THROW(write_index_file(directory + "/results.h5",
-                                {{"org/m", "d", "cells/a.h5"}, {"org_m", "d", "cells/b.h5"}}, {}),
+  EXPECT_THROW(write_index_file(directory + "/results.h5", {{"m", "d", "cells/a.h5"}, {"m", "d", "cells/b.h5"}}, {}),
                StoreError);
   EXPECT_FALSE(fs::exists(directory + "/results.h5"));
+}
+
+TEST(IndexFile, NamesThatOnceSharedALinkNameGetTwo) {
+  // "org/m" and "org_m" both became org_m__d; "a__b" x "c" and "a" x "b__c" both a__b__c (issue 19)
+  const std::string directory = testing::scratch_dir("index_distinct_links");
+  const std::vector<IndexEntry> entries = {{"org/m", "d", "cells/1.h5"}, {"org_m", "d", "cells/2.h5"},
+                                           {"a__b", "c", "cells/3.h5"},  {"a", "b__c", "cells/4.h5"}};
+  write_index_file(directory + "/results.h5", entries, {});
+  EXPECT_EQ(read_index_file(directory + "/results.h5").size(), 4u);
 }
 
 TEST(IndexFile, AbsoluteCellPathsAreRefusedSoTheSweepCanMove) {

@@ -115,5 +115,18 @@ TEST(PublishedTable, ReportCellsComeFromAnIndexOrASingleCellFile) {
   EXPECT_EQ(single[0].row.data_name, "docs");
 }
 
+TEST(PublishedTable, AMissingCellFileIsNamedAndTheOthersAreStillRead) {
+  const std::string directory = testing::scratch_dir("report_missing_cell");
+  write_cell_file(directory + "/a.h5", testing::hand_made_cell("model-a", "docs"));
+  write_index_file(directory + "/results.h5", {{"model-a", "docs", "a.h5"}, {"model-b", "docs", "b.h5"}}, {});
+  const auto cells = read_report_cells(directory + "/results.h5");
+  ASSERT_EQ(cells.size(), 2u);
+  EXPECT_EQ(cells[0].status, "ok");
+  EXPECT_EQ(cells[0].row.ic, testing::kIc);
+  EXPECT_EQ(cells[1].status, "unreadable");
+  EXPECT_EQ(cells[1].row.model_name, "model-b");
+  EXPECT_NE(cells[1].error.find("b.h5"), std::string::npos) << cells[1].error;
+}
+
 }  // namespace
 }  // namespace icsweep
