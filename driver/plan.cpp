@@ -11,6 +11,7 @@
 
 #include "core/common/errors.h"
 #include "core/config/model_dtype.h"
+#include "core/metrics/flops.h"
 #include "core/store/cell_file.h"
 #include "core/tokenizer/tokenizer.h"
 #include "driver/signals.h"
@@ -134,6 +135,17 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
     } catch (const std::exception& e) {
       model_failure = e.what();
       model_failure_kind = "model_config";
+    }
+    if (model_failure.empty()) {
+      // The FLOPs profile must apply before anything is scored: a model it cannot count fails its
+      // cells here, not the sweep after scoring (the exact profile's shape does not depend on lengths).
+      try {
+        const std::string profile = m.flops_profile.empty() ? config.settings.flops_profile : m.flops_profile;
+        flops_for_profile(profile, model_config, m.name, max_length, m.attention);
+      } catch (const std::exception& e) {
+        model_failure = e.what();
+        model_failure_kind = "flops";
+      }
     }
     if (model_failure.empty()) {
       try {
