@@ -87,8 +87,6 @@ JsonTokenizer::JsonTokenizer(const nlohmann::json& json, const std::string& dir,
       if (!config.bos_token) config.bos_token = override_spec.default_bos;
       if (!config.eos_token) config.eos_token = override_spec.default_eos;
       if (!config.unk_token) config.unk_token = override_spec.default_unk;
-      if (!config.add_bos_token) config.add_bos_token = override_spec.default_add_bos;
-      if (!config.add_eos_token) config.add_eos_token = override_spec.default_add_eos;
     }
     normalizer_ = make_normalizer(override_spec.rebuilt ? override_spec.normalizer : json.value("normalizer", nlohmann::json()), file);
     pre_tokenizer_ =

@@ -31,40 +31,13 @@ std::optional<std::string> optional_token(const nlohmann::json& config, const ch
   return it == config.end() ? std::nullopt : token_content(*it);
 }
 
-// AutoTokenizer's choice when tokenizer_config.json names no class: config.json's tokenizer_class,
-// else the class its model_type maps to (TOKENIZER_MAPPING; only LlamaTokenizer changes the pipeline).
-std::string class_from_model_config(const std::string& dir) {
-  const std::filesystem::path path = std::filesystem::path(dir) / "config.json";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return "";
-  const nlohmann::json config = nlohmann::json::parse(in, nullptr, /*allow_exceptions=*/false);
-  if (!config.is_object()) return "";
-  if (auto it = config.find("tokenizer_class"); it != config.end() && it->is_string()) return it->get<std::string>();
-  auto type = config.find("model_type");
-  if (type == config.end() || !type->is_string()) return "";
-  static const char* const kLlamaTokenizerTypes[] = {"llama", "mistral", "mixtral"};
-  for (const char* t : kLlamaTokenizerTypes)
-    if (*type == t) return "LlamaTokenizer";
-  return "";
-}
-
-std::string without_fast(std::string name) {
-  const std::string fast = "Fast";
-  if (name.size() > fast.size() && name.compare(name.size() - fast.size(), fast.size(), fast) == 0)
-    name.resize(name.size() - fast.size());
-  return name;
-}
-
 }  // namespace
 
 TokenizerConfig read_tokenizer_config(const std::string& dir) {
   TokenizerConfig config;
   const std::string path = (std::filesystem::path(dir) / "tokenizer_config.json").string();
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    config.tokenizer_class = without_fast(class_from_model_config(dir));
-    return config;
-  }
+  if (!in) return config;
   config.file = path;
   nlohmann::json json;
   try {
@@ -74,8 +47,14 @@ TokenizerConfig read_tokenizer_config(const std::string& dir) {
   }
   if (!json.is_object()) throw TokenizerError(path + ": top level must be an object");
   try {
-    const bool named = json.contains("tokenizer_class") && json.at("tokenizer_class").is_string();
-    config.tokenizer_class = without_fast(named ? json.at("tokenizer_class").get<std::string>() : class_from_model_config(dir));
+    if (json.contains("tokenizer_class") && json.at("tokenizer_class").is_string()) {
+      config.tokenizer_class = json.at("tokenizer_class").get<std::string>();
+      const std::string fast = "Fast";
+      if (config.tokenizer_class.size() > fast.size() &&
+          config.tokenizer_class.compare(config.tokenizer_class.size() - fast.size(), fast.size(), fast) == 0) {
+        config.tokenizer_class.resize(config.tokenizer_class.size() - fast.size());
+      }
+    }
     config.add_bos_token = optional_bool(json, "add_bos_token", path);
     config.add_eos_token = optional_bool(json, "add_eos_token", path);
     config.add_prefix_space = optional_bool(json, "add_prefix_space", path);

@@ -26,7 +26,6 @@ ClassOverride transformers_class_override(const TokenizerConfig& config, const n
   result.default_bos = "<s>";
   result.default_eos = "</s>";
   result.default_unk = "<unk>";
-  result.default_add_bos = true;
   return result;
 }
 

@@ -20,8 +20,6 @@ struct ClassOverride {
   nlohmann::json decoder;
   BpeOptions options;
   std::optional<std::string> default_bos, default_eos, default_unk;  // the class's keyword defaults
-  // add_bos_token / add_eos_token defaults; the class always rewrites the post-processor from them.
-  bool default_add_bos = false, default_add_eos = false;
 
   BpeOptions bpe_options(bool byte_level_keys) const {
     BpeOptions o = options;
@@ -31,8 +29,7 @@ struct ClassOverride {
 };
 
 // LlamaTokenizer: Metaspace("▁", prepend_scheme first/always/never, split=false), no normalizer,
-// BPE(byte_fallback, fuse_unk, no unk_token), decoder Replace/ByteFallback/Fuse[/Strip], BOS added
-// unless add_bos_token is false.
+// BPE(byte_fallback, fuse_unk, no unk_token), decoder Replace/ByteFallback/Fuse[/Strip].
 // Other classes: tokenizer.json as saved (rebuilt = false).
 ClassOverride transformers_class_override(const TokenizerConfig& config, const nlohmann::json& tokenizer_json);
 
