@@ -55,7 +55,7 @@ torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtyp
 void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<WeightSpec>& specs,
                   torch::ScalarType dtype, torch::Device device,
                   const std::function<bool(const std::string&)>& ignore) {
-  std::vector<std::string> missing, misshaped, unexpected;
+  std::vector<std::string> missing, misshaped, not_float, unexpected;
   std::set<std::string> expected;
   for (const auto& spec : specs) {
     expected.insert(spec.name);
@@ -67,15 +67,20 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
     if (e->shape != spec.shape)
       misshaped.push_back(spec.name + ": checkpoint has " + shape_string(e->shape) + ", config.json implies " +
                           shape_string(spec.shape));
+    // A plain weight is floating point; an integer one would be read as numbers, not as weights.
+    const bool floating = e->dtype == StDtype::kF16 || e->dtype == StDtype::kBF16 || e->dtype == StDtype::kF32 ||
+                          e->dtype == StDtype::kF64;
+    if (!spec.convert && !floating)
+      not_float.push_back(spec.name + ": checkpoint stores " + st_dtype_name(e->dtype) + ", a floating-point weight");
   }
   for (const auto& [name, entry] : checkpoint.tensors())
     if (!expected.count(name) && !(ignore && ignore(name)))
       unexpected.push_back(name + " " + shape_string(entry->shape));
 
-  if (!missing.empty() || !misshaped.empty() || !unexpected.empty()) {
+  if (!missing.empty() || !misshaped.empty() || !not_float.empty() || !unexpected.empty()) {
     std::ostringstream msg;
     msg << checkpoint.dir() << ": the checkpoint does not match config.json (" << missing.size() << " missing, "
-        << misshaped.size() << " with the wrong shape, " << unexpected.size()
+        << misshaped.size() << " with the wrong shape, " << not_float.size() << " not floating point, " << unexpected.size()
         << " unexpected); check that config.json belongs to these weights and that the download is complete";
     auto list = [&](const char* title, const std::vector<std::string>& items) {
       if (items.empty()) return;
@@ -84,6 +89,7 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
     };
     list("missing tensors", missing);
     list("wrong shapes", misshaped);
+    list("wrong dtypes", not_float);
     list("unexpected tensors", unexpected);
     throw ModelError(msg.str());
   }
