@@ -1,7 +1,10 @@
 // load_causal_lm: reads config.json, maps architectures[0] (or model_type) to a family with one
 // explicit switch, and lets the family load its weights. A new family is a new case here and a
 // new file pair, never new branches inside another family.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -130,6 +133,30 @@ std::string read_file(const std::string& path) {
   return s.str();
 }
 
+// config.json's layer count against the checkpoint's layer tensors (".layers.N." / GPT-2's ".h.N."),
+// before a family allocates anything per layer: a wrong count (num_hidden_layers: 1e9) is a clear
+// error naming the key instead of a bad_alloc.
+void check_layer_count(const HfConfig& config, const SafetensorsCheckpoint& checkpoint) {
+  const int64_t layers = config.get_int("num_hidden_layers", -1);
+  if (layers < 0) return;
+  int64_t highest = -1;
+  for (const auto& [name, entry] : checkpoint.tensors()) {
+    for (const char* marker : {".layers.", ".h."}) {
+      const size_t at = name.find(marker);
+      if (at == std::string::npos) continue;
+      const size_t begin = at + std::strlen(marker);
+      size_t end = begin;
+      while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
+      if (end > begin && end - begin < 10) highest = std::max<int64_t>(highest, std::stoll(name.substr(begin, end - begin)));
+    }
+  }
+  // Only more layers than the checkpoint holds: a wrapper's vision tower or an MTP layer may add more.
+  if (highest >= 0 && layers > highest + 1)
+    throw ModelError(config.source() + ": num_hidden_layers is " + std::to_string(layers) + " but the checkpoint in " +
+                     checkpoint.dir() + " holds layers 0.." + std::to_string(highest) +
+                     "; check that config.json belongs to these weights");
+}
+
 }  // namespace
 
 torch::ScalarType parse_dtype(const std::string& name) {
@@ -183,6 +210,7 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
                      splittable_list() + " families only; " + match->architecture +
                      " must fit on one device (gpus: 1)");
   const SafetensorsCheckpoint checkpoint(model_dir);
+  check_layer_count(config, checkpoint);
   ModelInfo info;
   info.architecture = architecture.empty() ? model_type : architecture;
   uint64_t h = fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string()));

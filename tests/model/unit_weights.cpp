@@ -3,8 +3,11 @@
 
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "core/common/errors.h"
+#include "core/model/causal_lm.h"
 #include "core/model/safetensors.h"
 #include "core/model/weights.h"
 #include "test_paths.h"
@@ -37,6 +40,37 @@ TEST(LoadWeights, RefusesAnIntegerDtypeWhereAFloatWeightIsExpected) {
     EXPECT_EQ(what.find("model.embed.weight:"), std::string::npos) << what;
   }
   EXPECT_FALSE(norm.defined());
+}
+
+}  // namespace
+}  // namespace icsweep
+
+namespace icsweep {
+namespace {
+
+// num_hidden_layers: 1e9 allocated per-layer state until bad_alloc; now the load stops first,
+// naming the key and the layers the checkpoint holds.
+TEST(LoadCausalLm, ALayerCountBeyondTheCheckpointIsRefusedBeforeAllocating) {
+  const auto dir = std::filesystem::path(testing::scratch_dir("layers_1e9"));
+  std::filesystem::copy(std::filesystem::path(testing::source_dir()) / "tests/fixtures/llama_gqa", dir,
+                        std::filesystem::copy_options::recursive | std::filesystem::copy_options::overwrite_existing);
+  std::string config;
+  {
+    std::ifstream in(dir / "config.json");
+    config.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  const std::string key = "\"num_hidden_layers\": 2";
+  ASSERT_NE(config.find(key), std::string::npos);
+  config.replace(config.find(key), key.size(), "\"num_hidden_layers\": 1000000000");
+  std::ofstream(dir / "config.json") << config;
+  try {
+    load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU);
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    EXPECT_NE(std::string(e.what()).find("num_hidden_layers is 1000000000 but the checkpoint"), std::string::npos)
+        << e.what();
+    EXPECT_NE(std::string(e.what()).find("holds layers 0..1"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
