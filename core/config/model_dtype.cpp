@@ -10,6 +10,7 @@
 
 #include "core/common/errors.h"
 #include "core/config/hf_config.h"
+#include "core/config/safetensors_index.h"
 
 namespace icsweep {
 namespace fs = std::filesystem;
@@ -63,20 +64,11 @@ std::optional<ModelDtype> from_checkpoint(const fs::path& dir) {
   fs::path first;
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      std::ifstream in(index);
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw ModelError(index.string() + ": not valid JSON (" + e.what() + ")");
-    }
-    if (auto m = j.find("metadata"); m != j.end() && m->is_object())
-      if (auto d = m->find("dtype"); d != m->end() && d->is_string())
-        return ModelDtype{d->get<std::string>(), "model.safetensors.index.json metadata dtype"};
+    const SafetensorsIndex shards = read_safetensors_index(index.string());
+    if (auto d = shards.metadata.find("dtype"); d != shards.metadata.end() && d->is_string())
+      return ModelDtype{d->get<std::string>(), "model.safetensors.index.json metadata dtype"};
     std::set<std::string> files;
-    if (auto w = j.find("weight_map"); w != j.end() && w->is_object())
-      for (const auto& [name, file] : w->items())
-        if (file.is_string()) files.insert(file.get<std::string>());
+    for (const auto& [name, file] : shards.weight_map) files.insert(file);
     if (!files.empty()) first = dir / *files.begin();
   } else if (fs::exists(dir / "model.safetensors")) {
     first = dir / "model.safetensors";

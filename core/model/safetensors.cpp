@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/config/safetensors_index.h"
 
 namespace icsweep {
 namespace {
@@ -233,21 +234,7 @@ SafetensorsCheckpoint::SafetensorsCheckpoint(const std::string& model_dir) : dir
   const fs::path single = dir / "model.safetensors";
   const fs::path index = dir / "model.safetensors.index.json";
   if (fs::exists(index)) {
-    nlohmann::json j;
-    try {
-      std::ifstream in(index);
-      j = nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-      throw ModelError(index.string() + ": not valid JSON (" + e.what() + ")");
-    }
-    if (!j.is_object() || !j.contains("weight_map") || !j["weight_map"].is_object())
-      throw ModelError(index.string() + ": missing object 'weight_map'");
-    std::map<std::string, std::string> weight_map;
-    for (auto it = j["weight_map"].begin(); it != j["weight_map"].end(); ++it) {
-      if (!it.value().is_string())
-        throw ModelError(index.string() + ": weight_map['" + it.key() + "'] is not a file name");
-      weight_map[it.key()] = it.value().get<std::string>();
-    }
+    const std::map<std::string, std::string> weight_map = read_safetensors_index(index.string()).weight_map;
     std::map<std::string, const SafetensorsFile*> shards;
     for (const auto& [name, shard] : weight_map) {
       if (shards.count(shard)) continue;
