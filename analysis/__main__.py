@@ -14,7 +14,7 @@ COMMANDS = [load_cmd, table, plot, fit_bias, predict, route, compare]
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python3 -m analysis",
-        description="Post-hoc analysis of icsweep HDF5 results (design.md §1, §4). RESULTS is a sweep's "
+        description="Post-hoc analysis of icsweep HDF5 results (docs/design.md §1, §4). RESULTS is a sweep's "
                     "results.h5 index or a single cell file.",
         epilog="Run 'python3 -m analysis COMMAND --help' for a command's options. See docs/analysis.md.")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)

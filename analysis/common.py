@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.load import ResultsError, load_cells
 
-# design.md §1.5, in the reference's order.
+# docs/design.md §1.5, in the reference's order.
 PUBLISHED_COLUMNS = [
     "model_name", "model_series", "model_size", "data_name", "seq_len", "uniform_entropy", "constant",
     "conditional_entropy", "entropy_gain", "BF16_TFLOPs", "information_capacity", "ic",
@@ -19,7 +19,7 @@ STATUS_OK = 0
 
 
 def information_capacity(constant, conditional_entropy, bias, flops_per_token):
-    """ic = (constant - conditional_entropy + bias) / log2(flops_per_token) (design.md §1.5)."""
+    """ic = (constant - conditional_entropy + bias) / log2(flops_per_token) (docs/design.md §1.5)."""
     return (np.asarray(constant) - np.asarray(conditional_entropy) + bias) / np.log2(flops_per_token)
 
 

@@ -1,7 +1,7 @@
 """Load icsweep results into pandas.
 
 Every function accepts either the index ``results.h5`` of a sweep (all its cells) or a single cell
-file (one model x dataset). Files are laid out as in design.md §4:
+file (one model x dataset). Files are laid out as in docs/design.md §4:
 
 * cell file: root attributes = the published columns (model_name, model_series, model_size,
   data_name, seq_len, uniform_entropy, constant, conditional_entropy, entropy_gain, BF16_TFLOPs,

@@ -1,6 +1,6 @@
 // Tokenizer throughput: MB/s and tokens/s of icsweep's encode(text, add_special_tokens=true) on
 // the JSONL datasets, per tokenizer and dataset, with 1..N threads. bench_tokenizer.py measures
-// Hugging Face `tokenizers` on the same files for the side-by-side comparison (issue 3: target
+// Hugging Face `tokenizers` on the same files for the side-by-side comparison (target
 // >= 2x HF per core).
 //
 //   bench_tokenizer [--tokenizers DIR] [--datasets DIR] [--tokenizer NAME]... [--threads 1,16]
@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
                 r.tokens_per_s(), r.threads);
   }
   // Verdict: slowest single-thread tokenizer (all datasets pooled) against 2x the HF reference
-  // measured on the GPU machine (1.35 MB/s was HF's best single-thread figure, issue 3).
+  // measured on the GPU machine (1.35 MB/s was HF's best single-thread figure).
   double worst = 1e30;
   std::string worst_name;
   for (const auto& name : names) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Hugging Face side of the tokenizer benchmark: MB/s and tokens/s of the Rust `tokenizers` library
 (Python package) on the same JSONL datasets and tokenizer directories as bench_tokenizer (C++), so
-the two can be compared per core (issue 3: icsweep target >= 2x HF single-thread).
+the two can be compared per core (icsweep target >= 2x HF single-thread).
 
   python3 bench/bench_tokenizer.py [--tokenizers DIR] [--datasets DIR] [--tokenizer NAME]...
                                    [--threads 1,16] [--repeat 3] [--backend tokenizers|transformers]

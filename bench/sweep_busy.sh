@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Steady-state GPU busy share of `icsweep run` (issue 7), on the GPU machine: a random-init
+# Steady-state GPU busy share of `icsweep run`, on the GPU machine: a random-init
 # Qwen2.5-0.5B (bf16, bench_vs_hf.py's shape) with the real Qwen2.5 tokenizer, scored on the five
 # the vendored test datasets (build/testdata, unpacked from tests/data/testdata.tar.xz) cut at 1024 tokens, twice (two model entries on the same weights, so no
 # reload between them), by one worker rank on cuda:0 with default settings. Prints the progress lines,

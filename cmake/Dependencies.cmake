@@ -1,4 +1,4 @@
-# Finds icsweep's dependencies (design.md §6). Every dependency is a Debian package; on machines where a
+# Finds icsweep's dependencies (docs/design.md §6). Every dependency is a Debian package; on machines where a
 # -dev package is missing, unpack it with `dpkg -x` into a folder and add that folder's usr/ to
 # CMAKE_PREFIX_PATH: find_path/find_library below search <prefix>/include and <prefix>/lib/<arch>.
 find_package(Threads REQUIRED)

@@ -101,7 +101,7 @@ void append_bad_record_errors(const std::vector<BadRecord>& bad, std::vector<Err
   }
 }
 
-// A cell without a single ok sample has no published numbers: NaN, as design.md §4 says.
+// A cell without a single ok sample has no published numbers: NaN, as docs/design.md §4 says.
 void set_not_a_number(CellResult* out) {
   const double nan = std::nan("");
   out->row.constant = out->row.conditional_entropy = out->row.entropy_gain = nan;

@@ -1,4 +1,4 @@
-// What a cell's numbers are computed from (design.md §3, README "What resume guarantees").
+// What a cell's numbers are computed from (docs/design.md §3, README "What resume guarantees").
 //
 // The identity holds every input that changes a sample's NLL, by content: the model's config.json
 // and weights headers and sizes, the weights files' dates (their bytes are hashed by the worker after

@@ -1,4 +1,4 @@
-// `icsweep flops MODEL_DIR`: FLOPs of a model config under a profile (design.md §1.4). The logic
+// `icsweep flops MODEL_DIR`: FLOPs of a model config under a profile (docs/design.md §1.4). The logic
 // lives in core/metrics/flops_report.h; this file is the command line.
 #include <boost/program_options.hpp>
 

@@ -1,5 +1,5 @@
 // `icsweep report results.h5 [--format table|csv|json|markdown]`: the published columns of
-// design.md §1.5, one row per (model, dataset), from a sweep's index or from a single cell file.
+// docs/design.md §1.5, one row per (model, dataset), from a sweep's index or from a single cell file.
 #include <boost/program_options.hpp>
 
 #include <filesystem>

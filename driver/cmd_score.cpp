@@ -27,7 +27,7 @@ int cmd_score(const std::vector<std::string>& args) {
       "Usage: icsweep score -m MODEL_DIR -d DATA.jsonl [options]\n\n"
       "Scores one model on one dataset and prints constant (text bits/token), conditional entropy\n"
       "(NLL bits/token), decode TFLOPs, information_capacity (unbiased) and ic (biased), as the\n"
-      "reference script does (design.md section 1).\n\nOptions");
+      "reference script does (docs/design.md section 1).\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("model,m", po::value<std::string>(), "model directory (config.json, safetensors, tokenizer)")

@@ -1,5 +1,5 @@
 // `icsweep tokenize --tokenizer DIR [FILE.jsonl|-]`: token ids of every JSONL text, or with --stats
-// the dataset's text size per token (design.md §1.2) as the reference computes it.
+// the dataset's text size per token (docs/design.md §1.2) as the reference computes it.
 #include <boost/program_options.hpp>
 
 #include <algorithm>
@@ -86,7 +86,7 @@ std::vector<TokenizedLine> tokenize_all(const Tokenizer& tokenizer,
 
 void print_stats(const std::vector<TokenizedLine>& lines, const std::string& name, const Tokenizer& tokenizer,
                  int64_t max_length) {
-  // design.md §1.2: per sample 8 * bytes(decode(ids[1:])) / (L - 1); plain mean over samples with L >= 2.
+  // docs/design.md §1.2: per sample 8 * bytes(decode(ids[1:])) / (L - 1); plain mean over samples with L >= 2.
   double sum_bits_per_token = 0;
   int64_t samples = 0, skipped = 0, scored_tokens = 0, text_bytes = 0;
   for (const TokenizedLine& line : lines) {
@@ -121,7 +121,7 @@ int cmd_tokenize(const std::vector<std::string>& args) {
       "Tokenizes the text field of every JSONL line (stdin when FILE is - or absent) exactly as Hugging Face\n"
       "transformers' AutoTokenizer does, and writes one JSON object per line: {\"line\", \"ids\"} plus, with\n"
       "--decode-tail, \"tail_tokens\" (len(ids) - 1) and \"tail_bytes\" (UTF-8 bytes of decode(ids[1:]), the\n"
-      "reference text size). --stats prints instead the dataset's mean text bits per token (design.md 1.2):\n"
+      "reference text size). --stats prints instead the dataset's mean text bits per token (docs/design.md 1.2):\n"
       "special tokens on and --max-length 1024 unless given, mean over samples of 8*tail_bytes/tail_tokens,\n"
       "and `constant`, that mean rounded to 2 decimals.\n\nOptions");
   options.add_options()

@@ -1,4 +1,4 @@
-// icsweep: information capacity sweeps of language models (see README.md and design.md).
+// icsweep: information capacity sweeps of language models (see README.md and docs/design.md).
 #include <iostream>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// SIGTERM/SIGUSR1 handling (design.md §3): the handler only sets a flag; the driver then stops
+// SIGTERM/SIGUSR1 handling (docs/design.md §3): the handler only sets a flag; the driver then stops
 // handing out work, lets in-flight batches finish, flushes and exits with kExitRequeue.
 #pragma once
 

@@ -1,4 +1,4 @@
-// libFuzzer target for the JSONL reader (issue 5). Each input is written to a file and read with the
+// libFuzzer target for the JSONL reader. Each input is written to a file and read with the
 // skip policy; the only exception allowed out is DataError, and every record must point inside the
 // file at a line holding its text. Also runs classify_jsonl_line on the raw input.
 //

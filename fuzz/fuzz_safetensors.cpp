@@ -1,4 +1,4 @@
-// libFuzzer target for the safetensors header parser (issue 5): any bytes as a whole .safetensors
+// libFuzzer target for the safetensors header parser: any bytes as a whole .safetensors
 // file. The only exception allowed out is ModelError; every entry it accepts must lie inside the
 // data region, match numel * dtype size, and not overlap another entry.
 //

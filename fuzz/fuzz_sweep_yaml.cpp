@@ -1,4 +1,4 @@
-// libFuzzer target for the sweep YAML loader (issue 5). Any input must either parse or raise a
+// libFuzzer target for the sweep YAML loader. Any input must either parse or raise a
 // ConfigError with a positive line and column; yaml-cpp's own exceptions (or anything else) escaping
 // is a bug, and so is a crash. Path checks are off so the fuzzer explores the schema, not the disk.
 //

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages icsweep needs to build, test and run (design.md §6).
+# Installs the Debian 12 packages icsweep needs to build, test and run (docs/design.md §6).
 # Only missing packages are installed; needs root (or sudo) the first time. libopenblas0-pthread
 # replaces the reference BLAS behind libtorch-dev (7x faster CPU matmuls).
 set -euo pipefail

@@ -29,7 +29,7 @@ struct DatasetSpec {
   std::string name;                // unique; default: file name without .jsonl
   std::string path;                // JSONL file, absolute
   std::string text_field = "text";
-  double bias = -27.0;             // b in bits/token (design.md §1.5)
+  double bias = -27.0;             // b in bits/token (docs/design.md §1.5)
   bool bias_from_config = false;   // true when the YAML set it
   std::string on_bad_record = "skip";  // skip | fail
   int line = 0;
@@ -66,7 +66,7 @@ bool valid_device(const std::string& device);
 SweepConfig parse_sweep_config(const std::string& text, const std::string& file_for_messages,
                                const std::string& base_dir, bool check_paths = true);
 
-// Reference bias b (design.md §1.5) for a dataset file: -24 for mixed_text.jsonl,
+// Reference bias b (docs/design.md §1.5) for a dataset file: -24 for mixed_text.jsonl,
 // -18.7 for Ch-FineWeb-Edu.jsonl, -27 otherwise. Matched as a case-sensitive substring of the file
 // name (the reference tests `"mixed_text.jsonl" in data_path`), so directories never match.
 double default_bias_for(const std::string& dataset_path);

@@ -1,4 +1,4 @@
-// Content digests for resume identity (design.md §3): XXH3-128 from Debian's libxxhash, fast enough
+// Content digests for resume identity (docs/design.md §3): XXH3-128 from Debian's libxxhash, fast enough
 // (~20 GB/s on one core) to hash every dataset byte while it is read and every weights byte after a
 // model load. Not cryptographic: it detects edits, not forgeries.
 #pragma once

@@ -1,4 +1,4 @@
-// FLOPs profiles (design.md §1.4). `reference`: the leaderboard's decode-cost formula with its
+// FLOPs profiles (docs/design.md §1.4). `reference`: the leaderboard's decode-cost formula with its
 // name-keyed quirks, exactly. `exact`: true forward FLOPs of scoring (prefill of actual lengths).
 //
 // Units: FLOPs, counting one multiply-add as 2 FLOPs. Embedding lookups, norms, rotary embeddings,

@@ -1,4 +1,4 @@
-// IC and the reference's published columns (design.md §1.2, §1.5).
+// IC and the reference's published columns (docs/design.md §1.2, §1.5).
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// CausalLM: the one model interface (design.md §5). Includes torch: only model/ and score/ use it.
+// CausalLM: the one model interface (docs/design.md §5). Includes torch: only model/ and score/ use it.
 #pragma once
 
 #include <torch/torch.h>

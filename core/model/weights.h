@@ -1,5 +1,5 @@
 // Turning safetensors entries into torch tensors, and checking a family's name/shape table
-// against a checkpoint with every problem reported at once (design.md §5).
+// against a checkpoint with every problem reported at once (docs/design.md §5).
 #pragma once
 
 #include <torch/torch.h>

@@ -1,4 +1,4 @@
-// Deterministic token-budgeted batches (design.md §2): fixed by the data alone, never by the number
+// Deterministic token-budgeted batches (docs/design.md §2): fixed by the data alone, never by the number
 // of ranks, so per-sample results do not depend on how the sweep is launched.
 #pragma once
 

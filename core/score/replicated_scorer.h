@@ -1,4 +1,4 @@
-// Replicas (issue 7): a worker that owns more devices than a model needs loads one copy of the model per
+// Replicas: a worker that owns more devices than a model needs loads one copy of the model per
 // group of `gpus` owned devices and scores each batch as contiguous parts, one per copy, concurrently.
 // The results are those of one scorer, in the batch's order. No torch in this header (see scorer.h).
 #pragma once

@@ -1,4 +1,4 @@
-// Scorer: per-token NLL in bits (design.md §1.3) for batches of token sequences on one device.
+// Scorer: per-token NLL in bits (docs/design.md §1.3) for batches of token sequences on one device.
 // No torch in this header: the driver and worker include it without paying for torch's headers.
 #pragma once
 
@@ -76,7 +76,7 @@ std::string choose_device(const std::string& preference, int local_worker_index)
 // without GPUs, cuda:N beyond the visible ones, or an unknown preference.
 std::string choose_device_among(const std::string& preference, int local_worker_index, int visible_gpus);
 
-// The devices a worker owns (issue 7): with preference auto/cuda on a host with more visible GPUs than
+// The devices a worker owns: with preference auto/cuda on a host with more visible GPUs than
 // workers (`local_workers`, this worker's index among them `local_worker_index`), every GPU g with
 // g mod local_workers == local_worker_index (2 workers, 8 GPUs: worker 1 owns cuda:1,3,5,7); otherwise
 // the one device choose_device gives ("cpu" once on a CPU worker). The first is always choose_device's.

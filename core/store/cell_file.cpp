@@ -1,4 +1,4 @@
-// Cell files (design.md §4): /samples columns, optional /tokens, /errors, and the published
+// Cell files (docs/design.md §4): /samples columns, optional /tokens, /errors, and the published
 // columns plus provenance as root attributes.
 #include "core/store/cell_file.h"
 

@@ -1,4 +1,4 @@
-// Cell HDF5 files and the results.h5 index (design.md §4).
+// Cell HDF5 files and the results.h5 index (docs/design.md §4).
 #pragma once
 
 #include <map>

@@ -1,5 +1,5 @@
 // In-memory form of one (model, dataset) cell's results: exactly what a cell HDF5 file holds
-// (design.md §4). Written by rank 0 only.
+// (docs/design.md §4). Written by rank 0 only.
 #pragma once
 
 #include <cstdint>

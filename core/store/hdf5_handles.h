@@ -1,4 +1,4 @@
-// The one place icsweep touches the HDF5 C API (design.md §7: C APIs wrapped once). RAII handles,
+// The one place icsweep touches the HDF5 C API (docs/design.md §7: C APIs wrapped once). RAII handles,
 // negative return codes turned into StoreError naming the file and the object path, with HDF5's own
 // error stack text in the message instead of printed to stderr. Uses only calls common to HDF5
 // 1.10 through 1.14. Serial HDF5 is not thread-safe: only rank 0's writer thread may use this.

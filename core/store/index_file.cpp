@@ -1,5 +1,5 @@
 // results.h5: external links to every cell file, a (model, dataset, file) table, and sweep-level
-// provenance on the root (design.md §4).
+// provenance on the root (docs/design.md §4).
 #include <filesystem>
 #include <set>
 

@@ -1,4 +1,4 @@
-// Append-only durable journal of finished batches for one sweep output directory (design.md §3).
+// Append-only durable journal of finished batches for one sweep output directory (docs/design.md §3).
 // Each record: [u32 magic][u64 payload length][u32 CRC32 of payload][payload], little-endian,
 // fdatasync after each append. A torn tail (crash mid-write) or a corrupt record is detected by the
 // magic/length/CRC and truncated on open; every record before it is kept. Dropping records is safe:

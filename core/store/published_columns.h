@@ -1,4 +1,4 @@
-// The reference's published columns (design.md §1.5) as a table of (name, field of PublishedRow),
+// The reference's published columns (docs/design.md §1.5) as a table of (name, field of PublishedRow),
 // so the cell writer, the reader and `icsweep report` walk one list in one order.
 #pragma once
 

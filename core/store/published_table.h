@@ -1,4 +1,4 @@
-// The published columns (design.md §1.5) of a results file as text: `icsweep report` and tests.
+// The published columns (docs/design.md §1.5) of a results file as text: `icsweep report` and tests.
 #pragma once
 
 #include <string>

@@ -24,7 +24,7 @@ class Tokenizer {
   // by U+FFFD.
   virtual std::string decode(const std::vector<int32_t>& ids) const = 0;
 
-  // len(tokenizer): base vocabulary + added tokens (V_tok of design.md §1.3).
+  // len(tokenizer): base vocabulary + added tokens (V_tok of docs/design.md §1.3).
   virtual int64_t size() const = 0;
 
   // Stable hash of the tokenizer files' bytes, for provenance and the journal.
@@ -47,7 +47,7 @@ enum class TokenizerFlavor {
 std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir,
                                                 TokenizerFlavor flavor = TokenizerFlavor::kTransformers);
 
-// Reference text size (design.md §1.2) of an already truncated id sequence:
+// Reference text size (docs/design.md §1.2) of an already truncated id sequence:
 // UTF-8 bytes of decode(ids[1:]); 0 when ids.size() < 2.
 int64_t tail_text_bytes(const Tokenizer& tokenizer, const std::vector<int32_t>& ids);
 

@@ -1,4 +1,4 @@
-// tokenizer_config.json: the transformers layer on top of tokenizer.json (design.md §1.2). Holds
+// tokenizer_config.json: the transformers layer on top of tokenizer.json (docs/design.md §1.2). Holds
 // what changes ids or decoded text: add_bos_token/add_eos_token, the named special tokens,
 // added_tokens_decoder, clean_up_tokenization_spaces, tokenizer_class (and its add_prefix_space /
 // legacy options), in the v4 layout (additional_special_tokens) and the v5 one (extra_special_tokens).

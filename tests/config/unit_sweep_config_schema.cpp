@@ -83,7 +83,7 @@ datasets:
   EXPECT_EQ(m.flops_profile, "");
   EXPECT_EQ(m.attention, "");
   EXPECT_EQ(m.tokenizer, m.path);
-  // design.md §1.5 biases by file name
+  // docs/design.md §1.5 biases by file name
   EXPECT_EQ(c.datasets[0].name, "mixed_text");
   EXPECT_EQ(c.datasets[0].bias, -24.0);
   EXPECT_EQ(c.datasets[1].bias, -18.7);

@@ -183,7 +183,7 @@ TEST(JsonlDataset, SharedDatasetsReadCompletely) {
 namespace icsweep {
 namespace {
 
-// issue 19: a valid JSON number past double's range in another field dropped the record as invalid
+// A valid JSON number past double's range in another field dropped the record as invalid
 // JSON; Python's json.loads reads it (as inf) and keeps the record.
 TEST(JsonlLine, NumberOutOfDoubleRangeInAnotherFieldKeepsTheRecord) {
   std::string text, reason, message;

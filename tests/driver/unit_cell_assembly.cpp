@@ -8,7 +8,7 @@ namespace icsweep {
 namespace {
 
 // A cell of four lines: sample 0 (3 ids), sample 1 (1 id: too short), sample 2 bad JSON,
-// sample 3 (5 ids); Hunyuan-0.5B-shaped config so N is design.md's check value.
+// sample 3 (5 ids); Hunyuan-0.5B-shaped config so N is docs/design.md's check value.
 CellPlan hand_made_cell() {
   auto contents = std::make_shared<DatasetContents>();
   contents->records = {{0, 1, 0, "abc"}, {1, 2, 10, "x"}, {3, 4, 30, "abcdef"}};
@@ -55,7 +55,7 @@ TEST(CellAssembly, AggregatesFollowTheReferenceDefinitions) {
   EXPECT_EQ(r.samples_scored, 2);
   EXPECT_EQ(r.samples_skipped, 2);
   EXPECT_EQ(r.total_scored_tokens, 6);
-  // design.md §1.4 check value: 1.000647688192 decode TFLOPs for T = 1024.
+  // docs/design.md §1.4 check value: 1.000647688192 decode TFLOPs for T = 1024.
   EXPECT_NEAR(r.row.bf16_tflops, 1.000647688192, 1e-12);
   const double log2_n = std::log2(1.000647688192e12 / 1024.0);
   EXPECT_NEAR(r.row.ic, (40.0 - 2.0 - 27.0) / log2_n, 1e-12);

@@ -1,4 +1,4 @@
-// The launch check for device: cuda (issue 9), with faked GPU counts: one GPU per worker on each
+// The launch check for device: cuda, with faked GPU counts: one GPU per worker on each
 // node, or a message naming rank, host, counts and what to do.
 #include <gtest/gtest.h>
 

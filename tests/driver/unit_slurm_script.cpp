@@ -1,4 +1,4 @@
-// The sbatch script of `icsweep slurm` (issue 26): time limits in Slurm's formats, the warning scaled
+// The sbatch script of `icsweep slurm`: time limits in Slurm's formats, the warning scaled
 // to the limit (a 10-minute limit looped forever with the fixed 600 s), too-short limits refused, the
 // log folder made when the script is written, array names and outputs. The script's behaviour under a
 // real Slurm is tested by tests/e2e/slurm_cluster.sh.

@@ -2,7 +2,7 @@
 """Checks sweep results with h5py, independently of icsweep's C++ code.
 
   check_results.py recompute RESULTS.h5   every cell's aggregates recomputed from its /samples columns
-                                          (design.md section 1) equal the stored attributes
+                                          (docs/design.md section 1) equal the stored attributes
   check_results.py same A.h5 B.h5         two sweeps have identical per-sample values (and per-token
                                           values where either has them) and bit-identical aggregates
   check_results.py same-cell A.h5 B.h5 CELL   the same for one cell (MODEL__DATASET) of each

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Seeded fault campaign (issue 19). Each trial: a first run (1, 2 or 3 ranks) on a fresh output
+# Seeded fault campaign. Each trial: a first run (1, 2 or 3 ranks) on a fresh output
 # directory, killed with SIGKILL at a random moment (driver or worker) or left to finish; then random
 # edits of its inputs: the dataset's text at the same size, the weights rescaled under the same
 # header, per_token switched, the dataset's bias changed; then a resume with 1, 2 or 3 ranks and
@@ -65,6 +65,13 @@ for trial in $(seq "$trials"); do
   np1=$((1 + RANDOM % 3)) np2=$((1 + RANDOM % 3))
   delay=$(printf '%d.%d' $((1 + RANDOM % 14)) $((RANDOM % 10)))  # a run takes 10-20 s
   kill_it=$((RANDOM % 4))  # 0: the run finishes; else killed at $delay s
+  # The first two trials are fixed so that every machine, fast or slow, exercises both cases the
+  # final check asks for: a finished run whose inputs then change (its cells must come back STALE),
+  # and a kill early enough to land before any cell finishes.
+  case $trial in
+    1) first="0 0 0 0" second="1 0 0 1" np1=2 np2=1 kill_it=0 ;;
+    2) first="0 1 0 0" second="0 1 1 0" np1=2 np2=3 kill_it=1 delay=1.5 ;;
+  esac
   clean_first=$(clean "$first") clean_second=$(clean "$second")
   out=trial$trial
   set_inputs "$first"

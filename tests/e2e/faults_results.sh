@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Issue 19's "numbers that are not numbers" and "names, files and the index" cases through the CLI:
+# The "numbers that are not numbers" and "names, files and the index" cases through the CLI:
 # each a reproduction of the observed fault, now an exit code and a message (or the right result).
 source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo faults_results)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Resume keys on content, not on names (issue 19): between a kill (or a finished run) and its resume,
+# Resume keys on content, not on names: between a kill (or a finished run) and its resume,
 # the dataset is edited at the same size, a line turns into a bad record, the weights are rewritten
 # under the same header (with and without their date), per_token is switched on, and the derived
 # settings (bias, series, flops_profile) change. Each resume must equal a clean run of the inputs it

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The scripts of `icsweep slurm` on a real one-node Slurm (Debian's slurm-wlm and munge, started here:
-# slurm_cluster.bash), with both launchers (srun --mpi=pmix and mpirun), all jobs at once (issue 26):
+# slurm_cluster.bash), with both launchers (srun --mpi=pmix and mpirun), all jobs at once:
 #   clean     runs to the end: the results equal a run outside Slurm;
 #   cancel    a plain scancel: CANCELLED and not requeued; the sweep stopped cleanly (exit 75, in-flight
 #             batches of 3 s journaled: mpirun used to kill the ranks 2 s after Slurm's TERM), and a

@@ -1,4 +1,4 @@
-// The `reference` FLOPs profile against design.md §1.4. Expected values are the design's check values
+// The `reference` FLOPs profile against docs/design.md §1.4. Expected values are the design's check values
 // or the formula written out by hand with the test's numbers:
 //   total = n·[T·(4d² + 4·d·kv + mlp) + 2·h·d_k·T·(T−1)] + 2·T·d·V,  d_k = d // h,  kv = h_kv·d_k.
 #include <gtest/gtest.h>
@@ -28,7 +28,7 @@ TEST(ReferenceFlops, HunyuanHalfBillionMatchesDesignCheckValue) {
   //   attention core 2·16·64·1024·1023 = 2,145,386,496
   //   per layer 31,136,415,744; × 24 layers = 747,273,977,856
   //   lm_head 2·1024·1024·120818 = 253,373,710,336
-  //   total 1,000,647,688,192 FLOPs = 1.000647688192 TFLOPs (design.md §1.4)
+  //   total 1,000,647,688,192 FLOPs = 1.000647688192 TFLOPs (docs/design.md §1.4)
   const json config = {{"hidden_size", 1024}, {"num_hidden_layers", 24}, {"num_attention_heads", 16},
                        {"num_key_value_heads", 8}, {"intermediate_size", 3584}, {"vocab_size", 120818},
                        {"head_dim", 128}};  // head_dim is ignored by the reference
@@ -51,7 +51,7 @@ TEST(ReferenceFlops, DeepSeekV2MatchesDesignCheckValue) {
   //   attention core (model_type deepseek_v2) 4·128·40·1024·512 = 10,737,418,240
   //   per layer 612,032,839,680; × 60 = 36,721,970,380,800
   //   lm_head 2·1024·5120·102400 = 1,073,741,824,000
-  //   total 37,795,712,204,800 FLOPs = 37.7957122048 TFLOPs (design.md §1.4)
+  //   total 37,795,712,204,800 FLOPs = 37.7957122048 TFLOPs (docs/design.md §1.4)
   const json config = {{"hidden_size", 5120}, {"num_hidden_layers", 60}, {"num_attention_heads", 128},
                        {"num_key_value_heads", 128}, {"moe_intermediate_size", 1536}, {"intermediate_size", 12288},
                        {"n_shared_experts", 2}, {"num_experts_per_tok", 6}, {"vocab_size", 102400},

@@ -28,7 +28,7 @@ TEST(FlopsReport, ReadsConfigJsonAndMatchesHunyuanCheckValue) {
   request.model_dir = write_model_dir("flops_report_hunyuan", "Hunyuan-0.5B", kHunyuanConfig);
   const FlopsReport report = compute_flops_report(request);
   EXPECT_EQ(report.request.name, request.model_dir);  // name defaults to the directory path
-  EXPECT_EQ(report.estimate.total_flops, 1000647688192.0);  // design.md §1.4 check value
+  EXPECT_EQ(report.estimate.total_flops, 1000647688192.0);  // docs/design.md §1.4 check value
 
   const std::string table = format_flops_table(report);
   EXPECT_NE(table.find("1.000647688192"), std::string::npos) << table;

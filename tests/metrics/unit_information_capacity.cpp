@@ -1,4 +1,4 @@
-// IC arithmetic and the published columns (design.md §1.2, §1.5).
+// IC arithmetic and the published columns (docs/design.md §1.2, §1.5).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -29,7 +29,7 @@ TEST(RoundTo2Decimals, MatchesPythonRoundOnExactBinaryValue) {
 }
 
 TEST(InformationCapacity, DesignExampleRow) {
-  // design.md §1.5: b = -24, constant 34.95, NLL 3.98853, TFLOPs 1.000647688192 (T = 1024) -> ic 0.23311.
+  // docs/design.md §1.5: b = -24, constant 34.95, NLL 3.98853, TFLOPs 1.000647688192 (T = 1024) -> ic 0.23311.
   // By hand: N = 1.000647688192e12 / 1024 = 977,195,008; log2 N = 29 + log2(977,195,008 / 2^29)
   //        = 29 + log2(1.82017...) = 29.86407; ic = (34.95 - 3.98853 - 24) / 29.86407 = 6.96147 / 29.86407
   //        = 0.233105; unbiased (34.95 - 3.98853) / 29.86407 = 1.036746.

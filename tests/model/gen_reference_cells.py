@@ -8,7 +8,7 @@ that script computes them, with transformers and tokenizers:
   NLL         AutoModelForCausalLM.from_pretrained(dir, dtype="auto"); each sample padded to L with the
               eos token and an attention mask; softmax of logits[..., :len(tokenizer)] in float32,
               -log2 of the next token's probability, padded positions NaN; nanmean over every token
-  TFLOPs      the reference formula for decoding T = L tokens (design.md section 1.4); where config.json
+  TFLOPs      the reference formula for decoding T = L tokens (docs/design.md section 1.4); where config.json
               lacks a key the formula reads at the top level (GPT-2 spells hidden_size n_embd), the same
               formula on the values transformers' config class gives (GPT2Config maps hidden_size to
               n_embd; GPT2MLP's width is n_inner or 4 * n_embd)

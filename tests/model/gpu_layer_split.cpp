@@ -1,5 +1,5 @@
 // A llama-family model split across cuda:0 listed twice (and across cuda:0 and the CPU) gives the
-// very same bf16 hidden states as the unsplit model on cuda:0 (issue 7; several GPUs: issue 9); the
+// very same bf16 hidden states as the unsplit model on cuda:0; the
 // other families that split (model/split_fixtures.h) split across cuda:0 and the CPU match their
 // unsplit CPU model.
 #include <gtest/gtest.h>

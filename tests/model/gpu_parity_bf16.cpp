@@ -1,4 +1,4 @@
-// Parity on the GPU in bf16 (issues 4 and 8): every fixture of tests/fixtures scored on cuda:0 in
+// Parity on the GPU in bf16: every fixture of tests/fixtures scored on cuda:0 in
 // bfloat16 must stay within 2e-2 bits per token, mean absolute difference, of transformers' fp32
 // numbers (bf16 rounding of weights and activations is the expected difference). Where transformers
 // itself, run in bf16 on CUDA, drifts further from its fp32 numbers (recorded in the fixture by

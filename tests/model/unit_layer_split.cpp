@@ -1,6 +1,6 @@
-// Layers split across devices (issue 7, `gpus: k`): placement by hand (also under a nested base name), and a model split across the
+// Layers split across devices (`gpus: k`): placement by hand (also under a nested base name), and a model split across the
 // same device listed several times gives the very same hidden states as the unsplit model (llama, and
-// the families of model/split_fixtures.h; the multi-GPU run is issue 9; tests/model/gpu_layer_split.cpp
+// the families of model/split_fixtures.h; tests/model/gpu_layer_split.cpp
 // repeats this with cuda:0 twice).
 #include <gtest/gtest.h>
 

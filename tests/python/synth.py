@@ -1,5 +1,5 @@
 """Synthetic icsweep result files, written with h5py in exactly the layout core/store writes
-(design.md §4; copied from a real `icsweep run` output, see test_demo_sweep.py for the check):
+(docs/design.md §4; copied from a real `icsweep run` output, see test_demo_sweep.py for the check):
 
 cell file: root attributes (scalar; strings variable-length UTF-8, ints int64, reals float64) = the
 published columns + cell scalars + provenance; /samples/* equal-length columns (gzip + shuffle, one

@@ -1,5 +1,5 @@
-"""Results that cannot be analysed end in one clear line on stderr and exit 1, never a traceback
-(issue 19): a missing file, a file that is not HDF5, results whose cells all failed."""
+"""Results that cannot be analysed end in one clear line on stderr and exit 1, never a traceback:
+a missing file, a file that is not HDF5, results whose cells all failed."""
 
 import os
 

@@ -46,7 +46,7 @@ def test_recomputed_aggregates_match_stored(sweep):
 
 
 def test_reference_example_row():
-    # design.md §1.5: constant 34.95, NLL 3.98853, 1.000647688192 TFLOPs for T = 1024, b = -24 -> ic 0.23311
+    # docs/design.md §1.5: constant 34.95, NLL 3.98853, 1.000647688192 TFLOPs for T = 1024, b = -24 -> ic 0.23311
     n = 1.000647688192e12 / 1024
     ic = (34.95 - 3.98853 - 24) / math.log2(n)
     assert round(ic, 5) == 0.23311

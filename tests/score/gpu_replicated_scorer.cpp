@@ -1,4 +1,4 @@
-// Replicas on CUDA (issue 7): two copies of a tiny model on cuda:0 (the one GPU of the test machine),
+// Replicas on CUDA: two copies of a tiny model on cuda:0 (the one GPU of the test machine),
 // scored from two threads at once, give what one copy on cuda:0 gives, in the batch's order. This is
 // the threading path a worker owning several GPUs takes, with the copies' devices made equal.
 #include <gtest/gtest.h>

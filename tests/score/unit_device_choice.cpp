@@ -1,5 +1,5 @@
-// GPU binding without GPUs (issue 9): which device each worker takes for a faked number of visible
-// GPUs, which GPUs it owns when the host has more than workers (issue 7), and the errors for impossible requests.
+// GPU binding without GPUs: which device each worker takes for a faked number of visible
+// GPUs, which GPUs it owns when the host has more than workers, and the errors for impossible requests.
 #include <gtest/gtest.h>
 
 #include "core/common/errors.h"

@@ -1,4 +1,4 @@
-// Replicas (issue 7): which devices each copy of a model gets, how a batch is shared among the copies
+// Replicas: which devices each copy of a model gets, how a batch is shared among the copies
 // (hand values), and that copies on the CPU score a batch as one scorer does, in the batch's order.
 #include <gtest/gtest.h>
 

@@ -245,7 +245,7 @@ namespace {
 
 TEST(CellStem, PlainNamesAreKeptAndAmbiguousOnesEncoded) {
   EXPECT_EQ(cell_stem("Qwen2.5-0.5B", "mixed_text"), "Qwen2.5-0.5B__mixed_text");
-  // issue 19: "a__b" x "c" and "a" x "b__c" both gave a__b__c
+  // formerly "a__b" x "c" and "a" x "b__c" both gave a__b__c
   EXPECT_EQ(cell_stem("a__b", "c"), "a%5F%5Fb__c");
   EXPECT_EQ(cell_stem("a", "b__c"), "a__b%5F%5Fc");
   EXPECT_EQ(cell_stem("a_", "_b"), "a%5F__%5Fb");

@@ -87,7 +87,7 @@ TEST(IndexFile, DuplicateLinkNamesAreRefused) {
 }
 
 TEST(IndexFile, NamesThatOnceSharedALinkNameGetTwo) {
-  // "org/m" and "org_m" both became org_m__d; "a__b" x "c" and "a" x "b__c" both a__b__c (issue 19)
+  // "org/m" and "org_m" both became org_m__d; "a__b" x "c" and "a" x "b__c" both a__b__c
   const std::string directory = testing::scratch_dir("index_distinct_links");
   const std::vector<IndexEntry> entries = {{"org/m", "d", "cells/1.h5"}, {"org_m", "d", "cells/2.h5"},
                                            {"a__b", "c", "cells/3.h5"},  {"a", "b__c", "cells/4.h5"}};

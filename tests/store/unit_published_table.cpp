@@ -13,7 +13,7 @@
 namespace icsweep {
 namespace {
 
-// The hand-made cell's row and the design's example row (design.md §1.5: constant 34.95,
+// The hand-made cell's row and the design's example row (docs/design.md §1.5: constant 34.95,
 // NLL 3.98853, 1.000647688192 TFLOPs -> ic 0.23311; log2(120818) = 16.882383...).
 std::vector<PublishedRow> two_rows() {
   PublishedRow example{"Hunyuan-0.5B", "Hunyuan", "0.5B", "mixed_text", 1024, 16.882383, 34.95, 3.98853,

@@ -1,4 +1,4 @@
-// Encoding time grows linearly with input size (issue 3): a 10 MB single text and 1 MB of one
+// Encoding time grows linearly with input size: a 10 MB single text and 1 MB of one
 // repeated character. Checked by size scaling, not by absolute time: encoding 16x the input may
 // take at most 96x as long (linear gives ~16x; the merge heap is n log n and outgrows the CPU caches,
 // measured 20-45x; quadratic would be 256x). Time is this thread's CPU time (a busy machine

@@ -1,5 +1,5 @@
 // CUDA kernels for the memory-bound parts of a forward, each doing in one pass what eager torch does
-// in several (issue 7: they were 60% of the 0.5B shape's GPU time). Plain pointers and a stream, no
+// in several (they were 60% of the 0.5B shape's GPU time). Plain pointers and a stream, no
 // torch headers: compiled by nvcc, called through core/model/fused_ops.h, which checks shapes.
 // Each rounds to the activation dtype wherever eager torch stores an intermediate in that dtype, so
 // results equal the eager composites up to fp32 summation order. Each returns nullptr when the launch
