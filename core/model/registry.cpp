@@ -99,6 +99,16 @@ bool splits_layers(Family family) {
   return false;
 }
 
+}  // namespace
+
+bool architecture_splits_layers(const std::string& architecture) {
+  for (const auto& a : kArchitectures)
+    if (architecture == a.architecture) return splits_layers(a.family);
+  return false;
+}
+
+namespace {
+
 std::string splittable_list() {
   std::string s;
   for (const auto& f : kSplittableFamilies) s += std::string(s.empty() ? "" : ", ") + f.name;
