@@ -1,13 +1,13 @@
 // icsweep make-tiny-model: a tiny Hugging Face-format checkpoint for demos and tests, random or
-// trained for a few seconds on a JSONL corpus (core/model/tiny_trainer).
+// trained for a few seconds on a JSONL corpus (demo_tools/tiny_trainer).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 
 #include "core/common/errors.h"
 #include "core/data/jsonl_dataset.h"
-#include "core/model/tiny_model.h"
-#include "core/model/tiny_trainer.h"
+#include "demo_tools/tiny_model.h"
+#include "demo_tools/tiny_trainer.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
 

@@ -1,4 +1,4 @@
-#include "core/model/tiny_model.h"
+#include "demo_tools/tiny_model.h"
 
 #include <algorithm>
 #include <cmath>
