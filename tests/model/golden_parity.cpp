@@ -12,7 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/causal_lm.h"
-#include "core/model/tiny_model.h"
+#include "demo_tools/tiny_model.h"
 #include "model/fixture_index.h"
 #include "test_paths.h"
 
