@@ -10,6 +10,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/tiny_model.h"
+#include "core/score/devices.h"
 #include "core/score/replicated_scorer.h"
 #include "score/random_sequences.h"
 #include "test_paths.h"
