@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/common/errors.h"
+#include "core/score/devices.h"
 #include "core/score/replicated_scorer.h"
 #include "demo_tools/tiny_model.h"
 #include "score/random_sequences.h"
