@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "core/common/remove_tree.h"
@@ -29,6 +31,14 @@ inline std::string scratch_dir(const std::string& name) {
   remove_tree(dir.string());
   std::filesystem::create_directories(dir);
   return dir.string();
+}
+
+// A file's whole contents, bytes as stored ("" for a file that cannot be opened).
+inline std::string file_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
 }
 
 }  // namespace icsweep::testing

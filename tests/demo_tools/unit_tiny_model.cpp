@@ -13,12 +13,7 @@
 namespace icsweep {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::file_bytes;
 
 TEST(TinyModel, SameSeedGivesIdenticalFiles) {
   TinyModelOptions o;
@@ -29,11 +24,11 @@ TEST(TinyModel, SameSeedGivesIdenticalFiles) {
   p.out_dir = testing::scratch_dir("tiny_b");
   make_tiny_model(p);
   for (const char* f : {"config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"})
-    EXPECT_EQ(slurp(std::filesystem::path(o.out_dir) / f), slurp(std::filesystem::path(p.out_dir) / f)) << f;
+    EXPECT_EQ(file_bytes(std::filesystem::path(o.out_dir) / f), file_bytes(std::filesystem::path(p.out_dir) / f)) << f;
   p.seed = 12;
   make_tiny_model(p);
-  EXPECT_NE(slurp(std::filesystem::path(o.out_dir) / "model.safetensors"),
-            slurp(std::filesystem::path(p.out_dir) / "model.safetensors"));
+  EXPECT_NE(file_bytes(std::filesystem::path(o.out_dir) / "model.safetensors"),
+            file_bytes(std::filesystem::path(p.out_dir) / "model.safetensors"));
 }
 
 TEST(TinyModel, VocabCoversTokenizerAndIsPaddedTo64) {
@@ -41,8 +36,8 @@ TEST(TinyModel, VocabCoversTokenizerAndIsPaddedTo64) {
   o.family = "qwen2";
   o.out_dir = testing::scratch_dir("tiny_qwen2");
   make_tiny_model(o);
-  auto config = nlohmann::json::parse(slurp(std::filesystem::path(o.out_dir) / "config.json"));
-  auto tok = nlohmann::json::parse(slurp(std::filesystem::path(o.out_dir) / "tokenizer.json"));
+  auto config = nlohmann::json::parse(file_bytes(std::filesystem::path(o.out_dir) / "config.json"));
+  auto tok = nlohmann::json::parse(file_bytes(std::filesystem::path(o.out_dir) / "tokenizer.json"));
   const int64_t tokenizer_size = tok["model"]["vocab"].size();
   const int64_t vocab = config["vocab_size"];
   EXPECT_GE(vocab, tokenizer_size);

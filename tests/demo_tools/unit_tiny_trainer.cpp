@@ -14,16 +14,11 @@
 namespace icsweep {
 namespace {
 
-std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::file_bytes;
 
 // The project's README cut at blank lines: real text, no external data.
 std::vector<std::string> readme_paragraphs() {
-  const std::string text = slurp(std::filesystem::path(testing::source_dir()) / "README.md");
+  const std::string text = file_bytes(std::filesystem::path(testing::source_dir()) / "README.md");
   std::vector<std::string> out;
   size_t start = 0;
   while (start < text.size()) {
@@ -116,19 +111,19 @@ TEST(TinyTrainer, TrainingLowersHeldOutNllOfTheScorer) {
 TEST(TinyTrainer, SameSeedGivesBitIdenticalWeights) {
   const auto texts = readme_paragraphs();
   const std::string a = tiny_llama("trainer_same_a", 7), b = tiny_llama("trainer_same_b", 7);
-  const std::string untrained = slurp(std::filesystem::path(a) / "model.safetensors");
+  const std::string untrained = file_bytes(std::filesystem::path(a) / "model.safetensors");
   TinyTrainOptions t = quick_options();
   t.steps = 10;
   t.seed = 7;
   train_tiny_model(a, texts, t, nullptr);
   train_tiny_model(b, texts, t, nullptr);
-  const std::string trained = slurp(std::filesystem::path(a) / "model.safetensors");
-  EXPECT_EQ(trained, slurp(std::filesystem::path(b) / "model.safetensors"));
+  const std::string trained = file_bytes(std::filesystem::path(a) / "model.safetensors");
+  EXPECT_EQ(trained, file_bytes(std::filesystem::path(b) / "model.safetensors"));
   EXPECT_NE(trained, untrained);
   const std::string c = tiny_llama("trainer_same_c", 7);
   t.seed = 8;  // other windows, same initial weights
   train_tiny_model(c, texts, t, nullptr);
-  EXPECT_NE(trained, slurp(std::filesystem::path(c) / "model.safetensors"));
+  EXPECT_NE(trained, file_bytes(std::filesystem::path(c) / "model.safetensors"));
 }
 
 TEST(TinyTrainer, RejectsOtherFamiliesAndBadOptions) {
