@@ -17,8 +17,6 @@ struct ModelInfo {
   int64_t num_layers = 0;
   int64_t num_parameters = 0;
   std::string fingerprint;   // hash of config.json + safetensors headers
-  int64_t checkpoint_bytes = 0;  // tensor bytes read from the safetensors files
-  double load_seconds = 0;       // wall time of load_causal_lm (for the "GB/s" progress line)
 };
 
 class CausalLM {
@@ -38,8 +36,8 @@ class CausalLM {
   virtual torch::ScalarType dtype() const = 0;
 };
 
-// Loads a Hugging Face model directory (config.json + model.safetensors or a sharded index),
-// dispatching on architectures[0]/model_type (registry.cpp). Throws ModelError listing every
+// Loads a Hugging Face model directory (config.json + model.safetensors or a sharded index) with the
+// family the registry names for architectures[0]/model_type (core/model/families/registry_rows.h). Throws ModelError listing every
 // missing/unexpected tensor and shape mismatch at once, or naming an unsupported architecture
 // together with the supported ones.
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
@@ -48,9 +46,14 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
 // The same with the decoder layers split across `devices` in order (a pipeline: the embedding and the
 // first L/k layers on devices[0], ..., the last layers, final norm and output head on devices.back();
 // a device may be listed more than once). device() is devices[0], where the ids go; forward_hidden
-// returns on devices.back(). Llama family only (ModelError naming the family otherwise).
+// returns on devices.back(). Families that do not split are refused (ModelError naming the family
+// and the families that split).
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
                                          const std::vector<torch::Device>& devices);
+
+// Whether the family of a config.json architectures[0] splits its layers across devices; false for
+// an architecture icsweep does not know.
+bool architecture_splits_layers(const std::string& architecture);
 
 // "float32" | "bfloat16" | "float16" (also fp32/bf16/fp16) -> ScalarType; ModelError otherwise.
 torch::ScalarType parse_dtype(const std::string& name);
