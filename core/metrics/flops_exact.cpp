@@ -1,5 +1,5 @@
 // The `exact` FLOPs profile: forward (prefill) FLOPs of scoring sequences of given lengths, for every
-// family icsweep implements (shapes from flops_shapes.cpp). What is counted is listed in flops.h.
+// family icsweep implements (each family's shape, flops_shapes.h). What is counted is listed in flops.h.
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"

@@ -1,6 +1,7 @@
-// What the `exact` FLOPs profile counts, per layer, read from a config.json of any family icsweep
-// implements (core/model/): the matmul weights a token passes through and the shape of its
-// attention. Units: weights (multiply-adds per token); flops_exact.cpp turns them into FLOPs.
+// What the `exact` FLOPs profile counts, per layer, for a config.json of any family icsweep
+// implements: the matmul weights a token passes through and the shape of its attention, as each
+// family (core/model/families/) reads its own config. Units: weights (multiply-adds per token);
+// flops_exact.cpp turns them into FLOPs.
 #pragma once
 
 #include <cstdint>
@@ -29,12 +30,14 @@ struct ModelShape {
   std::vector<std::pair<std::string, int64_t>> dimensions;
 };
 
-// Reads the text model's config (text_config of multimodal checkpoints; aliases and class defaults
-// applied). ModelError naming the key for anything missing, or for a model_type the exact profile
-// does not know.
+// The shape of the family the registry (core/model/families/registry.h) picks for the config, as
+// load_causal_lm() would: architectures[0], else the text model's model_type; that family reads the
+// text model's config (text_config of multimodal checkpoints; aliases and class defaults applied)
+// the way its forward does. ModelError naming the key for anything missing, or for an architecture
+// or model_type no family implements.
 ModelShape exact_model_shape(const HfConfig& config, const std::string& context);
 
-// The model_types exact_model_shape() knows, comma-separated (for messages and docs).
+// The model_types exact_model_shape() knows (the registry's), comma-separated (for messages and docs).
 std::string exact_profile_model_types();
 
 }  // namespace icsweep

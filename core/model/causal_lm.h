@@ -17,8 +17,6 @@ struct ModelInfo {
   int64_t num_layers = 0;
   int64_t num_parameters = 0;
   std::string fingerprint;   // hash of config.json + safetensors headers
-  int64_t checkpoint_bytes = 0;  // tensor bytes read from the safetensors files
-  double load_seconds = 0;       // wall time of load_causal_lm (for the "GB/s" progress line)
 };
 
 class CausalLM {
@@ -38,8 +36,8 @@ class CausalLM {
   virtual torch::ScalarType dtype() const = 0;
 };
 
-// Loads a Hugging Face model directory (config.json + model.safetensors or a sharded index),
-// dispatching on architectures[0]/model_type (registry.cpp). Throws ModelError listing every
+// Loads a Hugging Face model directory (config.json + model.safetensors or a sharded index) with the
+// family the registry names for architectures[0]/model_type (core/model/families/registry_rows.h). Throws ModelError listing every
 // missing/unexpected tensor and shape mismatch at once, or naming an unsupported architecture
 // together with the supported ones.
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,

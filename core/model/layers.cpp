@@ -33,64 +33,6 @@ torch::Tensor rms_norm(const torch::Tensor& x, const torch::Tensor& weight, doub
   return weight * h.to(x.scalar_type());
 }
 
-RopeConfig RopeConfig::from_hf(const HfConfig& config, int64_t rotary_dim) {
-  RopeConfig rope;
-  rope.dim = rotary_dim;
-  rope.max_position_embeddings = config.get_int("max_position_embeddings", 2048);
-  rope.theta = config.get_double("rope_theta", 10000.0);
-  // transformers 5 writes "rope_parameters" (theta included); 4.x wrote "rope_scaling".
-  std::optional<HfConfig> params = config.object("rope_parameters");
-  const char* key = "rope_parameters";
-  if (!params) {
-    params = config.object("rope_scaling");
-    key = "rope_scaling";
-  }
-  if (!params) return rope;
-  rope.theta = params->get_double("rope_theta", rope.theta);
-  rope.type = params->get_string("rope_type", params->get_string("type", "default"));
-  if (rope.type == "default") return rope;
-  if (rope.type == "linear") {
-    rope.factor = params->get_double("factor");
-  } else if (rope.type == "dynamic") {
-    rope.factor = params->get_double("factor");
-    rope.original_max_position_embeddings =
-        params->get_int("original_max_position_embeddings", rope.max_position_embeddings);
-  } else if (rope.type == "llama3") {
-    rope.factor = params->get_double("factor");
-    rope.low_freq_factor = params->get_double("low_freq_factor");
-    rope.high_freq_factor = params->get_double("high_freq_factor");
-    rope.original_max_position_embeddings = params->get_int("original_max_position_embeddings");
-  } else if (rope.type == "yarn") {
-    rope.factor = params->get_double("factor");
-    // The pretraining length bounds the correction range. transformers 5 keeps the explicit
-    // "factor" even where max_position_embeddings / original_max_position_embeddings differs
-    // (it only warns), for the frequencies and the attention factor alike.
-    rope.original_max_position_embeddings =
-        params->get_int("original_max_position_embeddings", rope.max_position_embeddings);
-    auto get_mscale = [](double scale, double mscale) {
-      return scale <= 1.0 ? 1.0 : 0.1 * mscale * std::log(scale) + 1.0;
-    };
-    const double mscale = params->get_double("mscale", 0.0);
-    const double mscale_all_dim = params->get_double("mscale_all_dim", 0.0);
-    if (params->has("attention_factor"))
-      rope.attention_factor = params->get_double("attention_factor");
-    else if (mscale != 0.0 && mscale_all_dim != 0.0)
-      rope.attention_factor = get_mscale(rope.factor, mscale) / get_mscale(rope.factor, mscale_all_dim);
-    else
-      rope.attention_factor = get_mscale(rope.factor, 1.0);
-    // `x or default` in transformers: 0 also falls back.
-    rope.beta_fast = params->get_double("beta_fast", 0.0);
-    if (rope.beta_fast == 0.0) rope.beta_fast = 32.0;
-    rope.beta_slow = params->get_double("beta_slow", 0.0);
-    if (rope.beta_slow == 0.0) rope.beta_slow = 1.0;
-    rope.truncate = params->get_bool("truncate", true);
-  } else {
-    throw ModelError(config.source() + ": key '" + key + "': rope type '" + rope.type +
-                     "' is not supported by icsweep (supported: default, linear, dynamic, llama3, yarn)");
-  }
-  return rope;
-}
-
 torch::Tensor rope_inv_freq(const RopeConfig& rope, int64_t seq_len) {
   const auto f32 = torch::TensorOptions().dtype(torch::kFloat32);
   const double dim = static_cast<double>(rope.dim);
@@ -186,6 +128,14 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
   return compat::attention(q, k, v, mask);
 }
 
+void fuse_rows(std::initializer_list<torch::Tensor*> parts, torch::Tensor& fused) {
+  if (!(*parts.begin())->defined()) return;
+  std::vector<torch::Tensor> tensors;
+  for (auto* p : parts) tensors.push_back(*p);
+  fused = torch::cat(tensors, 0);
+  for (auto* p : parts) *p = torch::Tensor();
+}
+
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
   if (!bias.defined()) return torch::matmul(x, weight.t());
   // addmm over the flattened rows: on CUDA the bias is added inside the GEMM (cuBLASLt epilogue, one
@@ -211,19 +161,6 @@ torch::Tensor apply_partial_rotary(const torch::Tensor& x, const torch::Tensor& 
   if (rotary == dh) return apply_rotary(x, cos, sin);
   auto rotated = apply_rotary(x.narrow(-1, 0, rotary), cos, sin);
   return torch::cat({rotated, x.narrow(-1, rotary, dh - rotary)}, -1);
-}
-
-double partial_rotary_factor(const HfConfig& config, double fallback) {
-  if (auto params = config.object("rope_parameters"); params && params->has("partial_rotary_factor"))
-    return params->get_double("partial_rotary_factor");
-  if (config.has("partial_rotary_factor")) return config.get_double("partial_rotary_factor");
-  return config.get_double("rotary_pct", fallback);
-}
-
-bool activation_supported(const std::string& name) {
-  for (const char* known : {"gelu", "gelu_new", "gelu_fast", "gelu_pytorch_tanh", "silu", "swish", "relu"})
-    if (name == known) return true;
-  return false;
 }
 
 torch::Tensor activation(const std::string& name, const torch::Tensor& x) {

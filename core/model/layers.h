@@ -1,14 +1,15 @@
 // Building blocks shared by the decoder families, each matching its transformers counterpart:
-// RMSNorm (LlamaRMSNorm), rotary embeddings (modeling_rope_utils.py + rotate_half), GQA key/value
-// repetition, causal (optionally sliding-window) attention, the SiLU-gated MLP.
+// RMSNorm (LlamaRMSNorm), rotary embeddings (modeling_rope_utils.py + rotate_half; RopeConfig in
+// families/family_config.h), GQA key/value repetition, causal (optionally sliding-window) attention.
 #pragma once
 
 #include <torch/torch.h>
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
-#include "core/config/hf_config.h"
+#include "core/model/families/family_config.h"
 
 namespace icsweep {
 
@@ -24,28 +25,6 @@ std::pair<torch::Tensor, torch::Tensor> add_rms_norm(const torch::Tensor& x, con
 
 // silu(gate) * up with (gate, up) = gate_up.chunk(2, -1), one pass on CUDA. (..., 2F) -> (..., F).
 torch::Tensor silu_mul(const torch::Tensor& gate_up);
-
-// Rotary position embedding parameters: config.json "rope_theta" + "rope_scaling" (transformers 4)
-// or "rope_parameters" (transformers 5). rope_type: default | linear | dynamic | llama3 | yarn.
-struct RopeConfig {
-  std::string type = "default";
-  double theta = 10000.0;
-  int64_t dim = 0;                      // rotary dimensions (head_dim * partial_rotary_factor)
-  int64_t max_position_embeddings = 0;  // config.max_position_embeddings
-  double factor = 1.0;
-  // llama3
-  double low_freq_factor = 1.0;
-  double high_freq_factor = 4.0;
-  int64_t original_max_position_embeddings = 0;
-  // yarn
-  double attention_factor = 1.0;  // multiplies cos and sin (yarn; 1 otherwise)
-  double beta_fast = 32.0;
-  double beta_slow = 1.0;
-  bool truncate = true;
-
-  // Reads the config; ModelError naming config.json and the key for unsupported rope types.
-  static RopeConfig from_hf(const HfConfig& config, int64_t rotary_dim);
-};
 
 // Inverse frequencies (dim / 2) in fp32 on the CPU, for a forward over `seq_len` positions
 // (only "dynamic" depends on it).
@@ -74,6 +53,10 @@ torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device devi
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
                                const torch::Tensor& mask);
 
+// cat(*parts, 0) into `fused`, releasing the parts; nothing when the first part is undefined (no
+// bias). Fusing q/k/v or gate/up at load: one GEMM where the Hub stores several.
+void fuse_rows(std::initializer_list<torch::Tensor*> parts, torch::Tensor& fused);
+
 // y = x W^T (+ b); bias may be undefined.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
@@ -89,14 +72,9 @@ torch::Tensor layer_norm(const torch::Tensor& x, const torch::Tensor& weight, co
 // cos/sin: (T, Dr) with Dr <= Dh.
 torch::Tensor apply_partial_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
-// The fraction of each head that rotates: rope_parameters.partial_rotary_factor (transformers 5),
-// else a top-level partial_rotary_factor, else rotary_pct (GPT-NeoX in transformers 4), else
-// `fallback` (the family's default).
-double partial_rotary_factor(const HfConfig& config, double fallback);
-
 // transformers' ACT2FN by name: gelu (erf), gelu_new / gelu_fast / gelu_pytorch_tanh (tanh
-// approximation), silu / swish, relu; activation() throws ModelError for any other name.
-bool activation_supported(const std::string& name);
+// approximation), silu / swish, relu (activation_supported() in families/family_config.h);
+// activation() throws ModelError for any other name.
 torch::Tensor activation(const std::string& name, const torch::Tensor& x);
 
 // Attention with an explicit softmax scale and optional tanh soft-capping of the scores, as

@@ -1,48 +1,22 @@
-// The Llama family: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, SeedOssForCausalLM
-// (transformers' modeling_llama.py / modeling_mistral.py / modeling_qwen2.py / modeling_seed_oss.py).
-// Pre-norm decoder layers with RMSNorm, rotary attention with grouped kv heads, SiLU-gated MLP; the
-// variants differ only in biases (qwen2 q/k/v; llama attention_bias/mlp_bias; seed_oss
-// attention_bias/attention_out_bias/mlp_bias) and sliding windows (mistral, qwen2).
+// The llama family's layer weights and model, for the families that reuse them (internlm2) and for
+// the tiny trainer (demo_tools/tiny_trainer.h), which trains exactly what load_llama() scores. The
+// family itself lives in core/model/families/llama.{h,cpp}.
 #pragma once
 
-#include <map>
 #include <memory>
-#include <string>
 #include <vector>
 
-#include "core/model/causal_lm.h"
-#include "core/model/decoder_blocks.h"
-#include "core/config/hf_config.h"
-#include "core/model/layers.h"
-#include "core/model/safetensors.h"
+#include "core/model/decoder.h"
+#include "core/model/families/llama.h"
 
 namespace icsweep {
 
-struct LlamaConfig {
-  std::string model_type;  // llama | mistral | qwen2 | seed_oss
-  int64_t vocab_size = 0;
-  int64_t hidden_size = 0;
-  int64_t intermediate_size = 0;
-  int64_t num_layers = 0;
-  HeadLayout heads;  // head_dim: config "head_dim" when present, else hidden_size / num_heads
-  double rms_norm_eps = 1e-6;
-  bool qkv_bias = false;  // q/k/v projections carry a bias
-  bool o_bias = false;
-  bool mlp_bias = false;
-  bool tie_word_embeddings = false;
-  std::vector<int64_t> sliding_window;  // per layer; 0 = full causal attention
-  RopeConfig rope;
-
-  static LlamaConfig from_hf(const HfConfig& config, const std::string& model_type);
-};
-
-struct LlamaLayerWeights {
+struct LlamaLayerWeights : AttentionMlpWeights {  // attn: self_attn.*, mlp: mlp.*; fused by the model
   torch::Tensor input_layernorm;           // (D)
-  AttentionProjections attn;               // self_attn.{q,k,v,o}_proj; q/k/v fused by LlamaModel
   torch::Tensor post_attention_layernorm;  // (D)
-  SwigluWeights mlp;                       // mlp.{gate,up,down}_proj; gate/up fused by LlamaModel
 };
 
+// The whole checkpoint as one struct (the tiny trainer's view).
 struct LlamaWeights {
   torch::Tensor embed_tokens;  // (V, D)
   std::vector<LlamaLayerWeights> layers;
@@ -50,34 +24,15 @@ struct LlamaWeights {
   torch::Tensor lm_head;  // (V, D); the embedding itself when tied
 };
 
-class LlamaModel : public CausalLM {
- public:
-  // `layer_devices`: one per layer (a pipeline split, layer_device()), or empty: all on `device`.
-  LlamaModel(LlamaConfig config, LlamaWeights weights, ModelInfo info, torch::ScalarType dtype,
-             torch::Device device, std::vector<torch::Device> layer_devices = {});
+// LlamaForCausalLM's forward over loaded weights (q/k/v and gate/up still separate: it fuses them;
+// attn.q_norm/k_norm when loaded, as Qwen3).
+std::unique_ptr<CausalLM> make_llama_model(LlamaConfig config, std::vector<LlamaLayerWeights> layers,
+                                           LoadedDecoder loaded, DecoderEnds ends);
 
-  torch::Tensor forward_hidden(const torch::Tensor& ids) override;
-  torch::Tensor logits(const torch::Tensor& hidden) override;
-  const ModelInfo& info() const override { return info_; }
-  torch::Device device() const override { return device_; }
-  torch::ScalarType dtype() const override { return dtype_; }
-
- private:
-  torch::Tensor attention(const LlamaLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin, const torch::Tensor& mask) const;
-
-  LlamaConfig config_;
-  LlamaWeights weights_;
-  ModelInfo info_;
-  torch::ScalarType dtype_;
-  torch::Device device_;                     // the embedding's (where the ids go)
-  std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
-};
-
-// Builds the weight table from the config, checks it against the checkpoint (all problems at
-// once) and loads it.
-std::unique_ptr<CausalLM> load_llama(const HfConfig& config, const std::string& model_type,
-                                     const SafetensorsCheckpoint& checkpoint, ModelInfo info,
-                                     torch::ScalarType dtype, const std::vector<torch::Device>& devices);
+// load_llama()'s table (model.layers.<i>.{input_layernorm, self_attn.{q,k,v,o}_proj,
+// post_attention_layernorm, mlp.{gate,up,down}_proj}, plus self_attn.{q,k}_norm when `qk_norm`),
+// loaded as `family`, tensors matched by `ignore` skipped.
+std::unique_ptr<CausalLM> load_llama_decoder(const LoadRequest& request, const LlamaConfig& config,
+                                             const std::string& family, bool qk_norm, const IgnoreFn& ignore);
 
 }  // namespace icsweep

@@ -84,18 +84,22 @@ torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routi
                          [&](int64_t e, const torch::Tensor& xe) { return swiglu(xe, experts[e]); });
 }
 
-std::vector<bool> qwen_sparse_layers(const HfConfig& config, int64_t num_layers, int64_t num_experts) {
-  const int64_t step = config.get_int("decoder_sparse_step", 1);
-  if (step <= 0)
-    throw ModelError(config.source() + ": key 'decoder_sparse_step' must be positive (got " + std::to_string(step) +
-                     ")");
-  std::vector<bool> sparse(num_layers);
-  for (int64_t i = 0; i < num_layers; ++i) sparse[i] = num_experts > 0 && (i + 1) % step == 0;
-  for (double layer : config.get_doubles("mlp_only_layers")) {
-    const auto i = static_cast<int64_t>(layer);
-    if (i >= 0 && i < num_layers) sparse[i] = false;
-  }
-  return sparse;
+void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
+                            int64_t num_experts, int64_t moe_intermediate_size, int64_t n_shared_experts,
+                            bool score_bias, DeepseekMoeWeights& w) {
+  specs.push_back({prefix + "gate.weight", {num_experts, hidden}, &w.router});
+  if (score_bias)  // transformers keeps e_score_correction_bias in fp32 whatever the model dtype
+    specs.push_back({prefix + "gate.e_score_correction_bias", {num_experts}, &w.router_bias, false, keep_fp32});
+  add_expert_specs(specs, prefix + "experts.", kProjNames, hidden, moe_intermediate_size, num_experts, w.experts);
+  if (n_shared_experts > 0)
+    add_swiglu_specs(specs, prefix + "shared_experts.", kProjNames, hidden, moe_intermediate_size * n_shared_experts,
+                     w.shared_experts);
+}
+
+torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing) {
+  auto out = routed_swiglu_experts(x, routing, w.experts);  // (N, D)
+  if (w.shared_experts.down.defined()) out = out + swiglu(x, w.shared_experts);
+  return out;
 }
 
 }  // namespace icsweep

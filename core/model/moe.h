@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "core/model/decoder_blocks.h"
-#include "core/config/hf_config.h"
+#include "core/model/mlp.h"
 
 namespace icsweep {
 
@@ -56,8 +55,22 @@ Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate,
 torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
                                     const std::vector<SwigluWeights>& experts);
 
-// Qwen2-MoE / Qwen3-MoE layer layout: layer i holds an MoE block unless config "mlp_only_layers"
-// lists it, when num_experts > 0 and (i + 1) % decoder_sparse_step == 0; else a dense MLP.
-std::vector<bool> qwen_sparse_layers(const HfConfig& config, int64_t num_layers, int64_t num_experts);
+// DeepSeek's MoE block (DeepseekV3MoE; GLM-4.5's Glm4MoeMoE copies it), under "<layer>mlp.": the
+// router mlp.gate, the routed SwiGLU experts, and n_shared_experts folded into one shared SwiGLU.
+struct DeepseekMoeWeights {
+  torch::Tensor router;                // (E, D) mlp.gate
+  torch::Tensor router_bias;           // (E) fp32 e_score_correction_bias (sigmoid routing only)
+  std::vector<SwigluWeights> experts;  // E, F = moe_intermediate_size
+  SwigluWeights shared_experts;        // F = moe_intermediate_size * n_shared_experts; undefined when 0
+};
+
+// Appends prefix + "gate.weight", "gate.e_score_correction_bias" (fp32, when `score_bias`),
+// "experts.<e>.{gate,up,down}_proj.weight" and, with shared experts, "shared_experts.*".
+void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
+                            int64_t num_experts, int64_t moe_intermediate_size, int64_t n_shared_experts,
+                            bool score_bias, DeepseekMoeWeights& w);
+
+// The routed experts under `routing`, plus the shared experts when loaded. x: (N, D) -> (N, D).
+torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing);
 
 }  // namespace icsweep

@@ -1,10 +1,10 @@
-// The shared decoder pieces (core/model/decoder_blocks.h) against hand values and the plain
+// The shared decoder pieces (core/model/{attention,mlp,decoder}.h, families/family_config.h) against hand values and the plain
 // computations they replace: head layout and sliding windows read from config.json, the fused q/k/v
 // and gate/up projections, and the residual stream with the add fused into the next norm.
 #include <gtest/gtest.h>
 
 #include "core/common/errors.h"
-#include "core/model/decoder_blocks.h"
+#include "core/model/decoder.h"
 #include "core/model/layers.h"
 
 namespace icsweep {
@@ -93,7 +93,7 @@ TEST(Swiglu, FusedGateUpWithBiasesGivesThePlainMlp) {
   EXPECT_TRUE(torch::allclose(gated_mlp(x, w, "gelu_pytorch_tanh"), gelu, 1e-4, 1e-4));
 }
 
-TEST(PreNormResidualStream, EqualsAddingEachBlockToTheStreamInTurn) {
+TEST(ResidualStream, EqualsAddingEachBlockToTheStreamInTurn) {
   torch::manual_seed(2);
   const int64_t d = 8;
   const std::vector<torch::Tensor> norms = {torch::rand({d}) + 0.5, torch::rand({d}) + 0.5, torch::rand({d}) + 0.5};
@@ -104,15 +104,18 @@ TEST(PreNormResidualStream, EqualsAddingEachBlockToTheStreamInTurn) {
   auto x = x0.clone();
   for (size_t b = 0; b < norms.size(); ++b) x = x + block(b, rms_norm(x, norms[b], 1e-6));
   const auto expected = rms_norm(x, final_norm, 1e-6);
-  EXPECT_TRUE(torch::equal(pre_norm_residual_stream(x0, norms, final_norm, 1e-6, block), expected));
+  ResidualStream stream(x0, 1e-6);
+  for (size_t b = 0; b < norms.size(); ++b) stream.add(block(b, stream.norm(norms[b])));
+  EXPECT_TRUE(torch::equal(stream.norm(final_norm), expected));
   // No blocks: just the final norm.
-  EXPECT_TRUE(torch::equal(pre_norm_residual_stream(x0, {}, final_norm, 1e-6, block), rms_norm(x0, final_norm, 1e-6)));
+  EXPECT_TRUE(torch::equal(ResidualStream(x0, 1e-6).norm(final_norm), rms_norm(x0, final_norm, 1e-6)));
 }
 
 TEST(DecoderEnds, SpecsAndTiedHeadCountedOnce) {
-  torch::Tensor embed, norm, head;
+  DecoderEnds ends;
+  auto &embed = ends.embed_tokens, &norm = ends.norm, &head = ends.lm_head;
   std::vector<WeightSpec> specs;
-  add_decoder_end_specs(specs, 10, 4, /*tied=*/true, embed, norm, head);
+  add_decoder_end_specs(specs, EndNames{}, 10, 4, /*tied=*/true, ends);
   ASSERT_EQ(specs.size(), 3u);
   EXPECT_EQ(specs[0].name, "model.embed_tokens.weight");
   EXPECT_EQ(specs[1].name, "model.norm.weight");
@@ -120,7 +123,7 @@ TEST(DecoderEnds, SpecsAndTiedHeadCountedOnce) {
   EXPECT_TRUE(specs[2].optional);
   embed = torch::zeros({10, 4}), norm = torch::zeros({4}), head = embed;  // tied: the embedding itself
   ModelInfo info;
-  describe_loaded_model(info, "llama", 10, 4, 2, specs, /*tied=*/true);
+  describe_loaded_model(info, "llama", 10, 4, 2, specs, /*tied_head=*/"lm_head.weight");
   EXPECT_EQ(info.num_parameters, 44);  // 40 + 4, the head not again
   EXPECT_EQ(info.family, "llama");
   EXPECT_TRUE(is_saved_rotary_buffer("model.layers.0.self_attn.rotary_emb.inv_freq"));

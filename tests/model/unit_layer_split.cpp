@@ -8,7 +8,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
-#include "core/model/decoder_blocks.h"
+#include "core/model/layer_split.h"
 #include "demo_tools/tiny_model.h"
 #include "model/fixture_index.h"
 #include "test_paths.h"

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "core/common/errors.h"
-#include "core/model/deepseek.h"
+#include "core/model/families/deepseek.h"
 #include "core/model/moe.h"
-#include "core/model/qwen3_moe.h"
+#include "core/model/families/qwen3_moe.h"
 
 namespace icsweep {
 namespace {

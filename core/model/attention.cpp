@@ -1,0 +1,58 @@
+#include "core/model/attention.h"
+
+#include "core/model/layers.h"
+
+namespace icsweep {
+
+void AttentionProjections::fuse_qkv() {
+  fuse_rows({&q_proj, &k_proj, &v_proj}, qkv_proj);
+  fuse_rows({&q_bias, &k_bias, &v_bias}, qkv_bias);
+}
+
+void add_attention_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
+                         const HeadLayout& heads, bool qkv_bias, bool o_bias, AttentionProjections& w) {
+  const int64_t q_dim = heads.q_dim(), kv_dim = heads.kv_dim();
+  specs.push_back({prefix + "q_proj.weight", {q_dim, hidden}, &w.q_proj});
+  specs.push_back({prefix + "k_proj.weight", {kv_dim, hidden}, &w.k_proj});
+  specs.push_back({prefix + "v_proj.weight", {kv_dim, hidden}, &w.v_proj});
+  specs.push_back({prefix + "o_proj.weight", {hidden, q_dim}, &w.o_proj});
+  if (qkv_bias) {
+    specs.push_back({prefix + "q_proj.bias", {q_dim}, &w.q_bias});
+    specs.push_back({prefix + "k_proj.bias", {kv_dim}, &w.k_bias});
+    specs.push_back({prefix + "v_proj.bias", {kv_dim}, &w.v_bias});
+  }
+  if (o_bias) specs.push_back({prefix + "o_proj.bias", {hidden}, &w.o_bias});
+}
+
+QkvViews project_qkv(const AttentionProjections& w, const HeadLayout& heads, const torch::Tensor& x) {
+  const int64_t b = x.size(0), t = x.size(1), dh = heads.head_dim;
+  const int64_t h = heads.num_heads, hkv = heads.num_kv_heads;
+  auto qkv = linear(x, w.qkv_proj, w.qkv_bias).split_with_sizes({h * dh, hkv * dh, hkv * dh}, -1);  // (B, T, .)
+  return {qkv[0].view({b, t, h, dh}), qkv[1].view({b, t, hkv, dh}), qkv[2].view({b, t, hkv, dh})};
+}
+
+torch::Tensor project_attention_output(const AttentionProjections& w, const torch::Tensor& out) {
+  const int64_t b = out.size(0), t = out.size(2);
+  return linear(out.transpose(1, 2).reshape({b, t, -1}), w.o_proj, w.o_bias);  // (B, T, D)
+}
+
+torch::Tensor rotary_attention(const AttentionProjections& w, const HeadLayout& heads, const torch::Tensor& x,
+                               const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask,
+                               RotaryFn rotate, double eps) {
+  auto [q, k, v] = project_qkv(w, heads, x);  // (B, T, H|Hkv, Dh)
+  if (w.q_norm.defined()) {  // per head, before the transpose and rotary
+    q = rms_norm(q, w.q_norm, eps);
+    k = rms_norm(k, w.k_norm, eps);
+  }
+  q = rotate(heads_first(q), cos, sin);  // (B, H, T, Dh)
+  k = rotate(heads_first(k), cos, sin);  // (B, Hkv, T, Dh)
+  return project_attention_output(w, causal_attention(q, k, heads_first(v), mask));  // (B, T, D)
+}
+
+void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
+                       AttentionProjections& w) {
+  specs.push_back({prefix + "q_norm.weight", {heads.head_dim}, &w.q_norm});
+  specs.push_back({prefix + "k_norm.weight", {heads.head_dim}, &w.k_norm});
+}
+
+}  // namespace icsweep

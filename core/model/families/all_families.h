@@ -1,0 +1,20 @@
+// Every family's header: what the registry rows (registry_rows.h) name.
+#pragma once
+
+#include "core/model/families/deepseek.h"
+#include "core/model/families/gemma3.h"
+#include "core/model/families/glm4.h"
+#include "core/model/families/glm4_moe.h"
+#include "core/model/families/gpt2.h"
+#include "core/model/families/gpt_neox.h"
+#include "core/model/families/gpt_oss.h"
+#include "core/model/families/hunyuan_dense.h"
+#include "core/model/families/internlm2.h"
+#include "core/model/families/llama.h"
+#include "core/model/families/llama4.h"
+#include "core/model/families/mixtral.h"
+#include "core/model/families/olmo2.h"
+#include "core/model/families/phi3.h"
+#include "core/model/families/qwen2_moe.h"
+#include "core/model/families/qwen3.h"
+#include "core/model/families/qwen3_moe.h"

@@ -1,0 +1,141 @@
+// DeepseekV2/V3ForCausalLM's forward and weight table (config: deepseek_config.cpp).
+#include "core/model/families/deepseek.h"
+
+#include "core/model/decoder.h"
+#include "core/model/moe.h"
+
+namespace icsweep {
+namespace {
+
+// q_a_layernorm and kv_a_layernorm are built without the config's eps in transformers.
+constexpr double kLatentNormEps = 1e-6;
+
+// (..., Dr) with pairs (x0, x1), (x2, x3), ... -> (..., Dr) as [x0, x2, ... | x1, x3, ...], so that
+// rotate_half rotates each original pair (transformers' apply_rotary_pos_emb_interleave). q and k
+// both get it, so the attention scores equal those of the complex formulation.
+torch::Tensor deinterleave(const torch::Tensor& x) {
+  auto sizes = x.sizes().vec();
+  const int64_t d = sizes.back();
+  sizes.back() = d / 2;
+  sizes.push_back(2);
+  return x.reshape(sizes).transpose(-1, -2).reshape(x.sizes());
+}
+
+struct DeepseekLayerWeights {
+  torch::Tensor input_layernorm;           // (D)
+  torch::Tensor q_proj;                    // (H*Dqk, D) without q_lora_rank
+  torch::Tensor q_a_proj, q_a_bias;        // (Rq, D), (Rq)
+  torch::Tensor q_a_layernorm;             // (Rq)
+  torch::Tensor q_b_proj;                  // (H*Dqk, Rq)
+  torch::Tensor kv_a_proj, kv_a_bias;      // (Rkv + Dr, D), (Rkv + Dr)
+  torch::Tensor kv_a_layernorm;            // (Rkv)
+  torch::Tensor kv_b_proj;                 // (H*(Dn + Dv), Rkv)
+  torch::Tensor o_proj, o_bias;            // (D, H*Dv), (D)
+  torch::Tensor post_attention_layernorm;  // (D)
+  SwigluWeights mlp;                       // dense layers: F = intermediate_size
+  DeepseekMoeWeights moe;                  // the other layers (V3: with e_score_correction_bias)
+};
+
+struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeights> {
+  using LayerwiseDecoder::LayerwiseDecoder;
+
+  // DeepseekV3DecoderLayer: x + attention(norm(x)), then x + moe(norm(x)) (a dense MLP in the first layers).
+  torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
+    const auto& w = layers_[i];
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
+    auto h = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
+    auto m = rms_norm(h, w.post_attention_layernorm, config_.rms_norm_eps);
+    return h + (i >= config_.first_k_dense_replace ? moe(w, m) : swiglu(m, w.mlp));
+  }
+  torch::Tensor final_norm(const torch::Tensor& x) const override {
+    return rms_norm(x, ends_.norm, config_.rms_norm_eps);
+  }
+  // V2 rotates in fp32 (complex pairs), V3 in the model dtype.
+  PerDeviceAttentionInputs attention_inputs(int64_t seq_len) const override {
+    return {config_.rope, seq_len, config_.v3 ? dtype_ : torch::kFloat32};
+  }
+
+  torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
+    // V2 multiplies complex pairs in fp32 (cos/sin are fp32 then); V3 rotates in the model dtype.
+    if (!config_.v3) return apply_rotary(deinterleave(x.to(torch::kFloat32)), cos, sin).to(x.scalar_type());
+    return apply_rotary(config_.rope_interleave ? deinterleave(x) : x, cos, sin);
+  }
+
+  torch::Tensor attention(const DeepseekLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
+                          const torch::Tensor& sin) const {
+    const int64_t b = x.size(0), t = x.size(1), h = config_.num_heads;
+    const int64_t dn = config_.qk_nope_head_dim, dr = config_.qk_rope_head_dim, dv = config_.v_head_dim;
+    const int64_t rkv = config_.kv_lora_rank;
+    auto q = config_.q_lora_rank > 0
+                 ? torch::matmul(rms_norm(linear(x, w.q_a_proj, w.q_a_bias), w.q_a_layernorm, kLatentNormEps),
+                                 w.q_b_proj.t())
+                 : torch::matmul(x, w.q_proj.t());
+    q = q.view({b, t, h, dn + dr}).transpose(1, 2);                                     // (B, H, T, Dqk)
+    auto compressed = linear(x, w.kv_a_proj, w.kv_a_bias);                              // (B, T, Rkv + Dr)
+    auto latent = rms_norm(compressed.narrow(-1, 0, rkv), w.kv_a_layernorm, kLatentNormEps);
+    auto kv = torch::matmul(latent, w.kv_b_proj.t()).view({b, t, h, dn + dv}).transpose(1, 2);  // (B, H, T, Dn+Dv)
+    auto k_rot = rotate(compressed.narrow(-1, rkv, dr).view({b, 1, t, dr}), cos, sin);          // (B, 1, T, Dr)
+    auto q_rot = rotate(q.narrow(-1, dn, dr), cos, sin);                                        // (B, H, T, Dr)
+    q = torch::cat({q.narrow(-1, 0, dn), q_rot}, -1);                                           // (B, H, T, Dqk)
+    auto k = torch::cat({kv.narrow(-1, 0, dn), k_rot.expand({b, h, t, dr})}, -1);               // (B, H, T, Dqk)
+    auto v = kv.narrow(-1, dn, dv);                                                             // (B, H, T, Dv)
+    // causal_attention scales by qk_head_dim^-0.5; the yarn correction goes on q.
+    if (config_.score_scale != 1.0) q = q * config_.score_scale;
+    auto out = causal_attention(q, k, v.contiguous(), {}).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
+    return linear(out, w.o_proj, w.o_bias);                                                     // (B, T, D)
+  }
+
+  torch::Tensor moe(const DeepseekLayerWeights& w, const torch::Tensor& x) const {
+    auto flat = x.reshape({-1, x.size(-1)});  // (N, D)
+    const auto& c = config_;
+    auto routing = c.v3 ? sigmoid_group_routing(flat, w.moe.router, w.moe.router_bias, c.top_k, c.n_group,
+                                                c.topk_group, c.norm_topk_prob, c.routed_scaling_factor)
+                        : softmax_group_routing(flat, w.moe.router, c.top_k, c.n_group, c.topk_group,
+                                                c.routed_scaling_factor);
+    return deepseek_moe(w.moe, flat, routing).view(x.sizes());  // (B, T, D)
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
+  const auto c = DeepseekConfig::from_hf(request.config, request.model_type);
+  c.check_loadable(request.config);
+  const int64_t d = c.hidden_size, h = c.num_heads;
+  const int64_t dqk = c.qk_head_dim(), rq = c.q_lora_rank, rkv = c.kv_lora_rank;
+  auto add_layer = [&](std::vector<WeightSpec>& specs, const std::string& p, int64_t i, DeepseekLayerWeights& l) {
+    const std::string a = p + "self_attn.";
+    specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
+    specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
+    if (rq > 0) {
+      specs.push_back({a + "q_a_proj.weight", {rq, d}, &l.q_a_proj});
+      specs.push_back({a + "q_a_layernorm.weight", {rq}, &l.q_a_layernorm});
+      specs.push_back({a + "q_b_proj.weight", {h * dqk, rq}, &l.q_b_proj});
+      if (c.attention_bias) specs.push_back({a + "q_a_proj.bias", {rq}, &l.q_a_bias});
+    } else {
+      specs.push_back({a + "q_proj.weight", {h * dqk, d}, &l.q_proj});
+    }
+    specs.push_back({a + "kv_a_proj_with_mqa.weight", {rkv + c.qk_rope_head_dim, d}, &l.kv_a_proj});
+    specs.push_back({a + "kv_a_layernorm.weight", {rkv}, &l.kv_a_layernorm});
+    specs.push_back({a + "kv_b_proj.weight", {h * (c.qk_nope_head_dim + c.v_head_dim), rkv}, &l.kv_b_proj});
+    specs.push_back({a + "o_proj.weight", {d, h * c.v_head_dim}, &l.o_proj});
+    if (c.attention_bias) {
+      specs.push_back({a + "kv_a_proj_with_mqa.bias", {rkv + c.qk_rope_head_dim}, &l.kv_a_bias});
+      specs.push_back({a + "o_proj.bias", {d}, &l.o_bias});
+    }
+    if (i < c.first_k_dense_replace) {
+      add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
+      return;
+    }
+    add_deepseek_moe_specs(specs, p + "mlp.", d, c.num_experts, c.moe_intermediate_size, c.n_shared_experts,
+                           /*score_bias=*/c.v3, l.moe);
+  };
+  // Published V3 checkpoints carry the multi-token-prediction layer(s) after the last decoder
+  // layer (model.layers.61.* for 61 layers); transformers drops them, so do we.
+  auto ignore = [&](const std::string& name) {
+    return is_beyond_last_layer(name, c.num_layers) || is_saved_rotary_buffer(name);
+  };
+  return load_decoder<DeepseekModel>(request, c, "deepseek", add_layer, ignore);
+}
+
+}  // namespace icsweep

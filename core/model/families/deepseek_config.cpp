@@ -1,0 +1,118 @@
+#include "core/model/families/deepseek.h"
+
+#include <cmath>
+
+#include "core/common/errors.h"
+
+namespace icsweep {
+namespace {
+
+// yarn_get_mscale in transformers' DeepSeek attention.
+double yarn_mscale(double scale, double mscale) { return scale <= 1.0 ? 1.0 : 0.1 * mscale * std::log(scale) + 1.0; }
+
+// DeepSeek routing keys: ModelError naming config.json and the key unless 1 <= value.
+int64_t positive(const HfConfig& config, const std::string& key, int64_t value) {
+  if (value < 1)
+    throw ModelError(config.source() + ": key '" + key + "' must be >= 1 (got " + std::to_string(value) + ")");
+  return value;
+}
+
+}  // namespace
+
+DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
+  DeepseekConfig c;
+  c.v3 = model_type == "deepseek_v3";
+  c.vocab_size = config.get_int("vocab_size");
+  c.hidden_size = config.get_int("hidden_size");
+  c.intermediate_size = config.get_int("intermediate_size");
+  c.num_layers = config.get_int("num_hidden_layers");
+  c.num_heads = config.get_int("num_attention_heads");
+  c.q_lora_rank = config.get_int("q_lora_rank", 0);
+  c.kv_lora_rank = config.get_int("kv_lora_rank");
+  c.qk_nope_head_dim = config.get_int("qk_nope_head_dim");
+  c.qk_rope_head_dim = config.get_int("qk_rope_head_dim");
+  c.v_head_dim = config.get_int("v_head_dim");
+  c.attention_bias = config.get_bool("attention_bias", false);
+  c.rope_interleave = c.v3 ? config.get_bool("rope_interleave", true) : true;
+  c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
+  c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
+  const std::string act = config.get_string("hidden_act", "silu");
+  if (act != "silu")
+    throw ModelError(config.source() + ": key 'hidden_act' is '" + act + "'; the deepseek family implements only silu");
+  if (config.get_bool("mlp_bias", false))
+    throw ModelError(config.source() + ": key 'mlp_bias' is true; the deepseek family implements MLPs without bias");
+  if (c.qk_rope_head_dim % 2 != 0)
+    throw ModelError(config.source() + ": key 'qk_rope_head_dim' must be even (got " +
+                     std::to_string(c.qk_rope_head_dim) + ")");
+
+  // MoE layout (DeepseekV2Config's / DeepseekV3Config's class defaults where a key is absent).
+  c.first_k_dense_replace = config.get_int("first_k_dense_replace", 0);
+  c.num_experts = positive(config, "n_routed_experts", config.get_int("n_routed_experts"));
+  c.top_k = positive(config, "num_experts_per_tok", config.get_int("num_experts_per_tok"));
+  c.moe_intermediate_size = config.get_int("moe_intermediate_size");
+  c.n_shared_experts = config.get_int("n_shared_experts", 0);
+  c.routed_scaling_factor = config.get_double("routed_scaling_factor", 1.0);
+  if (c.v3) {
+    // noaux_tc whatever scoring_func/topk_method say: transformers' DeepseekV3 has no other router.
+    c.n_group = positive(config, "n_group", config.get_int("n_group"));
+    c.topk_group = positive(config, "topk_group", config.get_int("topk_group"));
+    c.norm_topk_prob = config.get_bool("norm_topk_prob", true);
+  } else {
+    const std::string method = config.get_string("topk_method", "greedy");
+    if (method == "group_limited_greedy") {
+      c.n_group = positive(config, "n_group", config.get_int("n_group"));
+      c.topk_group = positive(config, "topk_group", config.get_int("topk_group"));
+    } else if (method != "greedy") {
+      throw ModelError(config.source() + ": key 'topk_method' is '" + method +
+                       "'; deepseek_v2 supports greedy and group_limited_greedy");
+    }
+  }
+
+  c.rope = RopeConfig::from_hf(config, c.qk_rope_head_dim);
+  // Yarn with mscale_all_dim also sharpens the softmax (V2 and V3; the "factor" key as written).
+  std::optional<HfConfig> params = config.object("rope_parameters");
+  if (!params) params = config.object("rope_scaling");
+  if (params && c.rope.type != "default") {
+    const double mscale_all_dim = params->get_double("mscale_all_dim", 0.0);
+    if (mscale_all_dim != 0.0) {
+      const double m = yarn_mscale(params->get_double("factor"), mscale_all_dim);
+      c.score_scale = m * m;
+    }
+  }
+  return c;
+}
+
+void DeepseekConfig::check_loadable(const HfConfig& config) const {
+  if (config.has("quantization_config"))
+    throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
+                     std::string(v3 ? "deepseek_v3" : "deepseek_v2") + " checkpoints (bf16/fp16/fp32)");
+  if (num_experts % n_group != 0 || topk_group > n_group ||
+      top_k > topk_group * (num_experts / n_group))
+    throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +
+                     std::to_string(n_group) + "), topk_group (" + std::to_string(topk_group) +
+                     ") and num_experts_per_tok (" + std::to_string(top_k) +
+                     ") do not fit: the groups must split the experts evenly and hold the top-k");
+}
+
+ModelShape deepseek_shape(const HfConfig& config, const std::string& model_type) {
+  const auto c = DeepseekConfig::from_hf(config, model_type);
+  const int64_t d = c.hidden_size, h = c.num_heads, rope = c.qk_rope_head_dim, vd = c.v_head_dim;
+  const int64_t q_rank = c.q_lora_rank, kv_rank = c.kv_lora_rank, qk = c.qk_head_dim();
+  // Multi-head latent attention as implemented (no weight absorption): q (LoRA or not), kv_a, kv_b, o.
+  LayerShape attention;
+  attention.attention_weights = (q_rank > 0 ? d * q_rank + q_rank * h * qk : d * h * qk) + d * (kv_rank + rope) +
+                                kv_rank * h * (c.qk_nope_head_dim + vd) + h * vd * d;
+  attention.heads = h;
+  attention.qk_dim = qk;
+  attention.v_dim = vd;
+  const int64_t f = c.intermediate_size, fe = c.moe_intermediate_size;
+  const ExpertDims experts{c.num_experts, c.top_k, fe, fe * c.n_shared_experts};
+  std::vector<LayerShape> layers(c.num_layers, attention);
+  for (int64_t i = 0; i < c.num_layers; ++i)
+    layers[i].mlp_weights = i >= c.first_k_dense_replace ? experts.weights(d) : gated_mlp_weights(d, f);
+  auto shape = model_shape({d, c.num_layers, h, h, qk, f, c.vocab_size}, std::move(layers), experts);
+  shape.notes.push_back("multi-head latent attention, latent expanded per head (as implemented)");
+  return shape;
+}
+
+}  // namespace icsweep

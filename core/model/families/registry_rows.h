@@ -1,0 +1,39 @@
+// The registry: one row per Hugging Face architecture icsweep implements. Adding a family is one
+// family pair in this folder (core/model/families/<name>.{h,cpp} + <name>_config.cpp) and its rows
+// here (docs/adding-a-family.md).
+//
+// ICSWEEP_FAMILY(architecture, model_type, family, splits, shape, loader):
+//   architecture  config.json architectures[0]
+//   model_type    config.json model_type (matched when a config names no architectures)
+//   family        the family's name (ModelInfo::family, messages)
+//   splits        whether its loader splits the layers across devices (`gpus: k`)
+//   shape         its per-layer shape for the exact FLOPs profile (family_config.h FamilyShape)
+//   loader        its loader (family_config.h FamilyLoader)
+//
+// One list, read twice: families/registry.cpp keeps every column but the loader (torch-free, so
+// core/metrics can ask it without libtorch); load_causal_lm.cpp takes the loaders, row for row.
+// No include guard on purpose: each reader defines ICSWEEP_FAMILY, includes this file, undefines it.
+ICSWEEP_FAMILY("LlamaForCausalLM", "llama", "llama", true, llama_shape, load_llama)
+ICSWEEP_FAMILY("MistralForCausalLM", "mistral", "llama", true, llama_shape, load_llama)
+ICSWEEP_FAMILY("Qwen2ForCausalLM", "qwen2", "llama", true, llama_shape, load_llama)
+ICSWEEP_FAMILY("SeedOssForCausalLM", "seed_oss", "llama", true, llama_shape, load_llama)
+ICSWEEP_FAMILY("Qwen3ForCausalLM", "qwen3", "qwen3", true, qwen3_shape, load_qwen3)
+ICSWEEP_FAMILY("Olmo2ForCausalLM", "olmo2", "olmo2", true, olmo2_shape, load_olmo2)
+ICSWEEP_FAMILY("GPT2LMHeadModel", "gpt2", "gpt2", false, gpt2_shape, load_gpt2)
+ICSWEEP_FAMILY("GPTNeoXForCausalLM", "gpt_neox", "gpt_neox", false, gpt_neox_shape, load_gpt_neox)
+ICSWEEP_FAMILY("Phi3ForCausalLM", "phi3", "phi3", false, phi3_shape, load_phi3)
+ICSWEEP_FAMILY("Gemma3ForCausalLM", "gemma3_text", "gemma3", false, gemma3_shape, load_gemma3)
+ICSWEEP_FAMILY("Gemma3ForConditionalGeneration", "gemma3", "gemma3", false, gemma3_shape, load_gemma3)
+ICSWEEP_FAMILY("Glm4ForCausalLM", "glm4", "glm4", true, glm4_shape, load_glm4)
+ICSWEEP_FAMILY("HunYuanDenseV1ForCausalLM", "hunyuan_v1_dense", "hunyuan_dense", false, hunyuan_dense_shape,
+               load_hunyuan_dense)
+ICSWEEP_FAMILY("InternLM2ForCausalLM", "internlm2", "internlm2", false, internlm2_shape, load_internlm2)
+ICSWEEP_FAMILY("MixtralForCausalLM", "mixtral", "mixtral", true, mixtral_shape, load_mixtral)
+ICSWEEP_FAMILY("Qwen2MoeForCausalLM", "qwen2_moe", "qwen2_moe", true, qwen2_moe_shape, load_qwen2_moe)
+ICSWEEP_FAMILY("Qwen3MoeForCausalLM", "qwen3_moe", "qwen3_moe", true, qwen3_moe_shape, load_qwen3_moe)
+ICSWEEP_FAMILY("DeepseekV2ForCausalLM", "deepseek_v2", "deepseek", true, deepseek_shape, load_deepseek)
+ICSWEEP_FAMILY("DeepseekV3ForCausalLM", "deepseek_v3", "deepseek", true, deepseek_shape, load_deepseek)
+ICSWEEP_FAMILY("Glm4MoeForCausalLM", "glm4_moe", "glm4_moe", true, glm4_moe_shape, load_glm4_moe)
+ICSWEEP_FAMILY("GptOssForCausalLM", "gpt_oss", "gpt_oss", true, gpt_oss_shape, load_gpt_oss)
+ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape, load_llama4)
+ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)

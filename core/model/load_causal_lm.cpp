@@ -1,0 +1,144 @@
+// load_causal_lm: reads config.json, asks the registry (core/model/families/registry_rows.h) which
+// family implements architectures[0] (or model_type), and lets that family load its weights. A new
+// family is a new family pair and registry row, never new branches here or inside another family.
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/common/errors.h"
+#include "core/config/hf_config.h"
+#include "core/model/causal_lm.h"
+#include "core/model/decoder.h"
+#include "core/model/families/all_families.h"
+#include "core/model/families/registry.h"
+#include "core/model/safetensors.h"
+#include "core/model/torchscript.h"
+
+namespace icsweep {
+namespace {
+
+// The registry's loaders, row for row (families/registry.h's rows hold the other columns).
+constexpr FamilyLoader kLoaders[] = {
+#define ICSWEEP_FAMILY(architecture, model_type, family, splits, shape, loader) loader,
+#include "core/model/families/registry_rows.h"
+#undef ICSWEEP_FAMILY
+};
+
+// FNV-1a 64: stable across runs and machines, enough to tell checkpoints apart in provenance.
+uint64_t fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+std::string hex64(uint64_t h) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// config.json's layer count against the checkpoint's layer tensors (".layers.N." / GPT-2's ".h.N."),
+// before a family allocates anything per layer: a wrong count (num_hidden_layers: 1e9) is a clear
+// error naming the key instead of a bad_alloc.
+void check_layer_count(const HfConfig& config, const SafetensorsCheckpoint& checkpoint) {
+  const int64_t layers = config.get_int("num_hidden_layers", -1);
+  if (layers < 0) return;
+  int64_t highest = -1;
+  for (const auto& [name, entry] : checkpoint.tensors()) {
+    for (const char* marker : {".layers.", ".h."}) {
+      const size_t at = name.find(marker);
+      if (at == std::string::npos) continue;
+      const size_t begin = at + std::strlen(marker);
+      size_t end = begin;
+      while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
+      if (end > begin && end - begin < 10) highest = std::max<int64_t>(highest, std::stoll(name.substr(begin, end - begin)));
+    }
+  }
+  // Only more layers than the checkpoint holds: a wrapper's vision tower or an MTP layer may add more.
+  if (highest >= 0 && layers > highest + 1)
+    throw ModelError(config.source() + ": num_hidden_layers is " + std::to_string(layers) + " but the checkpoint in " +
+                     checkpoint.dir() + " holds layers 0.." + std::to_string(highest) +
+                     "; check that config.json belongs to these weights");
+}
+
+
+// A TorchScript module (torchscript.h) in place of a family: config.json gives its vocabulary.
+std::unique_ptr<CausalLM> load_torchscript_model(const std::string& model_dir, const HfConfig& top,
+                                                 torch::ScalarType dtype, const std::vector<torch::Device>& devices) {
+  if (devices.size() > 1)
+    throw ModelError(model_dir + ": a TorchScript model cannot be split across devices; use gpus: 1");
+  const HfConfig config = top.text();
+  const std::string architecture = top.architecture();
+  ModelInfo info;
+  const std::string model_type = config.get_string("model_type", top.get_string("model_type", ""));
+  info.architecture = "TorchScript (" + (architecture.empty() ? model_type : architecture) + ")";
+  info.fingerprint = hex64(fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string())));
+  info.hidden_size = config.get_int("hidden_size", 0);
+  info.num_layers = config.get_int("num_hidden_layers", 0);
+  return load_torchscript(model_dir, config.get_int("vocab_size"), info, dtype, devices.front());
+}
+
+}  // namespace
+
+torch::ScalarType parse_dtype(const std::string& name) {
+  if (name == "float32" || name == "fp32" || name == "float") return torch::kFloat32;
+  if (name == "bfloat16" || name == "bf16") return torch::kBFloat16;
+  if (name == "float16" || name == "fp16" || name == "half") return torch::kFloat16;
+  throw ModelError("unknown dtype '" + name + "' (use float32, bfloat16 or float16)");
+}
+
+bool architecture_splits_layers(const std::string& architecture) {
+  const FamilyRow* row = architecture.empty() ? nullptr : find_family(architecture, "");
+  return row && row->splits;
+}
+
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         torch::Device device) {
+  return load_causal_lm(model_dir, dtype, std::vector<torch::Device>{device});
+}
+
+std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
+                                         const std::vector<torch::Device>& devices) {
+  if (devices.empty()) throw ModelError(model_dir + ": no device to load the model onto");
+  const HfConfig top = HfConfig::load(model_dir);
+  if (is_torchscript_model(model_dir)) return load_torchscript_model(model_dir, top, dtype, devices);
+
+  // architectures[0] decides; model_type is the fallback for configs without architectures.
+  std::string model_type;
+  const FamilyRow* row = find_family(top, &model_type);
+  const std::string architecture = top.architecture().empty() ? model_type : top.architecture();
+  if (!row)
+    throw ModelError(model_dir + "/config.json: unsupported architecture '" +
+                     (top.architecture().empty() ? "model_type " + model_type : architecture) +
+                     "'; icsweep supports: " + supported_architectures());
+  if (devices.size() > 1 && !row->splits)
+    throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
+                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the " +
+                     splitting_families() + " families only; " + row->architecture +
+                     " must fit on one device (gpus: 1)");
+  const HfConfig config = top.text();
+  const SafetensorsCheckpoint checkpoint(model_dir);
+  check_layer_count(config, checkpoint);
+  ModelInfo info;
+  info.architecture = architecture;
+  uint64_t h = fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string()));
+  for (const auto& f : checkpoint.files()) h = fnv1a(f->header_text(), h);
+  info.fingerprint = hex64(h);
+  const std::string row_model_type = row->model_type;
+  return kLoaders[family_index(*row)]({config, row_model_type, checkpoint, info, dtype, devices});
+}
+
+}  // namespace icsweep
