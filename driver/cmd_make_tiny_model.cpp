@@ -1,35 +1,35 @@
 // icsweep make-tiny-model: a tiny Hugging Face-format checkpoint for demos and tests, random or
-// trained for a few seconds on a JSONL corpus (core/model/tiny_trainer).
+// trained for a few seconds on a JSONL corpus (demo_tools/tiny_trainer).
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <iostream>
 
 #include "core/common/errors.h"
 #include "core/data/jsonl_dataset.h"
-#include "core/model/tiny_model.h"
-#include "core/model/tiny_trainer.h"
+#include "demo_tools/tiny_model.h"
+#include "demo_tools/tiny_trainer.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
 
 namespace icsweep {
 
-int cmd_make_tiny_model(const std::vector<std::string>& args) {
-  namespace po = boost::program_options;
-  TinyModelOptions o;
-  TinyTrainOptions t;
-  std::string train_path, text_field = "text";
-  po::options_description desc(
-      "Usage: icsweep make-tiny-model --family llama|qwen2 --out DIR [options]\n"
-      "       icsweep make-tiny-model --out DIR --train CORPUS.jsonl --steps N [options]\n\n"
-      "Writes a small checkpoint that Hugging Face transformers can load: config.json,\n"
-      "model.safetensors (fp32), tokenizer.json (byte-level BPE whose merges are learned from\n"
-      "--corpus, else from the --train texts, with <|endoftext|> as BOS) and tokenizer_config.json.\n"
-      "The weights are random; with --train (llama only) they are then trained on CPU with AdamW\n"
-      "on next-token prediction over random windows of the corpus, each text tokenized with the\n"
-      "model's own tokenizer and preceded by BOS. The same options, seed and --threads always give\n"
-      "byte-identical files.\n\nModel options");
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr const char* kUsage =
+    "Usage: icsweep make-tiny-model --family llama|qwen2 --out DIR [options]\n"
+    "       icsweep make-tiny-model --out DIR --train CORPUS.jsonl --steps N [options]\n\n"
+    "Writes a small checkpoint that Hugging Face transformers can load: config.json,\n"
+    "model.safetensors (fp32), tokenizer.json (byte-level BPE whose merges are learned from\n"
+    "--corpus, else from the --train texts, with <|endoftext|> as BOS) and tokenizer_config.json.\n"
+    "The weights are random; with --train (llama only) they are then trained on CPU with AdamW\n"
+    "on next-token prediction over random windows of the corpus, each text tokenized with the\n"
+    "model's own tokenizer and preceded by BOS. The same options, seed and --threads always give\n"
+    "byte-identical files.\n\nModel options";
+
+void add_model_options(po::options_description& desc, TinyModelOptions& o) {
   desc.add_options()
-      ("help,h", "print this help")
       ("family", po::value(&o.family)->default_value(o.family), "llama | qwen2 (qwen2 adds q/k/v biases)")
       ("out,o", po::value(&o.out_dir), "output directory (created)")
       ("layers", po::value(&o.layers)->default_value(o.layers), "decoder layers")
@@ -45,7 +45,10 @@ int cmd_make_tiny_model(const std::vector<std::string>& args) {
                                        "built-in text)")
       ("seed", po::value(&o.seed)->default_value(o.seed), "random seed of the weights and of the training windows")
       ("tie", po::bool_switch(&o.tie_embeddings), "tie lm_head to the input embeddings");
-  po::options_description train("Training options (with --train)");
+}
+
+void add_training_options(po::options_description& train, TinyTrainOptions& t, std::string& train_path,
+                          std::string& text_field) {
   train.add_options()
       ("train", po::value(&train_path), "JSONL corpus to train on (bad records are skipped)")
       ("text-field", po::value(&text_field)->default_value(text_field), "JSONL field holding the text")
@@ -58,6 +61,31 @@ int cmd_make_tiny_model(const std::vector<std::string>& args) {
       ("threads", po::value(&t.threads)->default_value(t.threads),
        "torch threads; the result is reproducible for a given thread count")
       ("log-every", po::value(&t.log_every)->default_value(t.log_every), "print the loss every N steps (0: never)");
+}
+
+// The texts of the --train corpus; bad records are skipped with one warning line.
+std::vector<std::string> read_training_texts(const std::string& train_path, const std::string& text_field) {
+  const DatasetContents data = read_jsonl_dataset(train_path, text_field, BadRecordPolicy::kSkip);
+  if (!data.bad.empty())
+    std::cerr << "icsweep make-tiny-model: " << train_path << ": skipped " << data.bad.size()
+              << " bad record(s), first at line " << data.bad.front().line << " (" << data.bad.front().reason
+              << ")\n";
+  std::vector<std::string> texts;
+  for (const auto& r : data.records) texts.push_back(r.text);
+  return texts;
+}
+
+}  // namespace
+
+int cmd_make_tiny_model(const std::vector<std::string>& args) {
+  TinyModelOptions o;
+  TinyTrainOptions t;
+  std::string train_path, text_field = "text";
+  po::options_description desc(kUsage);
+  desc.add_options()("help,h", "print this help");
+  add_model_options(desc, o);
+  po::options_description train("Training options (with --train)");
+  add_training_options(train, t, train_path, text_field);
   desc.add(train);
   po::variables_map vm;
   if (!parse_command_line("make-tiny-model", args, desc, "", &vm)) return 0;
@@ -69,12 +97,7 @@ int cmd_make_tiny_model(const std::vector<std::string>& args) {
     std::vector<std::string> texts;
     if (!train_path.empty()) {
       if (o.family != "llama") throw UsageError("make-tiny-model: --train supports --family llama only");
-      const DatasetContents data = read_jsonl_dataset(train_path, text_field, BadRecordPolicy::kSkip);
-      if (!data.bad.empty())
-        std::cerr << "icsweep make-tiny-model: " << train_path << ": skipped " << data.bad.size()
-                  << " bad record(s), first at line " << data.bad.front().line << " (" << data.bad.front().reason
-                  << ")\n";
-      for (const auto& r : data.records) texts.push_back(r.text);
+      texts = read_training_texts(train_path, text_field);
       if (o.corpus.empty())
         for (const auto& text : texts) o.corpus_text += text;
     }

@@ -21,6 +21,53 @@ namespace icsweep {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
+namespace {
+
+struct MergedCell {
+  std::string input, file, key;
+  IndexEntry entry;
+  CellResult summary;
+};
+
+// Every cell of the inputs; UsageError for a missing input, an input that is no index or is the
+// output, a cell found twice, or cells computed with different settings.
+std::vector<MergedCell> read_inputs(const std::vector<std::string>& inputs, const fs::path& output) {
+  std::vector<MergedCell> cells;
+  std::map<std::string, std::string> seen;  // key -> input
+  for (const auto& input : inputs) {
+    if (!fs::exists(input)) throw UsageError("merge: " + input + " not found");
+    if (!is_index_file(input)) throw UsageError("merge: " + input + " is not a results.h5 index (a cell file?)");
+    std::error_code ec;  // the same file by another path (a symlink, a hard link) counts too
+    if (fs::absolute(input).lexically_normal() == output || (fs::exists(output) && fs::equivalent(input, output, ec)))
+      throw UsageError("merge: the output " + output.string() + " is also an input");
+    for (const auto& e : read_index_file(input)) {
+      MergedCell c{input, e.cell_file, cell_stem(e.model_name, e.data_name), e, read_cell_summary(e.cell_file)};
+      const auto [it, fresh] = seen.emplace(c.key, input);
+      if (!fresh)
+        throw UsageError("merge: cell " + c.key + " is in both " + it->second + " and " + input +
+                         "; merge outputs of disjoint model groups (or drop one of them)");
+      cells.push_back(std::move(c));
+    }
+  }
+  if (cells.empty()) throw UsageError("merge: the inputs hold no cells");
+  const MergedCell& first = cells.front();
+  for (const auto& c : cells) {
+    auto mismatch = [&](const std::string& what, const std::string& a, const std::string& b) {
+      throw UsageError("merge: " + what + " differs: " + a + " in " + first.key + " (" + first.input + ") but " + b +
+                       " in " + c.key + " (" + c.input + "); results computed with different settings are not "
+                       "comparable; re-run one group with the other's settings");
+    };
+    if (c.summary.max_sample_length != first.summary.max_sample_length)
+      mismatch("max_sample_length", std::to_string(first.summary.max_sample_length),
+               std::to_string(c.summary.max_sample_length));
+    if (c.summary.flops_profile != first.summary.flops_profile)
+      mismatch("flops_profile", first.summary.flops_profile, c.summary.flops_profile);
+  }
+  return cells;
+}
+
+}  // namespace
+
 int cmd_merge(const std::vector<std::string>& args) {
   po::options_description visible(
       "Usage: icsweep merge A/results.h5 B/results.h5 ... -o ALL.h5 [--link]\n\n"
@@ -53,42 +100,8 @@ int cmd_merge(const std::vector<std::string>& args) {
   const fs::path output = fs::absolute(vm["output"].as<std::string>()).lexically_normal();
   const fs::path out_dir = output.parent_path();
 
-  struct Cell {
-    std::string input, file, key;
-    IndexEntry entry;
-    CellResult summary;
-  };
-  std::vector<Cell> cells;
-  std::map<std::string, std::string> seen;  // key -> input
-  for (const auto& input : inputs) {
-    if (!fs::exists(input)) throw UsageError("merge: " + input + " not found");
-    if (!is_index_file(input)) throw UsageError("merge: " + input + " is not a results.h5 index (a cell file?)");
-    std::error_code ec;  // the same file by another path (a symlink, a hard link) counts too
-    if (fs::absolute(input).lexically_normal() == output || (fs::exists(output) && fs::equivalent(input, output, ec)))
-      throw UsageError("merge: the output " + output.string() + " is also an input");
-    for (const auto& e : read_index_file(input)) {
-      Cell c{input, e.cell_file, cell_stem(e.model_name, e.data_name), e, read_cell_summary(e.cell_file)};
-      const auto [it, fresh] = seen.emplace(c.key, input);
-      if (!fresh)
-        throw UsageError("merge: cell " + c.key + " is in both " + it->second + " and " + input +
-                         "; merge outputs of disjoint model groups (or drop one of them)");
-      cells.push_back(std::move(c));
-    }
-  }
-  if (cells.empty()) throw UsageError("merge: the inputs hold no cells");
-  const Cell& first = cells.front();
-  for (const auto& c : cells) {
-    auto mismatch = [&](const std::string& what, const std::string& a, const std::string& b) {
-      throw UsageError("merge: " + what + " differs: " + a + " in " + first.key + " (" + first.input + ") but " + b +
-                       " in " + c.key + " (" + c.input + "); results computed with different settings are not "
-                       "comparable; re-run one group with the other's settings");
-    };
-    if (c.summary.max_sample_length != first.summary.max_sample_length)
-      mismatch("max_sample_length", std::to_string(first.summary.max_sample_length),
-               std::to_string(c.summary.max_sample_length));
-    if (c.summary.flops_profile != first.summary.flops_profile)
-      mismatch("flops_profile", first.summary.flops_profile, c.summary.flops_profile);
-  }
+  const std::vector<MergedCell> cells = read_inputs(inputs, output);
+  const MergedCell& first = cells.front();
 
   fs::create_directories(out_dir);
   std::vector<IndexEntry> entries;

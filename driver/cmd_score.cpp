@@ -22,6 +22,67 @@ namespace icsweep {
 namespace po = boost::program_options;
 namespace fs = std::filesystem;
 
+namespace {
+
+// The one-cell sweep of `icsweep score`: the model, the dataset and the settings from the options.
+SweepConfig score_config(const po::variables_map& vm, const std::string& model_dir, const std::string& data_path,
+                         const std::string& dtype) {
+  SweepConfig config;
+  config.source_path = "(icsweep score)";
+  ModelSpec model;
+  model.path = model_dir;
+  model.name = vm.count("name") ? vm["name"].as<std::string>() : fs::path(model_dir).filename().string();
+  model.series = model.name.substr(0, model.name.rfind('-') == std::string::npos ? model.name.size() : model.name.rfind('-'));
+  model.dtype = dtype;
+  config.models.push_back(model);
+  DatasetSpec dataset;
+  dataset.path = data_path;
+  dataset.name = fs::path(data_path).stem().string();
+  dataset.text_field = vm["text-field"].as<std::string>();
+  dataset.bias = vm.count("bias") ? vm["bias"].as<double>() : default_bias_for(data_path);
+  dataset.bias_from_config = vm.count("bias") > 0;
+  config.datasets.push_back(dataset);
+  config.settings.max_sample_length = vm["max-length"].as<int64_t>();
+  if (config.settings.max_sample_length < 2) throw UsageError("score: --max-length must be at least 2");
+  config.settings.per_token = vm["per-token"].as<bool>();
+  config.settings.device = vm["device"].as<std::string>();
+  config.settings.flops_profile = vm["flops-profile"].as<std::string>();
+  config.settings.tokens_per_batch = vm["tokens-per-batch"].as<int64_t>();
+  config.settings.threads = vm["threads"].as<int>();
+  return config;
+}
+
+// The reference script's report of the one cell; its file copied to --out when given.
+void print_cell(const CellSummary& c, double bias, const std::optional<fs::path>& out) {
+  auto attribute = [&](const char* key) {
+    auto it = c.attributes.find(key);
+    return it == c.attributes.end() ? std::string("?") : it->second;
+  };
+  std::printf("\nmodel %s | data %s | dtype %s (%s) | device %s\n", c.row.model_name.c_str(), c.row.data_name.c_str(),
+              attribute("dtype").c_str(), attribute("dtype_source").c_str(), attribute("devices").c_str());
+  if (c.status == "ok") {
+    std::printf("samples %lld scored, %lld skipped | tokens %lld\n", static_cast<long long>(c.samples_scored),
+                static_cast<long long>(c.samples_skipped), static_cast<long long>(c.total_scored_tokens));
+    std::printf("constant              %.2f  (unrounded %.6f bits/token)\n", c.row.constant, c.constant_unrounded);
+    std::printf("conditional_entropy   %.5f bits/token\n", c.row.conditional_entropy);
+    std::printf("BF16_TFLOPs           %.12g  (N = %.6g FLOPs/token)\n", c.row.bf16_tflops, c.flops_per_token);
+    std::printf("information_capacity  %.5f\n", c.row.information_capacity);
+    std::printf("ic                    %.5f  (bias %.4g)\n", c.row.ic, bias);
+    const std::string notes = attribute("flops_notes");
+    if (!notes.empty() && notes != "?") std::printf("FLOPs notes           %s\n", notes.c_str());
+  } else {
+    std::printf("status %s\n", c.status.c_str());
+    for (const auto& e : c.cell_errors) std::printf("  %s: %s\n", e.kind.c_str(), e.message.c_str());
+  }
+  if (out && !c.file.empty()) {
+    fs::create_directories(out->parent_path());
+    fs::copy_file(c.file, *out, fs::copy_options::overwrite_existing);
+    std::printf("cell file: %s\n", out->c_str());
+  }
+}
+
+}  // namespace
+
 int cmd_score(const std::vector<std::string>& args) {
   po::options_description options(
       "Usage: icsweep score -m MODEL_DIR -d DATA.jsonl [options]\n\n"
@@ -63,28 +124,7 @@ int cmd_score(const std::vector<std::string>& args) {
     if (!problem.empty()) throw UsageError("score: --out " + out->string() + ": " + problem);
   }
 
-  SweepConfig config;
-  config.source_path = "(icsweep score)";
-  ModelSpec model;
-  model.path = model_dir;
-  model.name = vm.count("name") ? vm["name"].as<std::string>() : fs::path(model_dir).filename().string();
-  model.series = model.name.substr(0, model.name.rfind('-') == std::string::npos ? model.name.size() : model.name.rfind('-'));
-  model.dtype = *dtype;
-  config.models.push_back(model);
-  DatasetSpec dataset;
-  dataset.path = data_path;
-  dataset.name = fs::path(data_path).stem().string();
-  dataset.text_field = vm["text-field"].as<std::string>();
-  dataset.bias = vm.count("bias") ? vm["bias"].as<double>() : default_bias_for(data_path);
-  dataset.bias_from_config = vm.count("bias") > 0;
-  config.datasets.push_back(dataset);
-  config.settings.max_sample_length = vm["max-length"].as<int64_t>();
-  if (config.settings.max_sample_length < 2) throw UsageError("score: --max-length must be at least 2");
-  config.settings.per_token = vm["per-token"].as<bool>();
-  config.settings.device = vm["device"].as<std::string>();
-  config.settings.flops_profile = vm["flops-profile"].as<std::string>();
-  config.settings.tokens_per_batch = vm["tokens-per-batch"].as<int64_t>();
-  config.settings.threads = vm["threads"].as<int>();
+  SweepConfig config = score_config(vm, model_dir, data_path, *dtype);
   // The sweep's files go to a scratch folder that is removed on every way out; only --out is kept.
   char scratch[] = "/tmp/icsweep-score-XXXXXX";
   if (!mkdtemp(scratch)) throw Error("score: cannot create a scratch directory under /tmp");
@@ -101,34 +141,7 @@ int cmd_score(const std::vector<std::string>& args) {
   request.driver.scratch_output = true;
   SweepOutcome outcome;
   const int code = run_sweep_command(request, &outcome, &config);
-  if (!outcome.cells.empty()) {
-    const CellSummary& c = outcome.cells.front();
-    auto attribute = [&](const char* key) {
-      auto it = c.attributes.find(key);
-      return it == c.attributes.end() ? std::string("?") : it->second;
-    };
-    std::printf("\nmodel %s | data %s | dtype %s (%s) | device %s\n", c.row.model_name.c_str(), c.row.data_name.c_str(),
-                attribute("dtype").c_str(), attribute("dtype_source").c_str(), attribute("devices").c_str());
-    if (c.status == "ok") {
-      std::printf("samples %lld scored, %lld skipped | tokens %lld\n", static_cast<long long>(c.samples_scored),
-                  static_cast<long long>(c.samples_skipped), static_cast<long long>(c.total_scored_tokens));
-      std::printf("constant              %.2f  (unrounded %.6f bits/token)\n", c.row.constant, c.constant_unrounded);
-      std::printf("conditional_entropy   %.5f bits/token\n", c.row.conditional_entropy);
-      std::printf("BF16_TFLOPs           %.12g  (N = %.6g FLOPs/token)\n", c.row.bf16_tflops, c.flops_per_token);
-      std::printf("information_capacity  %.5f\n", c.row.information_capacity);
-      std::printf("ic                    %.5f  (bias %.4g)\n", c.row.ic, dataset.bias);
-      const std::string notes = attribute("flops_notes");
-      if (!notes.empty() && notes != "?") std::printf("FLOPs notes           %s\n", notes.c_str());
-    } else {
-      std::printf("status %s\n", c.status.c_str());
-      for (const auto& e : c.cell_errors) std::printf("  %s: %s\n", e.kind.c_str(), e.message.c_str());
-    }
-    if (out && !c.file.empty()) {
-      fs::create_directories(out->parent_path());
-      fs::copy_file(c.file, *out, fs::copy_options::overwrite_existing);
-      std::printf("cell file: %s\n", out->c_str());
-    }
-  }
+  if (!outcome.cells.empty()) print_cell(outcome.cells.front(), config.datasets.front().bias, out);
   return code;
 }
 

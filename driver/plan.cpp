@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -31,7 +30,6 @@ std::string read_file(const fs::path& path) {
 std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<const DatasetContents>& contents,
                                                          const Tokenizer& tokenizer, int64_t max_length,
                                                          int threads) {
-  const auto start = std::chrono::steady_clock::now();
   auto out = std::make_shared<TokenizedDataset>();
   out->contents = contents;
   out->tokenizer_fingerprint = tokenizer.fingerprint();
@@ -62,7 +60,6 @@ std::shared_ptr<const TokenizedDataset> tokenize_dataset(const std::shared_ptr<c
   if (stop_requested()) throw PlanInterrupted("stop requested while tokenizing");
   for (const auto& e : errors)
     if (!e.empty()) throw TokenizerError(e);
-  out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
 }
 
@@ -90,98 +87,125 @@ int64_t embedding_rows(const HfConfig& config) {
 
 int64_t default_token_budget(bool workers_use_cuda) { return workers_use_cuda ? 32768 : 4096; }
 
-SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads) {
-  SweepPlan plan;
-  plan.token_budget = token_budget;
-  threads = std::max(1, threads);
-  const int64_t max_length = config.settings.max_sample_length;
+namespace {
 
-  std::map<std::string, std::shared_ptr<const DatasetContents>> datasets;  // by dataset name
-  std::map<std::string, std::string> dataset_errors;
+// Every dataset read once, by name; a dataset that cannot be read fails its cells (errors, by name).
+struct Datasets {
+  std::map<std::string, std::shared_ptr<const DatasetContents>> contents;
+  std::map<std::string, std::string> errors;
+};
+
+Datasets read_datasets(const SweepConfig& config, std::vector<std::string>* warnings) {
+  Datasets datasets;
   for (const auto& d : config.datasets) {
     if (stop_requested()) throw PlanInterrupted("stop requested while reading the datasets");
     try {
-      datasets[d.name] = std::make_shared<const DatasetContents>(
+      const auto& contents = datasets.contents[d.name] = std::make_shared<const DatasetContents>(
           read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)));
-      if (const auto& bad = datasets[d.name]->bad; !bad.empty()) {
+      if (const auto& bad = contents->bad; !bad.empty()) {
         std::string w = "dataset " + d.name + ": skipped " + std::to_string(bad.size()) + " bad line(s) of " + d.path +
                         " (on_bad_record: skip; each is listed in its cells' errors table):";
         for (size_t i = 0; i < std::min<size_t>(bad.size(), 5); ++i)
           w += "\n  line " + std::to_string(bad[i].line) + ": " + bad[i].reason + " (" + bad[i].message + ")";
         if (bad.size() > 5) w += "\n  ...";
-        plan.warnings.push_back(w);
+        warnings->push_back(w);
       }
     } catch (const std::exception& e) {
-      dataset_errors[d.name] = e.what();
+      datasets.errors[d.name] = e.what();
     }
   }
+  return datasets;
+}
 
+// What the cells of one model share, or why they all fail.
+struct ModelInputs {
+  ModelSpec model;  // with the dtype resolved
+  HfConfig config;
+  std::string fingerprint, dates, tokenizer_digest;
+  std::shared_ptr<const Tokenizer> tokenizer;
+  std::string failure, failure_kind;
+};
+
+ModelInputs read_model_inputs(const ModelSpec& m, const Settings& settings) {
+  ModelInputs in;
+  in.model = m;
+  try {
+    const fs::path dir(m.path);
+    const std::string text = read_file(dir / "config.json");
+    in.config = HfConfig::parse(text, (dir / "config.json").string());
+    in.fingerprint = model_files_digest(m.path, text);
+    in.dates = weights_dates(m.path);
+    const ModelDtype dtype = resolve_model_dtype(m.dtype, in.config, m.path);
+    in.model.dtype = dtype.dtype;
+    in.model.dtype_source = dtype.source;
+  } catch (const std::exception& e) {
+    in.failure = e.what();
+    in.failure_kind = "model_config";
+    return in;
+  }
+  // The FLOPs profile must apply before anything is scored: a model it cannot count fails its
+  // cells here, not the sweep after scoring (the exact profile's shape does not depend on lengths).
+  try {
+    const std::string profile = m.flops_profile.empty() ? settings.flops_profile : m.flops_profile;
+    flops_for_profile(profile, in.config, m.name, settings.max_sample_length, m.attention);
+  } catch (const std::exception& e) {
+    in.failure = e.what();
+    in.failure_kind = "flops";
+    return in;
+  }
+  try {
+    in.tokenizer = load_tokenizer(m.tokenizer.empty() ? m.path : m.tokenizer);
+    in.tokenizer_digest = tokenizer_files_digest(m.tokenizer.empty() ? m.path : m.tokenizer);
+  } catch (const std::exception& e) {
+    in.failure = e.what();
+    in.failure_kind = "tokenizer";
+  }
+  return in;
+}
+
+// The cell's tokenized data (shared by the cells of one tokenizer and dataset) and its batches.
+void tokenize_and_batch(const ModelInputs& in, const std::shared_ptr<const DatasetContents>& contents,
+                        const Settings& settings, int64_t token_budget, int threads,
+                        std::map<std::string, std::shared_ptr<const TokenizedDataset>>* tokenized, CellPlan* cell) {
+  const std::string key = in.tokenizer->source() + "\n" + cell->dataset.name;
+  if (!tokenized->count(key))
+    (*tokenized)[key] = tokenize_dataset(contents, *in.tokenizer, settings.max_sample_length, threads);
+  cell->data = (*tokenized)[key];
+  if (const std::string beyond = ids_beyond_embedding(*cell->data, in.config, in.model); !beyond.empty())
+    throw TokenizerError(beyond);
+  std::vector<int64_t> lengths;
+  lengths.reserve(cell->data->ids.size());
+  for (const auto& ids : cell->data->ids) lengths.push_back(static_cast<int64_t>(ids.size()));
+  cell->batches = plan_batches(lengths, token_budget);
+}
+
+}  // namespace
+
+SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int threads) {
+  SweepPlan plan;
+  threads = std::max(1, threads);
+  const Datasets datasets = read_datasets(config, &plan.warnings);
   std::map<std::string, std::shared_ptr<const TokenizedDataset>> tokenized;  // tokenizer dir + dataset
   for (const auto& m : config.models) {
-    std::shared_ptr<const Tokenizer> tokenizer;
-    std::string model_failure, model_failure_kind;
-    HfConfig model_config;
-    std::string fingerprint, dates, tokenizer_digest;
-    ModelSpec model = m;  // with the dtype resolved
-    try {
-      const fs::path dir(m.path);
-      const std::string text = read_file(dir / "config.json");
-      model_config = HfConfig::parse(text, (dir / "config.json").string());
-      fingerprint = model_files_digest(m.path, text);
-      dates = weights_dates(m.path);
-      const ModelDtype dtype = resolve_model_dtype(m.dtype, model_config, m.path);
-      model.dtype = dtype.dtype;
-      model.dtype_source = dtype.source;
-    } catch (const std::exception& e) {
-      model_failure = e.what();
-      model_failure_kind = "model_config";
-    }
-    if (model_failure.empty()) {
-      // The FLOPs profile must apply before anything is scored: a model it cannot count fails its
-      // cells here, not the sweep after scoring (the exact profile's shape does not depend on lengths).
-      try {
-        const std::string profile = m.flops_profile.empty() ? config.settings.flops_profile : m.flops_profile;
-        flops_for_profile(profile, model_config, m.name, max_length, m.attention);
-      } catch (const std::exception& e) {
-        model_failure = e.what();
-        model_failure_kind = "flops";
-      }
-    }
-    if (model_failure.empty()) {
-      try {
-        tokenizer = load_tokenizer(m.tokenizer.empty() ? m.path : m.tokenizer);
-        tokenizer_digest = tokenizer_files_digest(m.tokenizer.empty() ? m.path : m.tokenizer);
-      } catch (const std::exception& e) {
-        model_failure = e.what();
-        model_failure_kind = "tokenizer";
-      }
-    }
+    const ModelInputs in = read_model_inputs(m, config.settings);
     for (const auto& d : config.datasets) {
       CellPlan cell;
       cell.cell = static_cast<int64_t>(plan.cells.size());
-      cell.model = model;
+      cell.model = in.model;
       cell.dataset = d;
       cell.key = cell_stem(m.name, d.name);
-      cell.model_config = model_config;
-      cell.model_fingerprint = fingerprint;
-      if (!model_failure.empty()) {
-        cell.failure = model_failure;
-        cell.failure_kind = model_failure_kind;
-      } else if (dataset_errors.count(d.name)) {
-        cell.failure = dataset_errors[d.name];
+      cell.model_config = in.config;
+      cell.model_fingerprint = in.fingerprint;
+      const auto contents = datasets.contents.find(d.name);
+      if (!in.failure.empty()) {
+        cell.failure = in.failure;
+        cell.failure_kind = in.failure_kind;
+      } else if (datasets.errors.count(d.name)) {
+        cell.failure = datasets.errors.at(d.name);
         cell.failure_kind = "dataset";
       } else {
-        const std::string tkey = tokenizer->source() + "\n" + d.name;
         try {
-          if (!tokenized.count(tkey))
-            tokenized[tkey] = tokenize_dataset(datasets[d.name], *tokenizer, max_length, threads);
-          cell.data = tokenized[tkey];
-          if (const std::string beyond = ids_beyond_embedding(*cell.data, model_config, m); !beyond.empty())
-            throw TokenizerError(beyond);
-          std::vector<int64_t> lengths;
-          lengths.reserve(cell.data->ids.size());
-          for (const auto& ids : cell.data->ids) lengths.push_back(static_cast<int64_t>(ids.size()));
-          cell.batches = plan_batches(lengths, token_budget);
+          tokenize_and_batch(in, contents->second, config.settings, token_budget, threads, &tokenized, &cell);
         } catch (const PlanInterrupted&) {
           throw;
         } catch (const std::exception& e) {
@@ -189,8 +213,8 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           cell.failure_kind = "tokenizer";
         }
       }
-      cell.identity = cell_identity(fingerprint, dates, model.dtype, tokenizer_digest,
-                                    datasets.count(d.name) ? datasets[d.name]->content_digest : "", d,
+      cell.identity = cell_identity(in.fingerprint, in.dates, in.model.dtype, in.tokenizer_digest,
+                                    contents != datasets.contents.end() ? contents->second->content_digest : "", d,
                                     config.settings, token_budget);
       cell.fingerprint = parts_digest(cell.identity);
       cell.derived = derived_settings(m, d, config.settings);

@@ -26,7 +26,6 @@ struct TokenizedDataset {
   std::vector<int64_t> tail_bytes;        // UTF-8 bytes of decode(ids[1:]), per good record
   std::string tokenizer_fingerprint;
   int64_t tokenizer_size = 0;             // V_tok
-  double seconds = 0;
 };
 
 struct CellPlan {
@@ -47,7 +46,6 @@ struct CellPlan {
 
 struct SweepPlan {
   std::vector<CellPlan> cells;
-  int64_t token_budget = 0;
   std::vector<std::string> warnings;  // for the log: e.g. bad dataset lines that were skipped
 };
 

@@ -6,11 +6,11 @@
 #include <thread>
 
 #include "core/common/errors.h"
-#include "core/score/scorer.h"
+#include "core/score/devices.h"
 #include "driver/signals.h"
-#include "worker/messages.h"
-#include "worker/in_process_transport.h"
-#include "worker/mpi_transport.h"
+#include "protocol/in_process_transport.h"
+#include "protocol/messages.h"
+#include "protocol/mpi_transport.h"
 #include "worker/worker.h"
 
 namespace icsweep {
@@ -106,18 +106,6 @@ void print_summary(const SweepOutcome& outcome) {
 
 }  // namespace
 
-std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank,
-                              int gpus) {
-  if (device != "cuda") return "";
-  if (gpus == 0 || local_worker_index < gpus) return "";
-  const char* visible = std::getenv("CUDA_VISIBLE_DEVICES");
-  return "rank " + std::to_string(rank) + " is worker " + std::to_string(local_worker_index + 1) + " on host " + host +
-         ", which has only " + std::to_string(gpus) + " visible GPU(s) (CUDA_VISIBLE_DEVICES=" +
-         (visible ? visible : "unset") + ") and the sweep asks for device: cuda; start at most " +
-         std::to_string(gpus) + " worker(s) per node (plus the driver on the first node, e.g. "
-         "--ntasks-per-node / mpirun --map-by ppr:N:node), or set device: auto to share GPUs";
-}
-
 constexpr int kMaxInProcessWorkers = 256;
 
 int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, const SweepConfig* given) {
@@ -180,8 +168,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     auto transport = mpi->transport();
     // Only this rank sees its GPUs: the extra workers end the job (exit 2) with the reason.
     const std::string gpu_problem = gpu_count_problem(config.settings.device, transport->local_worker_index(),
-                                                      transport->host(), mpi->rank(),
-                                                      config.settings.device == "cuda" ? cuda_device_count() : 0);
+                                                      transport->host(), mpi->rank());
     if (!gpu_problem.empty()) abort_job(gpu_problem, kExitUsage);
     WorkerOptions options = worker_options(config);
     options.stop_signal = stop_signal;  // a signal on this rank alone still stops the sweep

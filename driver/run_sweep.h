@@ -18,11 +18,6 @@ struct RunRequest {
   DriverOptions driver;
 };
 
-// With device "cuda" every worker needs its own GPU: the message for worker `local_worker_index`
-// (0-based among the workers of its node) when the node shows only `gpus` GPUs; "" when fine.
-std::string gpu_count_problem(const std::string& device, int local_worker_index, const std::string& host, int rank,
-                              int gpus);
-
 // Loads the sweep (unless `config` is given), runs it, prints the report table on rank 0.
 // `outcome` (optional) receives the driver's outcome on rank 0. Returns the exit code.
 int run_sweep_command(const RunRequest& request, SweepOutcome* outcome, const SweepConfig* config = nullptr);

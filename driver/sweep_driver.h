@@ -1,4 +1,4 @@
-// Rank 0: plans the sweep, hands out batches (pull scheduling, ~2 in flight per worker, model-major),
+// Rank 0: plans the sweep, resumes what earlier runs finished, hands out batches (driver/scheduler.h),
 // journals every result durably, writes each finished cell's HDF5 file and the results.h5 index.
 #pragma once
 
@@ -10,13 +10,12 @@
 #include "core/common/errors.h"
 #include "core/config/sweep_config.h"
 #include "core/store/cell_result.h"
-#include "worker/transport.h"
+#include "protocol/transport.h"
 
 namespace icsweep {
 
 struct DriverOptions {
   double progress_interval_seconds = 30;
-  int tokenizer_threads = 0;  // 0 = hardware concurrency
   bool force = false;         // recompute cells whose results are stale (sweep changed)
   std::vector<std::string> restart_cells;  // "MODEL/DATASET": recompute from scratch (file and journal)
   // A worker that has batches but has not answered for this long is hung: the job ends (exit 3)
@@ -24,10 +23,6 @@ struct DriverOptions {
   double batch_timeout_seconds = 3600;
   bool scratch_output = false;  // the output folder is deleted after the run (icsweep score): log no paths in it
 };
-
-// OUTPUT/STOP (and the file named by $ICSWEEP_STOP_FILE): creating it asks a running sweep to stop
-// like SIGUSR1 (no new batches, exit 75). A run removes a leftover one when it starts.
-constexpr const char* kStopFileName = "STOP";
 
 // Thrown by the driver when a worker stops answering (see batch_timeout_seconds).
 struct HungBatchError : Error {

@@ -9,12 +9,12 @@
 #include <memory>
 #include <thread>
 
-#include "core/common/bytes.h"
 #include "core/common/errors.h"
 #include "core/data/content_hash.h"
+#include "core/score/devices.h"
 #include "core/score/replicated_scorer.h"
 #include "core/score/scorer.h"
-#include "worker/messages.h"
+#include "protocol/messages.h"
 
 namespace icsweep {
 namespace {
@@ -57,10 +57,6 @@ class BatchScorer {
           result.token_offsets.push_back(static_cast<int64_t>(result.token_nll_bits.size()));
         }
       }
-    } catch (const ScoreError& e) {
-      result.ok = false;
-      result.out_of_memory = e.out_of_memory();
-      result.error = e.what();
     } catch (const std::exception& e) {
       result.ok = false;
       result.error = e.what();
@@ -86,8 +82,7 @@ class BatchScorer {
     options.vocab_limit = batch.vocab_limit;
     options.per_token = batch.per_token;
     try {
-      const int visible_gpus = owned_.front().rfind("cuda", 0) == 0 ? cuda_device_count() : 0;
-      scorer_ = create_replicated_scorer(options, replica_devices(owned_, batch.gpus, visible_gpus));
+      scorer_ = create_replicated_scorer(options, replica_devices(owned_, batch.gpus));
     } catch (const std::exception& e) {
       failed_key_ = key;
       failed_message_ = e.what();
@@ -124,11 +119,10 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
   set_cpu_threads(options.threads);
   HelloMessage hello;
   hello.host = transport.host();
-  hello.local_worker_index = transport.local_worker_index();
   std::vector<std::string> owned;
   std::string device_error;
   try {
-    owned = owned_devices(options.device, hello.local_worker_index, transport.local_worker_count());
+    owned = owned_devices(options.device, transport.local_worker_index(), transport.local_worker_count());
     hello.device = owned.front();
     hello.owned_devices = static_cast<int32_t>(owned.size());
     for (const auto& device : owned)
@@ -149,9 +143,7 @@ void run_worker(Transport& transport, const WorkerOptions& options) {
     const int signal = options.stop_signal ? options.stop_signal() : 0;
     if (signal == 0 || forwarded_stop) return;
     forwarded_stop = true;
-    ByteWriter w;
-    w.put<int32_t>(signal);
-    transport.send(0, MessageTag::kStopRequest, w.take());
+    transport.send(0, MessageTag::kStopRequest, encode(StopRequestMessage{signal}));
   };
   for (;;) {
     Envelope envelope;

@@ -5,7 +5,7 @@
 #include <functional>
 #include <string>
 
-#include "worker/transport.h"
+#include "protocol/transport.h"
 
 namespace icsweep {
 

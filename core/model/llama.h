@@ -1,5 +1,5 @@
 // The llama family's layer weights and model, for the families that reuse them (internlm2) and for
-// the tiny trainer (core/model/tiny_trainer.h), which trains exactly what load_llama() scores. The
+// the tiny trainer (demo_tools/tiny_trainer.h), which trains exactly what load_llama() scores. The
 // family itself lives in core/model/families/llama.{h,cpp}.
 #pragma once
 

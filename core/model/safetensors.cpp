@@ -72,8 +72,10 @@ int64_t TensorEntry::numel() const {
   return n;
 }
 
-std::vector<TensorEntry> parse_safetensors(const uint8_t* data, size_t size, const std::string& file,
-                                           std::map<std::string, std::string>* metadata) {
+namespace {
+
+// The header JSON object after the u64 length prefix; *data_begin: where the data region starts.
+nlohmann::json parse_header_json(const uint8_t* data, size_t size, const std::string& file, size_t* data_begin) {
   if (size < 8)
     throw ModelError(file + ": " + std::to_string(size) + " bytes, too short for a safetensors header; " +
                      kRedownload);
@@ -82,8 +84,7 @@ std::vector<TensorEntry> parse_safetensors(const uint8_t* data, size_t size, con
   if (header_len < 2 || header_len > kMaxHeaderBytes || header_len > size - 8)
     throw ModelError(file + ": header length " + std::to_string(header_len) + " is impossible for a file of " +
                      std::to_string(size) + " bytes; not a safetensors file, or " + kRedownload);
-  const size_t data_begin = 8 + header_len;
-  const size_t data_size = size - data_begin;
+  *data_begin = 8 + header_len;
 
   nlohmann::json header;
   try {
@@ -92,83 +93,83 @@ std::vector<TensorEntry> parse_safetensors(const uint8_t* data, size_t size, con
     throw ModelError(file + ": header is not valid JSON (" + e.what() + "); " + kRedownload);
   }
   if (!header.is_object()) throw ModelError(file + ": header is not a JSON object; " + kRedownload);
+  return header;
+}
 
-  std::vector<std::string> problems;
-  std::vector<TensorEntry> entries;
-  std::vector<std::pair<uint64_t, uint64_t>> spans;  // (begin, end) per entry, for the overlap check
-  for (auto it = header.begin(); it != header.end(); ++it) {
-    const std::string& name = it.key();
-    const nlohmann::json& v = it.value();
-    if (name == "__metadata__") {
-      if (!v.is_object()) {
-        problems.push_back("__metadata__ is not an object");
-        continue;
-      }
-      for (auto m = v.begin(); m != v.end(); ++m)
-        if (metadata && m.value().is_string()) (*metadata)[m.key()] = m.value().get<std::string>();
-      continue;
-    }
-    const std::string where = "tensor '" + name + "'";
-    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets")) {
-      problems.push_back(where + ": entry needs dtype, shape and data_offsets");
-      continue;
-    }
-    TensorEntry e;
-    e.name = name;
-    bool ok = true;
-    if (!v["dtype"].is_string()) {
-      problems.push_back(where + ": dtype is not a string");
-      ok = false;
-    } else {
-      try {
-        e.dtype = parse_st_dtype(v["dtype"].get<std::string>(), where);
-      } catch (const ModelError& err) {
-        problems.push_back(err.what());
-        ok = false;
-      }
-    }
-    if (!v["shape"].is_array()) {
-      problems.push_back(where + ": shape is not an array");
-      ok = false;
-    } else {
-      for (const auto& d : v["shape"]) {
-        if (!d.is_number_unsigned()) {
-          problems.push_back(where + ": shape " + v["shape"].dump() + " has a non-integer or negative dimension");
-          ok = false;
-          break;
-        }
-        e.shape.push_back(d.get<int64_t>());
-      }
-    }
-    const auto& off = v["data_offsets"];
-    if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
-      problems.push_back(where + ": data_offsets must be two non-negative integers");
-      continue;
-    }
-    const uint64_t begin = off[0].get<uint64_t>();
-    const uint64_t end = off[1].get<uint64_t>();
-    if (begin > end || end > data_size) {
-      problems.push_back(where + ": data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
-                         "] outside the data region of " + std::to_string(data_size) + " bytes");
-      continue;
-    }
-    if (!ok) continue;
-    // Overflow-safe numel * element size.
-    __int128 expected = st_dtype_size(e.dtype);
-    for (int64_t s : e.shape) expected *= s;
-    if (expected != static_cast<__int128>(end - begin)) {
-      problems.push_back(where + ": shape " + v["shape"].dump() + " x " + st_dtype_name(e.dtype) + " needs " +
-                         std::to_string(static_cast<long long>(expected)) + " bytes but data_offsets span " +
-                         std::to_string(end - begin));
-      continue;
-    }
-    e.data = data + data_begin + begin;
-    e.nbytes = end - begin;
-    entries.push_back(std::move(e));
-    spans.emplace_back(begin, end);
+// "__metadata__": its string values go to *metadata (when given).
+void read_metadata(const nlohmann::json& v, std::map<std::string, std::string>* metadata,
+                   std::vector<std::string>& problems) {
+  if (!v.is_object()) {
+    problems.push_back("__metadata__ is not an object");
+    return;
   }
+  for (auto m = v.begin(); m != v.end(); ++m)
+    if (metadata && m.value().is_string()) (*metadata)[m.key()] = m.value().get<std::string>();
+}
 
-  // Overlap check on sorted spans (empty tensors overlap nothing).
+// An entry's dtype and shape into e; false when either is malformed (each problem recorded).
+bool read_dtype_and_shape(const nlohmann::json& v, const std::string& where, TensorEntry& e,
+                          std::vector<std::string>& problems) {
+  bool ok = true;
+  if (!v["dtype"].is_string()) {
+    problems.push_back(where + ": dtype is not a string");
+    ok = false;
+  } else {
+    try {
+      e.dtype = parse_st_dtype(v["dtype"].get<std::string>(), where);
+    } catch (const ModelError& err) {
+      problems.push_back(err.what());
+      ok = false;
+    }
+  }
+  if (!v["shape"].is_array()) {
+    problems.push_back(where + ": shape is not an array");
+    return false;
+  }
+  for (const auto& d : v["shape"]) {
+    if (!d.is_number_unsigned()) {
+      problems.push_back(where + ": shape " + v["shape"].dump() + " has a non-integer or negative dimension");
+      return false;
+    }
+    e.shape.push_back(d.get<int64_t>());
+  }
+  return ok;
+}
+
+// An entry's data_offsets [begin, end) inside the data region of data_size bytes; false (problem
+// recorded) otherwise.
+bool read_data_offsets(const nlohmann::json& v, const std::string& where, uint64_t data_size, uint64_t* begin,
+                       uint64_t* end, std::vector<std::string>& problems) {
+  const auto& off = v["data_offsets"];
+  if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned()) {
+    problems.push_back(where + ": data_offsets must be two non-negative integers");
+    return false;
+  }
+  *begin = off[0].get<uint64_t>();
+  *end = off[1].get<uint64_t>();
+  if (*begin > *end || *end > data_size) {
+    problems.push_back(where + ": data_offsets [" + std::to_string(*begin) + ", " + std::to_string(*end) +
+                       "] outside the data region of " + std::to_string(data_size) + " bytes");
+    return false;
+  }
+  return true;
+}
+
+// numel * element size (overflow-safe) must equal the entry's byte span.
+bool check_byte_span(const nlohmann::json& v, const std::string& where, const TensorEntry& e, uint64_t span,
+                     std::vector<std::string>& problems) {
+  __int128 expected = st_dtype_size(e.dtype);
+  for (int64_t s : e.shape) expected *= s;
+  if (expected == static_cast<__int128>(span)) return true;
+  problems.push_back(where + ": shape " + v["shape"].dump() + " x " + st_dtype_name(e.dtype) + " needs " +
+                     std::to_string(static_cast<long long>(expected)) + " bytes but data_offsets span " +
+                     std::to_string(span));
+  return false;
+}
+
+// Overlap check on sorted spans (empty tensors overlap nothing); spans[i] belongs to entries[i].
+void check_overlaps(const std::vector<std::pair<uint64_t, uint64_t>>& spans, const std::vector<TensorEntry>& entries,
+                    std::vector<std::string>& problems) {
   std::vector<size_t> order(spans.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return spans[a] < spans[b]; });
@@ -179,6 +180,43 @@ std::vector<TensorEntry> parse_safetensors(const uint8_t* data, size_t size, con
       problems.push_back("tensors '" + entries[order[i - 1]].name + "' and '" + entries[order[i]].name +
                          "' overlap in the data region");
   }
+}
+
+}  // namespace
+
+std::vector<TensorEntry> parse_safetensors(const uint8_t* data, size_t size, const std::string& file,
+                                           std::map<std::string, std::string>* metadata) {
+  size_t data_begin = 0;
+  const nlohmann::json header = parse_header_json(data, size, file, &data_begin);
+  const size_t data_size = size - data_begin;
+
+  std::vector<std::string> problems;
+  std::vector<TensorEntry> entries;
+  std::vector<std::pair<uint64_t, uint64_t>> spans;  // (begin, end) per entry, for the overlap check
+  for (auto it = header.begin(); it != header.end(); ++it) {
+    const std::string& name = it.key();
+    const nlohmann::json& v = it.value();
+    if (name == "__metadata__") {
+      read_metadata(v, metadata, problems);
+      continue;
+    }
+    const std::string where = "tensor '" + name + "'";
+    if (!v.is_object() || !v.contains("dtype") || !v.contains("shape") || !v.contains("data_offsets")) {
+      problems.push_back(where + ": entry needs dtype, shape and data_offsets");
+      continue;
+    }
+    TensorEntry e;
+    e.name = name;
+    const bool typed = read_dtype_and_shape(v, where, e, problems);
+    uint64_t begin = 0, end = 0;
+    if (!read_data_offsets(v, where, data_size, &begin, &end, problems) || !typed) continue;
+    if (!check_byte_span(v, where, e, end - begin, problems)) continue;
+    e.data = data + data_begin + begin;
+    e.nbytes = end - begin;
+    entries.push_back(std::move(e));
+    spans.emplace_back(begin, end);
+  }
+  check_overlaps(spans, entries, problems);
   if (!problems.empty())
     throw ModelError(file + ": invalid safetensors header (" + std::to_string(problems.size()) + " problem" +
                      (problems.size() == 1 ? "" : "s") + "; " + kRedownload + "):" + join_problems(problems));

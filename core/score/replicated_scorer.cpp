@@ -68,21 +68,6 @@ class ReplicatedScorer final : public Scorer {
 
 }  // namespace
 
-int replica_count(int owned_devices, int gpus) {
-  const int per_replica = std::max(1, gpus);
-  return owned_devices >= per_replica ? owned_devices / per_replica : 1;
-}
-
-std::vector<std::string> replica_devices(const std::vector<std::string>& owned, int gpus, int visible_gpus) {
-  if (owned.empty()) throw Error("replica_devices: the worker owns no device");
-  const int per_replica = std::max(1, gpus);
-  if (static_cast<int>(owned.size()) < per_replica) return {split_devices(owned.front(), per_replica, visible_gpus)};
-  std::vector<std::string> lists(replica_count(static_cast<int>(owned.size()), per_replica));
-  for (size_t r = 0; r < lists.size(); ++r)
-    for (int j = 0; j < per_replica; ++j) lists[r] += (j ? "," : "") + owned[r * per_replica + j];
-  return lists;
-}
-
 std::vector<std::pair<size_t, size_t>> replica_parts(const std::vector<int64_t>& lengths, int replicas) {
   const size_t count = lengths.size();
   const size_t parts = std::min(count, static_cast<size_t>(std::max(1, replicas)));

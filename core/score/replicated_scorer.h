@@ -1,5 +1,6 @@
 // Replicas: a worker that owns more devices than a model needs loads one copy of the model per
-// group of `gpus` owned devices and scores each batch as contiguous parts, one per copy, concurrently.
+// group of `gpus` owned devices (core/score/devices.h: replica_devices) and scores each batch as
+// contiguous parts, one per copy, concurrently.
 // The results are those of one scorer, in the batch's order. No torch in this header (see scorer.h).
 #pragma once
 
@@ -12,16 +13,6 @@
 #include "core/score/scorer.h"
 
 namespace icsweep {
-
-// Copies of a model split across `gpus` devices that a worker owning `owned_devices` devices runs:
-// owned_devices / gpus when it owns at least `gpus`, else 1 (that copy borrows GPUs, see replica_devices).
-int replica_count(int owned_devices, int gpus);
-
-// ScorerOptions::device of each replica: consecutive groups of `gpus` owned devices (owned cuda:1,3,5,7
-// and gpus 2: "cuda:1,cuda:3" and "cuda:5,cuda:7"; leftover devices idle). A worker owning fewer than
-// `gpus` devices runs one copy on split_devices(owned[0], gpus, visible_gpus): its GPU and the next
-// gpus - 1, wrapping (the CPU repeated on a CPU worker). UsageError as split_devices.
-std::vector<std::string> replica_devices(const std::vector<std::string>& owned, int gpus, int visible_gpus);
 
 // The batch's share of each replica: at most `replicas` contiguous, non-empty [begin, end) ranges of
 // sequences of these lengths (ids), cut where the running token count is nearest to an equal share.

@@ -128,24 +128,32 @@ class TorchScorer final : public Scorer {
   const ScorerOptions& options() const override { return options_; }
 
  private:
-  std::vector<SequenceScore> score_unchecked(const std::vector<std::vector<int32_t>>& sequences) {
-    torch::InferenceMode guard;
-    const int64_t batch = static_cast<int64_t>(sequences.size());
-    int64_t max_length = 0;
-    int64_t scored = 0;
+  // Right-padded ids (B, T), then the flat row index (N) and the target (N) of every scored position:
+  // one host buffer (pinned for CUDA), so that one asynchronous copy moves it and the GPU waits on no
+  // host sync.
+  struct StagedBatch {
+    torch::Tensor staging;  // (B*T + 2N) int64 on the host
+    int64_t batch = 0, max_length = 0;
+    int64_t padded = 0;  // B * T
+    int64_t scored = 0;  // N: every position but each sequence's first
+  };
+
+  StagedBatch stage_batch(const std::vector<std::vector<int32_t>>& sequences) const {
+    StagedBatch staged;
+    staged.batch = static_cast<int64_t>(sequences.size());
     for (const auto& s : sequences) {
       if (s.size() < 2) throw ScoreError("a sequence with fewer than 2 ids cannot be scored", false);
-      max_length = std::max<int64_t>(max_length, s.size());
-      scored += static_cast<int64_t>(s.size()) - 1;
+      staged.max_length = std::max<int64_t>(staged.max_length, s.size());
+      staged.scored += static_cast<int64_t>(s.size()) - 1;
     }
-    // Right-padded ids (B, T), then the flat row index (N) and the target (N) of every scored position:
-    // one host buffer (pinned for CUDA) and one asynchronous copy, so the GPU waits on no host sync.
-    const int64_t padded = batch * max_length;
+    staged.padded = staged.batch * staged.max_length;
+    const int64_t batch = staged.batch, max_length = staged.max_length, padded = staged.padded;
+    const int64_t scored = staged.scored;
     // Every element is written below (padding as id 0), so no zero-fill first (0.67 ms of host time for a
     // 32 x 1024 batch under the profiler, while the GPU waited for the next forward).
-    auto staging = torch::empty({padded + 2 * scored},
-                                torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device_.is_cuda()));
-    auto* ids = staging.data_ptr<int64_t>();
+    staged.staging = torch::empty({padded + 2 * scored},
+                                  torch::TensorOptions().dtype(torch::kInt64).pinned_memory(device_.is_cuda()));
+    auto* ids = staged.staging.data_ptr<int64_t>();
     auto* rows = ids + padded;
     auto* targets = rows + scored;
     int64_t n = 0;
@@ -165,17 +173,14 @@ class TorchScorer final : public Scorer {
         ++n;
       }
     }
-    const auto staged = staging.to(device_, /*non_blocking=*/true);
-    const auto ids_device = staged.narrow(0, 0, padded).view({batch, max_length});
-    const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D), on the last device of a split
-    const torch::Device out_device = hidden.device();
-    const int64_t d = hidden.size(2);
-    const auto on_out_device = staged.to(out_device);  // a split model's last device (no copy otherwise)
-    const auto scored_rows = on_out_device.narrow(0, padded, scored);
-    const auto scored_hidden = hidden.reshape({padded, d}).index_select(0, scored_rows);  // (N, D)
-    const auto targets_device = on_out_device.narrow(0, padded + scored, scored);
+    return staged;
+  }
 
-    // Chunked lm_head + fp32 log-softmax over logits[:, :V_tok]: never the full (N, V) fp32 logits.
+  // hidden (N, D), targets (N) -> NLL in bits (N) fp32: chunked lm_head + fp32 log-softmax over
+  // logits[:, :V_tok], never the full (N, V) fp32 logits.
+  torch::Tensor chunked_nll_bits(const torch::Tensor& scored_hidden, const torch::Tensor& targets_device) const {
+    const int64_t scored = scored_hidden.size(0);
+    const torch::Device out_device = scored_hidden.device();
     const int64_t chunk_rows = std::max<int64_t>(1, options_.logits_chunk_bytes / (4 * options_.vocab_limit));
     auto nll = torch::empty({scored}, torch::TensorOptions().dtype(torch::kFloat32).device(out_device));  // (N)
     for (int64_t begin = 0; begin < scored; begin += chunk_rows) {
@@ -197,12 +202,15 @@ class TorchScorer final : public Scorer {
         nll.slice(0, begin, end).copy_((torch::logsumexp(logits, 1) - picked) / kLn2);
       }
     }
-    const auto nll_host = nll.to(torch::kCPU).contiguous();
-    const float* bits = nll_host.data_ptr<float>();
+    return nll;
+  }
 
-    std::vector<SequenceScore> out(batch);
+  // bits: the NLL of every scored position, sequence after sequence (N) -> one score per sequence.
+  std::vector<SequenceScore> sequence_scores(const std::vector<std::vector<int32_t>>& sequences,
+                                             const float* bits) const {
+    std::vector<SequenceScore> out(sequences.size());
     int64_t offset = 0;
-    for (int64_t b = 0; b < batch; ++b) {
+    for (size_t b = 0; b < sequences.size(); ++b) {
       const int64_t count = static_cast<int64_t>(sequences[b].size()) - 1;
       SequenceScore& s = out[b];
       s.n_tokens = count;
@@ -213,6 +221,23 @@ class TorchScorer final : public Scorer {
       offset += count;
     }
     return out;
+  }
+
+  std::vector<SequenceScore> score_unchecked(const std::vector<std::vector<int32_t>>& sequences) {
+    torch::InferenceMode guard;
+    const StagedBatch batch = stage_batch(sequences);
+    const int64_t padded = batch.padded, scored = batch.scored;
+    const auto staged = batch.staging.to(device_, /*non_blocking=*/true);
+    const auto ids_device = staged.narrow(0, 0, padded).view({batch.batch, batch.max_length});
+    const auto hidden = model_->forward_hidden(ids_device);  // (B, T, D), on the last device of a split
+    const int64_t d = hidden.size(2);
+    const auto on_out_device = staged.to(hidden.device());  // a split model's last device (no copy otherwise)
+    const auto scored_rows = on_out_device.narrow(0, padded, scored);
+    const auto scored_hidden = hidden.reshape({padded, d}).index_select(0, scored_rows);  // (N, D)
+    const auto targets_device = on_out_device.narrow(0, padded + scored, scored);
+
+    const auto nll_host = chunked_nll_bits(scored_hidden, targets_device).to(torch::kCPU).contiguous();
+    return sequence_scores(sequences, nll_host.data_ptr<float>());
   }
 
   ScorerOptions options_;
@@ -249,72 +274,6 @@ int64_t automatic_forward_tokens(int64_t free_bytes, int64_t hidden_size, int64_
 
 std::unique_ptr<Scorer> Scorer::create(const ScorerOptions& options) {
   return std::make_unique<TorchScorer>(options);
-}
-
-int cuda_device_count() { return torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0; }
-
-std::string choose_device(const std::string& preference, int local_worker_index) {
-  return choose_device_among(preference, local_worker_index, preference == "cpu" ? 0 : cuda_device_count());
-}
-
-std::string choose_device_among(const std::string& preference, int local_worker_index, int gpus) {
-  if (preference == "cpu") return "cpu";
-  if (preference.rfind("cuda:", 0) == 0) {
-    if (gpus == 0) throw UsageError("device '" + preference + "' asked for, but CUDA is not available on this host");
-    char* end = nullptr;
-    const long index = std::strtol(preference.c_str() + 5, &end, 10);
-    if (*end != '\0' || end == preference.c_str() + 5 || index < 0 || index >= gpus)
-      throw UsageError("device '" + preference + "': this host has " + std::to_string(gpus) +
-                       " visible GPU(s) (cuda:0 to cuda:" + std::to_string(gpus - 1) + ")");
-    return preference;
-  }
-  if (preference != "auto" && preference != "cuda")
-    throw UsageError("unknown device '" + preference + "' (use auto, cpu, cuda or cuda:N)");
-  if (gpus == 0) {
-    if (preference == "cuda") throw UsageError("device 'cuda' asked for, but CUDA is not available on this host");
-    return "cpu";
-  }
-  return "cuda:" + std::to_string(local_worker_index % gpus);
-}
-
-std::vector<std::string> owned_devices(const std::string& preference, int local_worker_index, int local_workers) {
-  return owned_devices_among(preference, local_worker_index, local_workers,
-                             preference == "cpu" ? 0 : cuda_device_count());
-}
-
-std::vector<std::string> owned_devices_among(const std::string& preference, int local_worker_index, int local_workers,
-                                             int gpus) {
-  if (local_workers < 1 || local_worker_index < 0 || local_worker_index >= local_workers)
-    throw Error("worker " + std::to_string(local_worker_index) + " of " + std::to_string(local_workers) +
-                " on this host: the transport's local worker index is out of range");
-  const std::string first = choose_device_among(preference, local_worker_index, gpus);
-  const bool shares_the_hosts_gpus = (preference == "auto" || preference == "cuda") && first != "cpu";
-  if (!shares_the_hosts_gpus || gpus <= local_workers) return {first};
-  std::vector<std::string> owned;  // starts with cuda:local_worker_index == first
-  for (int g = local_worker_index; g < gpus; g += local_workers) owned.push_back("cuda:" + std::to_string(g));
-  return owned;
-}
-
-std::string split_devices(const std::string& device, int gpus, int visible_gpus) {
-  if (gpus <= 1) return device;
-  std::string list;
-  if (device.rfind("cuda", 0) != 0) {
-    for (int j = 0; j < gpus; ++j) list += (j ? "," : "") + device;
-    return list;
-  }
-  if (gpus > visible_gpus)
-    throw UsageError("the model asks for gpus: " + std::to_string(gpus) + " but this host has " +
-                     std::to_string(visible_gpus) + " visible GPU(s)");
-  const int first = torch::Device(device).has_index() ? torch::Device(device).index() : 0;
-  for (int j = 0; j < gpus; ++j) list += (j ? ",cuda:" : "cuda:") + std::to_string((first + j) % visible_gpus);
-  return list;
-}
-
-std::string describe_device(const std::string& device) {
-  if (device.rfind("cuda", 0) == 0) return device + " " + cuda_device_name(torch::Device(device).index());
-  std::ostringstream out;
-  out << "cpu (" << at::get_num_threads() << " threads)";
-  return out.str();
 }
 
 void set_cpu_threads(int threads) {

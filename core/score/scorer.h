@@ -13,8 +13,8 @@ namespace icsweep {
 struct ScorerOptions {
   std::string model_dir;
   std::string dtype = "bfloat16";  // float32 | bfloat16 | float16 (resolved: the planner turns auto into one)
-  std::string device = "cpu";      // cpu | cuda:N (see choose_device), or a comma list of them: the
-                                   // model's layers split across those devices (split_devices)
+  std::string device = "cpu";      // cpu | cuda:N, or a comma list of them: the model's layers split
+                                   // across those devices (core/score/devices.h decides which)
   int64_t vocab_limit = 0;         // V_tok: softmax over logits[:V_tok]; 0 = all rows
   bool per_token = false;          // keep every token's NLL, not only the sums
   int64_t logits_chunk_bytes = 0;  // fp32 logits held at once; 0 = 256 MiB (CPU) / 2 GiB (CUDA)
@@ -68,33 +68,6 @@ std::vector<std::pair<size_t, size_t>> forward_groups(const std::vector<int64_t>
 // margin). At least 2.
 int64_t automatic_forward_tokens(int64_t free_bytes, int64_t hidden_size, int64_t element_bytes,
                                  int64_t logits_chunk_bytes);
-
-// Device for a worker: `preference` auto | cpu | cuda | cuda:N. auto/cuda pick
-// cuda:(local_worker_index mod visible GPUs) when CUDA is available; auto falls back to cpu.
-std::string choose_device(const std::string& preference, int local_worker_index);
-// The same rule for a given number of visible GPUs (testable without GPUs). UsageError for cuda
-// without GPUs, cuda:N beyond the visible ones, or an unknown preference.
-std::string choose_device_among(const std::string& preference, int local_worker_index, int visible_gpus);
-
-// The devices a worker owns: with preference auto/cuda on a host with more visible GPUs than
-// workers (`local_workers`, this worker's index among them `local_worker_index`), every GPU g with
-// g mod local_workers == local_worker_index (2 workers, 8 GPUs: worker 1 owns cuda:1,3,5,7); otherwise
-// the one device choose_device gives ("cpu" once on a CPU worker). The first is always choose_device's.
-std::vector<std::string> owned_devices(const std::string& preference, int local_worker_index, int local_workers);
-// The same rule for a given number of visible GPUs (testable without GPUs); errors as choose_device_among.
-std::vector<std::string> owned_devices_among(const std::string& preference, int local_worker_index, int local_workers,
-                                             int visible_gpus);
-
-// The device list for a model split across `gpus` devices by a worker bound to `device`: that device
-// and the next gpus - 1 GPUs (wrapping around), or the CPU `gpus` times. UsageError when the host has
-// fewer than `gpus` visible GPUs. gpus 1: `device` itself.
-std::string split_devices(const std::string& device, int gpus, int visible_gpus);
-
-// Human-readable device description ("cpu (16 threads)", "cuda:0 NVIDIA H200 GPU-uuid").
-std::string describe_device(const std::string& device);
-
-// Number of visible CUDA devices (0 without CUDA).
-int cuda_device_count();
 
 // Sets torch's intra-op CPU threads (0 leaves torch's default).
 void set_cpu_threads(int threads);

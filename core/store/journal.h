@@ -2,7 +2,8 @@
 // Each record: [u32 magic][u64 payload length][u32 CRC32 of payload][payload], little-endian,
 // fdatasync after each append. A torn tail (crash mid-write) or a corrupt record is detected by the
 // magic/length/CRC and truncated on open; every record before it is kept. Dropping records is safe:
-// the batches they describe are simply scored again on resume.
+// the batches they describe are simply scored again on resume. What a payload holds is
+// protocol/journal_records.h's (it documents the whole file format).
 #pragma once
 
 #include <cstdint>

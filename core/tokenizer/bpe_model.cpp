@@ -29,13 +29,6 @@ const ByteLevelAlphabet& alphabet() {
   return instance;
 }
 
-struct Symbol {
-  int32_t id;
-  int32_t prev;
-  int32_t next;
-  bool removed;
-};
-
 struct MergeCandidate {
   uint32_t rank;
   int32_t pos;
@@ -47,6 +40,13 @@ struct MergeCandidate {
 };
 
 }  // namespace
+
+struct BpeModel::Symbol {
+  int32_t id;
+  int32_t prev;  // index of the previous live symbol, -1 at the start
+  int32_t next;  // index of the next live symbol, -1 at the end
+  bool removed;  // merged into its left neighbour
+};
 
 int32_t byte_level_char(uint8_t byte) { return alphabet().char_of_byte[byte]; }
 
@@ -271,17 +271,21 @@ void BpeModel::merge_symbols(std::string_view piece, std::vector<int32_t>* ids) 
     }
   }
   thread_local std::vector<Symbol> symbols;
-  thread_local std::vector<MergeCandidate> heap;
-  thread_local std::string unit;
   symbols.clear();
-  heap.clear();
-  auto add_symbol = [&](int32_t id) {
-    const int32_t index = static_cast<int32_t>(symbols.size());
-    symbols.push_back({id, index - 1, -1, false});
-    if (index > 0) symbols[index - 1].next = index;
-  };
+  initial_symbols(piece, &symbols);
+  apply_merges(&symbols);
+  for (int32_t i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[i].next) ids->push_back(symbols[i].id);
+}
 
-  // Initial symbols: one per byte (byte-level keys) or per code point, as tokenizers' merge_word.
+// One symbol per byte (byte-level keys) or per code point, as tokenizers' merge_word: units missing
+// from the vocab become byte-fallback tokens, the (fused) unk token, or nothing.
+void BpeModel::initial_symbols(std::string_view piece, std::vector<Symbol>* symbols) const {
+  thread_local std::string unit;
+  auto add_symbol = [symbols](int32_t id) {
+    const int32_t index = static_cast<int32_t>(symbols->size());
+    symbols->push_back({id, index - 1, -1, false});
+    if (index > 0) (*symbols)[index - 1].next = index;
+  };
   int32_t pending_unk = -1;  // fused unk waiting to be emitted
   size_t pos = 0;
   const bool plain = options_.continuing_subword_prefix.empty() && options_.end_of_word_suffix.empty();
@@ -324,7 +328,14 @@ void BpeModel::merge_symbols(std::string_view piece, std::vector<int32_t>* ids) 
     pending_unk = unk_id_;
   }
   if (pending_unk >= 0) add_symbol(pending_unk);
+}
 
+// Applies the lowest-rank merge of adjacent symbols (leftmost on ties) until none applies; a
+// min-heap of candidates, stale ones skipped when popped.
+void BpeModel::apply_merges(std::vector<Symbol>* symbol_list) const {
+  thread_local std::vector<MergeCandidate> heap;
+  heap.clear();
+  std::vector<Symbol>& symbols = *symbol_list;
   for (size_t i = 0; i + 1 < symbols.size(); ++i) {
     if (const MergeTable::Entry* m = merges_.find(symbols[i].id, symbols[i + 1].id)) {
       heap.push_back({m->rank, static_cast<int32_t>(i), m->merged_id});
@@ -357,7 +368,6 @@ void BpeModel::merge_symbols(std::string_view piece, std::vector<int32_t>* ids) 
       }
     }
   }
-  for (int32_t i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[i].next) ids->push_back(symbols[i].id);
 }
 
 }  // namespace icsweep

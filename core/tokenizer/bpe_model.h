@@ -77,7 +77,11 @@ class BpeModel {
   void load_vocab(const nlohmann::json& vocab, const std::string& file);
   void load_merges(const nlohmann::json& merges, const std::string& file);
   int32_t key_id(std::string_view key) const;
+  // merge_symbols: the piece's initial symbols (a linked list in a vector), then its merges by rank.
+  struct Symbol;
   void merge_symbols(std::string_view piece, std::vector<int32_t>* ids) const;
+  void initial_symbols(std::string_view piece, std::vector<Symbol>* symbols) const;
+  void apply_merges(std::vector<Symbol>* symbols) const;
   void encode_cached(std::string_view piece, std::vector<int32_t>* ids) const;
   void find_word_marker(const nlohmann::json& merges);
 

@@ -2,7 +2,7 @@
 // node, or a message naming rank, host, counts and what to do.
 #include <gtest/gtest.h>
 
-#include "driver/run_sweep.h"
+#include "core/score/devices.h"
 
 namespace icsweep {
 namespace {

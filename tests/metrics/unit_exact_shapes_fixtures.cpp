@@ -1,6 +1,6 @@
 // The exact FLOPs profile's per-layer shape (core/metrics/flops_shapes.h, each family's own) against
-// what the checkpoints hold, for every parity fixture (tests/fixtures/*/ with config.json and
-// model.safetensors). The expected values come from the tensors alone, read here from the
+// what the checkpoints hold, for every checkpoint fixture of tests/fixtures/index.json (one test case
+// per fixture). The expected values come from the tensors alone, read here from the
 // safetensors headers: per layer, the attention matrices' elements, the MLP matrices' elements a token
 // passes through (a dense MLP; or the router, num_experts_per_tok experts and any shared expert), the
 // heads x head widths behind the output projection, and the output head's V x D.
@@ -18,6 +18,7 @@
 
 #include "core/config/hf_config.h"
 #include "core/metrics/flops_shapes.h"
+#include "model/fixture_index.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -136,42 +137,39 @@ int64_t top_k_as_written(const nlohmann::json& config) {
   return 0;
 }
 
-std::vector<fs::path> parity_fixtures() {
-  std::vector<fs::path> dirs;
-  for (const auto& entry : fs::directory_iterator(fs::path(testing::source_dir()) / "tests" / "fixtures"))
-    if (fs::exists(entry.path() / "config.json") && fs::exists(entry.path() / "model.safetensors"))
-      dirs.push_back(entry.path());
-  std::sort(dirs.begin(), dirs.end());
-  return dirs;
-}
+using testing::FixtureName;
+using testing::ModelFixture;
+using testing::model_fixtures;
 
-TEST(ExactShapesOfFixtures, EveryParityFixtureIsFound) { EXPECT_GE(parity_fixtures().size(), 45u); }
+TEST(ExactShapesOfFixtures, TheIndexListsCheckpointFixtures) { EXPECT_FALSE(model_fixtures("checkpoint").empty()); }
 
-TEST(ExactShapesOfFixtures, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) {
-  for (const auto& dir : parity_fixtures()) {
-    SCOPED_TRACE(dir.filename().string());
-    const HfConfig config = HfConfig::load(dir.string());
-    const ModelShape shape = exact_model_shape(config, dir.filename().string());
-    const CheckpointShape tensors = read_checkpoint(dir / "model.safetensors");
-    std::ifstream in(dir / "config.json");
-    const int64_t top_k = top_k_as_written(nlohmann::json::parse(in));
+class ExactShapeOfFixture : public ::testing::TestWithParam<ModelFixture> {};
 
-    EXPECT_EQ(shape.lm_head_weights, tensors.embedding);
-    ASSERT_LE(shape.layers.size(), tensors.layers.size());  // more: a multi-token-prediction layer
-    for (size_t i = 0; i < shape.layers.size(); ++i) {
-      SCOPED_TRACE("layer " + std::to_string(i));
-      const LayerShape& s = shape.layers[i];
-      const LayerTensors& t = tensors.layers.at(static_cast<int64_t>(i));
-      EXPECT_EQ(s.attention_weights, t.attention);
-      EXPECT_EQ(s.mlp_weights, mlp_weights(t, t.experts > 0 ? top_k : 0));
-      EXPECT_EQ(s.heads * s.v_dim, t.output_inputs);
-      if (tensors.mla)
-        EXPECT_EQ(s.heads * s.qk_dim, t.query_rows);
-      else
-        EXPECT_EQ(s.qk_dim, s.v_dim);
-    }
+TEST_P(ExactShapeOfFixture, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) {
+  const fs::path dir = GetParam().dir();
+  const HfConfig config = HfConfig::load(dir.string());
+  const ModelShape shape = exact_model_shape(config, GetParam().name);
+  const CheckpointShape tensors = read_checkpoint(dir / "model.safetensors");
+  std::ifstream in(dir / "config.json");
+  const int64_t top_k = top_k_as_written(nlohmann::json::parse(in));
+
+  EXPECT_EQ(shape.lm_head_weights, tensors.embedding);
+  ASSERT_LE(shape.layers.size(), tensors.layers.size());  // more: a multi-token-prediction layer
+  for (size_t i = 0; i < shape.layers.size(); ++i) {
+    SCOPED_TRACE("layer " + std::to_string(i));
+    const LayerShape& s = shape.layers[i];
+    const LayerTensors& t = tensors.layers.at(static_cast<int64_t>(i));
+    EXPECT_EQ(s.attention_weights, t.attention);
+    EXPECT_EQ(s.mlp_weights, mlp_weights(t, t.experts > 0 ? top_k : 0));
+    EXPECT_EQ(s.heads * s.v_dim, t.output_inputs);
+    if (tensors.mla)
+      EXPECT_EQ(s.heads * s.qk_dim, t.query_rows);
+    else
+      EXPECT_EQ(s.qk_dim, s.v_dim);
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixture, ExactShapeOfFixture, ::testing::ValuesIn(model_fixtures("checkpoint")), FixtureName());
 
 }  // namespace
 }  // namespace icsweep

@@ -12,8 +12,9 @@ AutoModelForCausalLM + AutoTokenizer (proof that transformers accepts them), enc
 and writes the same kind of logprobs.json to <out>/tiny_cli_<dirname>/.
 
 Run on the GPU machine (python3 with torch + transformers):
-  python3 tests/model/gen_parity_fixtures.py --out OUTDIR [--tiny .carry/tiny_llama ...]
-then copy OUTDIR/* to tests/fixtures/.
+  python3 tests/model/gen_parity_fixtures.py [--out tests/fixtures] [--only NAME ...] [--tiny .carry/tiny_llama ...]
+It rewrites <out>/index.json (fixture_index.py) over every fixture folder in <out>: the one list the
+C++ parity and split tests are instantiated over. A new family adds its spec to fixture_specs_zoo.py.
 """
 import argparse
 import hashlib
@@ -29,6 +30,7 @@ import torch
 import transformers
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import fixture_index  # noqa: E402
 import fixture_specs_zoo  # noqa: E402
 from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
                           GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
@@ -250,7 +252,7 @@ def gen_tiny_cli(src, out_dir):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", default=fixture_index.DEFAULT_DIR)
     ap.add_argument("--tiny", nargs="*", default=[])
     ap.add_argument("--only", nargs="*", default=None)
     args = ap.parse_args()
@@ -274,6 +276,7 @@ def main():
             failures += 1
             print(f"{src:28s} FAILED")
             traceback.print_exc()
+    print(f"index: {len(fixture_index.write_index(args.out))} fixtures in {os.path.join(args.out, 'index.json')}")
     print("verdict:", "all fixtures written" if failures == 0 else f"{failures} failed")
     return 1 if failures else 0
 

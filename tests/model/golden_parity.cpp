@@ -1,6 +1,6 @@
-// Parity with Hugging Face transformers: every tests/fixtures/<name>/logprobs.json (written by
-// tests/model/gen_parity_fixtures.py on the GPU machine) holds per-token NLL bits computed by
-// transformers in fp32; icsweep's forward must match within 1e-4 bits, one sequence at a time and
+// Parity with Hugging Face transformers: every fixture of tests/fixtures/index.json is its own test
+// case. Its logprobs.json (written by tests/model/gen_parity_fixtures.py on the GPU machine) holds
+// per-token NLL bits computed by transformers in fp32; icsweep's forward must match within 1e-4 bits, one sequence at a time and
 // as one right-padded batch.
 #include <gtest/gtest.h>
 
@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "core/model/causal_lm.h"
-#include "core/model/tiny_model.h"
+#include "demo_tools/tiny_model.h"
+#include "model/fixture_index.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -71,36 +73,30 @@ double max_abs_diff(const fs::path& model_dir, const nlohmann::json& ref) {
   return worst;
 }
 
-// Every family's fixtures, so that a lost directory fails instead of silently shrinking the test.
-constexpr const char* kExpectedFixtures[] = {
-    "llama_gqa", "llama_mha_tied_bias", "qwen2_bias", "qwen2_window_tied", "mistral_window_head_dim",
-    "llama3_rope", "llama_linear_rope", "llama_yarn_rope", "llama_dynamic_rope",
-    "qwen3_gqa_head_dim", "qwen3_mha_tied_bias_window", "olmo2_gqa", "olmo2_mha_tied_bias", "gpt2_tied",
-    "gpt2_untied_layer_scale", "gpt_neox_parallel", "gpt_neox_sequential_tied", "phi3_gqa",
-    "phi3_mha_tied_partial", "phi3_longrope",
-    "gemma3_text_gqa_tied", "gemma3_text_mha_softcap", "gemma3_multimodal_text", "glm4_gqa_bias",
-    "glm4_mha_tied_quarter", "hunyuan_dense_gqa", "hunyuan_dense_alpha_tied", "seed_oss_gqa_bias",
-    "seed_oss_mha_tied", "internlm2_gqa", "internlm2_mha_bias_dynamic",
-    "mixtral_top2", "mixtral_top1_window", "qwen2_moe_top2", "qwen2_moe_top1_sparse_step", "qwen3_moe_top2",
-    "qwen3_moe_top1_dense_layer", "deepseek_v2_qlora_greedy", "deepseek_v2_lite_yarn_group", "deepseek_v3_group_bias",
-    "deepseek_v3_nolora_yarn", "glm4_moe_shared", "glm4_moe_qk_norm_top1",
-    "gpt_oss_top2", "gpt_oss_mxfp4", "llama4_text_chunked_nope",
-};
-
-TEST(Parity, EveryFixtureMatchesTransformersInFp32) {
-  for (const char* name : kExpectedFixtures)
-    EXPECT_TRUE(fs::exists(fixtures_dir() / name / "model.safetensors")) << "parity fixture missing: " << name;
-  int checked = 0;
-  for (const auto& entry : fs::directory_iterator(fixtures_dir())) {
-    const fs::path dir = entry.path();
-    if (!fs::exists(dir / "logprobs.json") || !fs::exists(dir / "model.safetensors")) continue;
-    const double diff = max_abs_diff(dir, read_json(dir / "logprobs.json"));
-    std::printf("%-28s max |diff| = %.3e bits\n", dir.filename().c_str(), diff);
-    EXPECT_LE(diff, kToleranceBits) << dir.filename();
-    ++checked;
-  }
-  EXPECT_GE(checked, static_cast<int>(std::size(kExpectedFixtures))) << "parity fixtures missing from " << fixtures_dir();
+// The index (tests/fixtures/index.json) is the list: a fixture folder missing from it, or an entry
+// whose folder is gone, fails here instead of silently shrinking the parameterised tests below.
+TEST(Parity, IndexListsEveryFixtureFolder) {
+  std::set<std::string> indexed, folders;
+  for (const char* kind : {"checkpoint", "torchscript", "make_tiny_model"})
+    for (const auto& f : testing::model_fixtures(kind)) indexed.insert(f.name);
+  for (const auto& entry : fs::directory_iterator(fixtures_dir()))
+    if (fs::exists(entry.path() / "logprobs.json")) folders.insert(entry.path().filename().string());
+  EXPECT_EQ(indexed, folders) << "run tests/model/fixture_index.py after adding or removing a fixture";
+  EXPECT_GE(testing::model_fixtures("checkpoint").size(), 46u) << testing::fixture_index_path();
 }
+
+class CheckpointParity : public ::testing::TestWithParam<testing::ModelFixture> {};
+
+TEST_P(CheckpointParity, MatchesTransformersInFp32) {
+  const auto& fixture = GetParam();
+  ASSERT_TRUE(fs::exists(fixture.dir() / "model.safetensors")) << "parity fixture missing: " << fixture.dir();
+  const double diff = max_abs_diff(fixture.dir(), read_json(fixture.dir() / "logprobs.json"));
+  std::printf("%-28s max |diff| = %.3e bits\n", fixture.name.c_str(), diff);
+  EXPECT_LE(diff, kToleranceBits);
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixture, CheckpointParity, ::testing::ValuesIn(testing::model_fixtures("checkpoint")),
+                         testing::FixtureName());
 
 // make-tiny-model output, loaded and scored by transformers (AutoModelForCausalLM +
 // AutoTokenizer): regenerate it with the same options and check the config and the forward.
@@ -120,7 +116,12 @@ TEST(Parity, MakeTinyModelCheckpointsMatchTransformers) {
   qwen2.hidden = 48;
   qwen2.heads = 4;
   qwen2.kv_heads = 1;
-  for (auto [name, options] : {CliFixture{"tiny_cli_tiny_llama", llama}, CliFixture{"tiny_cli_tiny_qwen2", qwen2}}) {
+  const std::vector<CliFixture> cli = {{"tiny_cli_tiny_llama", llama}, {"tiny_cli_tiny_qwen2", qwen2}};
+  std::set<std::string> indexed, here;
+  for (const auto& f : testing::model_fixtures("make_tiny_model")) indexed.insert(f.name);
+  for (const auto& c : cli) here.insert(c.name);
+  EXPECT_EQ(indexed, here) << "each make_tiny_model fixture of the index needs its options here";
+  for (auto [name, options] : cli) {
     const auto ref = read_json(fixtures_dir() / name / "logprobs.json");
     options.out_dir = testing::scratch_dir(name);
     make_tiny_model(options);
@@ -134,14 +135,19 @@ TEST(Parity, MakeTinyModelCheckpointsMatchTransformers) {
 
 // The TorchScript escape hatch: llama_gqa traced by scripts/export_torchscript.py (on the GPU
 // machine's torch) scores like the native family and like transformers.
-TEST(Parity, TorchScriptExportMatchesTransformers) {
-  const fs::path dir = fixtures_dir() / "torchscript_llama_gqa";
+class TorchScriptParity : public ::testing::TestWithParam<testing::ModelFixture> {};
+
+TEST_P(TorchScriptParity, ExportMatchesTransformers) {
+  const fs::path dir = GetParam().dir();
   ASSERT_TRUE(fs::exists(dir / "model.torchscript.pt")) << "fixture missing: " << dir;
   const double diff = max_abs_diff(dir, read_json(dir / "logprobs.json"));
-  std::printf("%-28s max |diff| = %.3e bits\n", "torchscript_llama_gqa", diff);
+  std::printf("%-28s max |diff| = %.3e bits\n", GetParam().name.c_str(), diff);
   EXPECT_LE(diff, kToleranceBits);
   EXPECT_EQ(load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU)->info().family, "torchscript");
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixture, TorchScriptParity, ::testing::ValuesIn(testing::model_fixtures("torchscript")),
+                         testing::FixtureName());
 
 }  // namespace
 }  // namespace icsweep

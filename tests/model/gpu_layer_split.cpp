@@ -1,13 +1,12 @@
 // A llama-family model split across cuda:0 listed twice (and across cuda:0 and the CPU) gives the
-// very same bf16 hidden states as the unsplit model on cuda:0; the
-// other families that split (model/split_fixtures.h) split across cuda:0 and the CPU match their
-// unsplit CPU model.
+// very same bf16 hidden states as the unsplit model on cuda:0; every fixture of a family that splits,
+// split across cuda:0 and the CPU, matches its unsplit CPU model.
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "core/model/causal_lm.h"
-#include "model/split_fixtures.h"
+#include "model/fixture_index.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -32,25 +31,36 @@ TEST(GpuLayerSplit, CudaZeroTwiceEqualsUnsplit) {
   EXPECT_LE((hidden - cpu_whole->forward_hidden(ids.cpu())).abs().max().item<double>(), 1e-4);
 }
 
-// Two real devices for the other splittable families: the rotary tables and window masks are made on
-// each device, the MoE experts run beside their layer, the tied head is copied to the last device.
-TEST(GpuLayerSplit, OtherSplittableFamiliesAcrossCudaAndCpu) {
+// Two real devices for every splitting family's fixtures: the rotary tables and window masks are made
+// on each device, the MoE experts run beside their layer, the tied head is copied to the last device.
+class GpuFixtureSplit : public ::testing::TestWithParam<testing::ModelFixture> {};
+
+std::vector<testing::ModelFixture> splitting_fixtures() {
+  std::vector<testing::ModelFixture> out;
+  for (const auto& f : testing::model_fixtures("checkpoint"))
+    if (architecture_splits_layers(f.architecture)) out.push_back(f);
+  return out;
+}
+
+TEST_P(GpuFixtureSplit, AcrossCudaAndCpuMatchesTheCpuModel) {
   ASSERT_TRUE(torch::cuda::is_available()) << "the gpu tests need a CUDA device";
+  const auto& fixture = GetParam();
   torch::InferenceMode guard;
   const torch::Device cuda("cuda:0"), cpu("cpu");
-  for (const std::string& name : testing::kSplitFamilyFixtures) {
-    const std::string dir = (std::filesystem::path(testing::source_dir()) / "tests/fixtures" / name).string();
-    auto cpu_whole = load_causal_lm(dir, torch::kFloat32, cpu);
-    auto mixed = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>{cuda, cpu});
-    const auto ids = torch::randint(0, cpu_whole->info().vocab_size, {2, 13}, torch::TensorOptions().dtype(torch::kInt64));
-    const auto hidden = mixed->forward_hidden(ids.to(cuda));
-    EXPECT_TRUE(hidden.device().is_cpu()) << name;
-    const auto want = cpu_whole->forward_hidden(ids);
-    EXPECT_LE((hidden - want).abs().max().item<double>(), 1e-4) << name;
-    const auto logits = mixed->logits(hidden.reshape({-1, hidden.size(2)}));
-    EXPECT_LE((logits - cpu_whole->logits(want.reshape({-1, want.size(2)}))).abs().max().item<double>(), 1e-4) << name;
-  }
+  const std::string dir = fixture.dir().string();
+  auto cpu_whole = load_causal_lm(dir, torch::kFloat32, cpu);
+  auto mixed = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>{cuda, cpu});
+  const auto ids = torch::randint(0, cpu_whole->info().vocab_size, {2, 13}, torch::TensorOptions().dtype(torch::kInt64));
+  const auto hidden = mixed->forward_hidden(ids.to(cuda));
+  EXPECT_TRUE(hidden.device().is_cpu());
+  const auto want = cpu_whole->forward_hidden(ids);
+  EXPECT_LE((hidden - want).abs().max().item<double>(), 1e-4);
+  const auto logits = mixed->logits(hidden.reshape({-1, hidden.size(2)}));
+  EXPECT_LE((logits - cpu_whole->logits(want.reshape({-1, want.size(2)}))).abs().max().item<double>(), 1e-4);
 }
+
+INSTANTIATE_TEST_SUITE_P(Fixture, GpuFixtureSplit, ::testing::ValuesIn(splitting_fixtures()),
+                         testing::FixtureName());
 
 }  // namespace
 }  // namespace icsweep

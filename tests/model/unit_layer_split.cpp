@@ -1,7 +1,7 @@
 // Layers split across devices (`gpus: k`): placement by hand (also under a nested base name), and a model split across the
-// same device listed several times gives the very same hidden states as the unsplit model (llama, and
-// the families of model/split_fixtures.h; tests/model/gpu_layer_split.cpp
-// repeats this with cuda:0 twice).
+// same device listed several times gives the very same hidden states as the unsplit model (a tiny
+// llama, and every fixture of tests/fixtures/index.json whose family splits; tests/model/gpu_layer_split.cpp
+// repeats this across cuda:0 and the CPU).
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,8 +9,8 @@
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
 #include "core/model/layer_split.h"
-#include "core/model/tiny_model.h"
-#include "model/split_fixtures.h"
+#include "demo_tools/tiny_model.h"
+#include "model/fixture_index.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -65,36 +65,47 @@ TEST(LayerSplit, SameDeviceListedTwiceOrThriceGivesIdenticalHiddenStates) {
   }
 }
 
-// The other families that split, on their parity fixtures (tied heads, sliding windows, dense and MoE
-// layers): the same device listed twice gives the unsplit model's hidden states and logits bit for bit.
-TEST(LayerSplit, OtherSplittableFamiliesSplitLikeTheWhole) {
-  torch::InferenceMode guard;
+// Every checkpoint fixture of the index: a family that says it splits (architecture_splits_layers)
+// gives, with the same device listed twice, the unsplit model's hidden states and logits bit for bit
+// (tied heads, sliding windows, dense and MoE layers, MLA, router biases, MXFP4 experts, nested
+// checkpoint names); any other family is refused by name, pointing to `gpus: 1`.
+class FixtureSplit : public ::testing::TestWithParam<testing::ModelFixture> {};
+
+TEST_P(FixtureSplit, SplitsLikeTheWholeOrIsRefusedByName) {
+  const auto& fixture = GetParam();
+  const std::string dir = fixture.dir().string();
   const torch::Device cpu("cpu");
-  for (const std::string& name : testing::kSplitFamilyFixtures) {
-    const std::string dir = (std::filesystem::path(testing::source_dir()) / "tests/fixtures" / name).string();
-    auto whole = load_causal_lm(dir, torch::kFloat32, cpu);
-    auto split = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>(2, cpu));
-    const auto ids = torch::randint(0, whole->info().vocab_size, {2, 11}, torch::TensorOptions().dtype(torch::kInt64));
-    const auto want = whole->forward_hidden(ids), got = split->forward_hidden(ids);
-    EXPECT_TRUE(torch::equal(got, want)) << name;
-    EXPECT_TRUE(torch::equal(split->logits(got.reshape({-1, got.size(2)})), whole->logits(want.reshape({-1, want.size(2)}))))
-        << name;
-    EXPECT_EQ(split->info().num_parameters, whole->info().num_parameters) << name;
+  if (!architecture_splits_layers(fixture.architecture)) {
+    try {
+      load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>(2, cpu));
+      ADD_FAILURE() << fixture.architecture << " does not say it splits, yet it was split";
+    } catch (const ModelError& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("llama"), std::string::npos) << what;
+      EXPECT_NE(what.find(fixture.architecture), std::string::npos) << what;
+      EXPECT_NE(what.find("gpus: 1"), std::string::npos) << what;
+    }
+    return;
   }
+  torch::InferenceMode guard;
+  auto whole = load_causal_lm(dir, torch::kFloat32, cpu);
+  auto split = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>(2, cpu));
+  const auto ids = torch::randint(0, whole->info().vocab_size, {2, 11}, torch::TensorOptions().dtype(torch::kInt64));
+  const auto want = whole->forward_hidden(ids), got = split->forward_hidden(ids);
+  EXPECT_TRUE(torch::equal(got, want));
+  EXPECT_TRUE(torch::equal(split->logits(got.reshape({-1, got.size(2)})), whole->logits(want.reshape({-1, want.size(2)}))));
+  EXPECT_EQ(split->info().num_parameters, whole->info().num_parameters);
 }
 
-TEST(LayerSplit, OtherFamiliesAreRefusedByName) {
-  const std::string phi3 = (std::filesystem::path(testing::source_dir()) / "tests/fixtures/phi3_gqa").string();
-  const std::vector<torch::Device> twice(2, torch::Device("cpu"));
-  try {
-    load_causal_lm(phi3, torch::kFloat32, twice);
-    ADD_FAILURE() << "a phi3 model was split";
-  } catch (const ModelError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("llama"), std::string::npos) << what;
-    EXPECT_NE(what.find("Phi3ForCausalLM"), std::string::npos) << what;
-    EXPECT_NE(what.find("gpus: 1"), std::string::npos) << what;
-  }
+INSTANTIATE_TEST_SUITE_P(Fixture, FixtureSplit, ::testing::ValuesIn(testing::model_fixtures("checkpoint")),
+                         testing::FixtureName());
+
+// The declaration is not vacuous: most families split, and some do not.
+TEST(LayerSplit, BothSplittingAndNonSplittingFamiliesAreExercised) {
+  int splitting = 0, refused = 0;
+  for (const auto& f : testing::model_fixtures("checkpoint")) (architecture_splits_layers(f.architecture) ? splitting : refused)++;
+  EXPECT_GE(splitting, 20);
+  EXPECT_GE(refused, 5);
 }
 
 }  // namespace

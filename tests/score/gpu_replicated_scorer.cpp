@@ -3,8 +3,8 @@
 // the threading path a worker owning several GPUs takes, with the copies' devices made equal.
 #include <gtest/gtest.h>
 
-#include "core/model/tiny_model.h"
 #include "core/score/replicated_scorer.h"
+#include "demo_tools/tiny_model.h"
 #include "score/random_sequences.h"
 #include "test_paths.h"
 

@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/common/errors.h"
-#include "core/score/scorer.h"
+#include "core/score/devices.h"
 
 namespace icsweep {
 namespace {

@@ -5,8 +5,8 @@
 #include <random>
 
 #include "core/common/errors.h"
-#include "core/model/tiny_model.h"
 #include "core/score/scorer.h"
+#include "demo_tools/tiny_model.h"
 #include "test_paths.h"
 
 namespace icsweep {

@@ -9,8 +9,9 @@
 #include <unistd.h>
 
 #include "core/common/errors.h"
-#include "core/model/tiny_model.h"
+#include "core/score/devices.h"
 #include "core/score/replicated_scorer.h"
+#include "demo_tools/tiny_model.h"
 #include "score/random_sequences.h"
 #include "test_paths.h"
 

@@ -1,5 +1,6 @@
-// Messages between driver and workers, and their byte encoding (core/common/bytes.h).
-// Batch results are also the journal's records, so their encoding is versioned.
+// Messages between driver and workers (protocol/transport.h carries them, tagged), and their byte
+// encoding (core/common/bytes.h). Batch results are also the journal's records
+// (protocol/journal_records.h), so their encoding is versioned and kept readable.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,6 @@ struct HelloMessage {
   std::string host;
   std::string device;              // cpu | cuda:N: the first device the worker owns
   std::string device_description;  // name and UUID of each owned device, "; "-separated
-  int local_worker_index = 0;
   int32_t owned_devices = 1;       // devices the worker owns (owned_devices): a model runs as replicas over them
 };
 
@@ -36,7 +36,6 @@ struct ResultMessage {
   int64_t cell = 0;
   int64_t batch = 0;
   bool ok = true;
-  bool out_of_memory = false;
   bool model_failed = false;  // the model could not be loaded: fail the model's cells
   std::string error;
   std::vector<int64_t> sample_index;  // (B)
@@ -55,13 +54,20 @@ struct StopMessage {
   int64_t cells = 0;  // length of the per-cell partial sums each worker reduces
 };
 
+// A worker got SIGTERM/SIGUSR1/SIGINT and asks the driver to stop the sweep.
+struct StopRequestMessage {
+  int32_t signal = 0;
+};
+
 std::vector<uint8_t> encode(const HelloMessage& m);
 std::vector<uint8_t> encode(const BatchMessage& m);
 std::vector<uint8_t> encode(const ResultMessage& m);
 std::vector<uint8_t> encode(const StopMessage& m);
+std::vector<uint8_t> encode(const StopRequestMessage& m);
 HelloMessage decode_hello(const std::vector<uint8_t>& bytes);
 BatchMessage decode_batch(const std::vector<uint8_t>& bytes);
 ResultMessage decode_result(const std::vector<uint8_t>& bytes);
 StopMessage decode_stop(const std::vector<uint8_t>& bytes);
+StopRequestMessage decode_stop_request(const std::vector<uint8_t>& bytes);
 
 }  // namespace icsweep

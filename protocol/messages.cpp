@@ -1,11 +1,13 @@
-#include "worker/messages.h"
+#include "protocol/messages.h"
 
 #include "core/common/bytes.h"
 
 namespace icsweep {
 namespace {
 
-constexpr uint32_t kResultVersion = 2;  // 2: weights_digest, digest_seconds
+// Version 2 added weights_digest and digest_seconds. The byte after `ok` is unused (it held an
+// out-of-memory flag that nothing read): written 0 and skipped, so journals stay readable both ways.
+constexpr uint32_t kResultVersion = 2;
 
 void expect_end(const ByteReader& r, const char* what) {
   if (!r.at_end()) throw Error(std::string("trailing bytes after a ") + what + " message");
@@ -18,7 +20,6 @@ std::vector<uint8_t> encode(const HelloMessage& m) {
   w.put_string(m.host);
   w.put_string(m.device);
   w.put_string(m.device_description);
-  w.put<int32_t>(m.local_worker_index);
   w.put<int32_t>(m.owned_devices);
   return w.take();
 }
@@ -29,7 +30,6 @@ HelloMessage decode_hello(const std::vector<uint8_t>& bytes) {
   m.host = r.get_string();
   m.device = r.get_string();
   m.device_description = r.get_string();
-  m.local_worker_index = r.get<int32_t>();
   m.owned_devices = r.get<int32_t>();
   expect_end(r, "hello");
   return m;
@@ -78,7 +78,7 @@ std::vector<uint8_t> encode(const ResultMessage& m) {
   w.put(m.cell);
   w.put(m.batch);
   w.put<uint8_t>(m.ok);
-  w.put<uint8_t>(m.out_of_memory);
+  w.put<uint8_t>(0);  // unused
   w.put<uint8_t>(m.model_failed);
   w.put_string(m.error);
   w.put_vector(m.sample_index);
@@ -104,7 +104,7 @@ ResultMessage decode_result(const std::vector<uint8_t>& bytes) {
   m.cell = r.get<int64_t>();
   m.batch = r.get<int64_t>();
   m.ok = r.get<uint8_t>() != 0;
-  m.out_of_memory = r.get<uint8_t>() != 0;
+  r.get<uint8_t>();  // unused
   m.model_failed = r.get<uint8_t>() != 0;
   m.error = r.get_string();
   m.sample_index = r.get_vector<int64_t>();
@@ -136,6 +136,20 @@ StopMessage decode_stop(const std::vector<uint8_t>& bytes) {
   StopMessage m;
   m.cells = r.get<int64_t>();
   expect_end(r, "stop");
+  return m;
+}
+
+std::vector<uint8_t> encode(const StopRequestMessage& m) {
+  ByteWriter w;
+  w.put(m.signal);
+  return w.take();
+}
+
+StopRequestMessage decode_stop_request(const std::vector<uint8_t>& bytes) {
+  ByteReader r(bytes);
+  StopRequestMessage m;
+  m.signal = r.get<int32_t>();
+  expect_end(r, "stop request");
   return m;
 }
 

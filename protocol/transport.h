@@ -10,7 +10,8 @@
 
 namespace icsweep {
 
-// kStopRequest: a worker got SIGTERM/SIGUSR1/SIGINT and asks the driver to stop (payload: i32 signal).
+// Each tag carries one message of protocol/messages.h: kHello HelloMessage, kBatch BatchMessage,
+// kResult ResultMessage, kStop StopMessage, kStopRequest StopRequestMessage.
 enum class MessageTag : int { kHello = 1, kBatch = 2, kResult = 3, kStop = 4, kStopRequest = 5 };
 
 struct Envelope {

@@ -1,4 +1,4 @@
-#include "core/model/tiny_trainer.h"
+#include "demo_tools/tiny_trainer.h"
 
 #include <algorithm>
 #include <chrono>
@@ -11,9 +11,9 @@
 #include "core/config/hf_config.h"
 #include "core/model/layers.h"
 #include "core/model/safetensors.h"
-#include "core/model/tiny_model.h"
 #include "core/model/weights.h"
 #include "core/tokenizer/tokenizer.h"
+#include "demo_tools/tiny_model.h"
 
 namespace icsweep {
 

@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "worker/transport.h"
+#include "protocol/transport.h"
 
 namespace icsweep {
 

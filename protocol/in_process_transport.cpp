@@ -1,4 +1,4 @@
-#include "worker/in_process_transport.h"
+#include "protocol/in_process_transport.h"
 
 #include <unistd.h>
 

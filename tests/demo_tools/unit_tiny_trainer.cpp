@@ -6,9 +6,9 @@
 
 #include "core/common/errors.h"
 #include "core/model/causal_lm.h"
-#include "core/model/tiny_model.h"
-#include "core/model/tiny_trainer.h"
 #include "core/tokenizer/tokenizer.h"
+#include "demo_tools/tiny_model.h"
+#include "demo_tools/tiny_trainer.h"
 #include "test_paths.h"
 
 namespace icsweep {

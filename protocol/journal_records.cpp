@@ -1,4 +1,4 @@
-#include "driver/journal_records.h"
+#include "protocol/journal_records.h"
 
 #include "core/common/bytes.h"
 
@@ -19,26 +19,25 @@ bool strip(const std::string& key, const char* prefix, std::string* rest) {
 
 }  // namespace
 
-JournalReplay replay_journal(const std::vector<std::vector<uint8_t>>& records) {
-  JournalReplay replay;
-  for (const auto& r : records) {
-    ByteReader reader(r);
-    const std::string key = reader.get_string();
-    std::string of;
-    if (strip(key, kRestartPrefix, &of)) {
-      replay.results.erase(of);
-    } else if (strip(key, kCellFilePrefix, &of)) {
-      replay.cell_files[of] = reader.get_string();
-    } else if (strip(key, kIdentityPrefix, &of)) {
-      const std::string cell_key = reader.get_string();
-      replay.identities[of] = parts_from_json(reader.get_string());
-      replay.fingerprints_of_key[cell_key].insert(of);
-    } else {
-      replay.results[key].push_back(decode_result(reader.get_vector<uint8_t>()));
-      ++replay.batches;
-    }
+JournalRecord decode_journal_record(const std::vector<uint8_t>& payload) {
+  ByteReader reader(payload);
+  const std::string key = reader.get_string();
+  JournalRecord record;
+  if (strip(key, kRestartPrefix, &record.fingerprint)) {
+    record.kind = JournalRecord::Kind::kRestart;
+  } else if (strip(key, kCellFilePrefix, &record.cell_key)) {
+    record.kind = JournalRecord::Kind::kCellFile;
+    record.digest = reader.get_string();
+  } else if (strip(key, kIdentityPrefix, &record.fingerprint)) {
+    record.kind = JournalRecord::Kind::kIdentity;
+    record.cell_key = reader.get_string();
+    record.parts_json = reader.get_string();
+  } else {
+    record.kind = JournalRecord::Kind::kBatch;
+    record.fingerprint = key;
+    record.result = decode_result(reader.get_vector<uint8_t>());
   }
-  return replay;
+  return record;
 }
 
 std::vector<uint8_t> batch_record(const std::string& fingerprint, const ResultMessage& result) {
@@ -55,11 +54,11 @@ std::vector<uint8_t> restart_record(const std::string& fingerprint) {
 }
 
 std::vector<uint8_t> identity_record(const std::string& fingerprint, const std::string& key,
-                                     const IdentityParts& parts) {
+                                     const std::string& parts_json) {
   ByteWriter record;
   record.put_string(kIdentityPrefix + fingerprint);
   record.put_string(key);
-  record.put_string(parts_to_json(parts));
+  record.put_string(parts_json);
   return record.take();
 }
 

@@ -7,7 +7,7 @@
 
 #include "core/common/errors.h"
 #include "core/model/safetensors.h"
-#include "core/model/tiny_model.h"
+#include "demo_tools/tiny_model.h"
 #include "test_paths.h"
 
 namespace icsweep {

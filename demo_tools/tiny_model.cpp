@@ -1,4 +1,4 @@
-#include "core/model/tiny_model.h"
+#include "demo_tools/tiny_model.h"
 
 #include <algorithm>
 #include <cmath>
@@ -185,7 +185,9 @@ ByteLevelBpe train_byte_level_bpe(const std::string& text, int64_t merges) {
   return bpe;
 }
 
-std::string make_tiny_model(const TinyModelOptions& o) {
+namespace {
+
+void check_options(const TinyModelOptions& o) {
   if (o.family != "llama" && o.family != "qwen2")
     throw UsageError("make-tiny-model: --family must be llama or qwen2, got '" + o.family + "'");
   if (o.out_dir.empty()) throw UsageError("make-tiny-model: --out is required");
@@ -194,54 +196,70 @@ std::string make_tiny_model(const TinyModelOptions& o) {
   if (o.hidden % o.heads != 0 || (o.hidden / o.heads) % 2 != 0 || o.heads % o.kv_heads != 0)
     throw UsageError("make-tiny-model: --hidden must be a multiple of --heads with an even head size, and --heads "
                      "a multiple of --kv-heads");
+}
 
-  const std::string merge_text = !o.corpus.empty()        ? read_text(o.corpus)
-                                 : !o.corpus_text.empty() ? o.corpus_text
-                                                          : std::string(kBuiltinCorpus);
-  const ByteLevelBpe bpe = train_byte_level_bpe(merge_text, o.merges);
-  const int64_t special_id = static_cast<int64_t>(bpe.vocab.size());
-  const int64_t tokenizer_size = special_id + 1;
-  const int64_t vocab = o.vocab > 0 ? o.vocab : (tokenizer_size + 63) / 64 * 64;
-  if (vocab < tokenizer_size)
-    throw UsageError("make-tiny-model: --vocab " + std::to_string(vocab) + " is smaller than the tokenizer (" +
-                     std::to_string(tokenizer_size) + " tokens)");
-  const int64_t d = o.hidden;
-  const int64_t f = o.intermediate > 0 ? o.intermediate : std::max<int64_t>(8, (d * 27 / 10 + 7) / 8 * 8);
-  const int64_t dh = d / o.heads;
-  const int64_t q_dim = o.heads * dh, kv_dim = o.kv_heads * dh;
-  const bool qkv_bias = o.family == "qwen2";
+// The sizes the options resolve to, once the tokenizer is known.
+struct TinySizes {
+  int64_t special_id;      // <|endoftext|>: the last tokenizer id
+  int64_t tokenizer_size;  // special_id + 1
+  int64_t vocab;           // embedding rows (>= tokenizer_size)
+  int64_t d, f, dh;        // hidden, intermediate, head size
+  int64_t q_dim, kv_dim;   // heads * dh, kv_heads * dh
+};
 
-  fs::create_directories(o.out_dir);
-  const fs::path dir(o.out_dir);
+TinySizes resolve_sizes(const TinyModelOptions& o, const ByteLevelBpe& bpe) {
+  TinySizes s;
+  s.special_id = static_cast<int64_t>(bpe.vocab.size());
+  s.tokenizer_size = s.special_id + 1;
+  s.vocab = o.vocab > 0 ? o.vocab : (s.tokenizer_size + 63) / 64 * 64;
+  if (s.vocab < s.tokenizer_size)
+    throw UsageError("make-tiny-model: --vocab " + std::to_string(s.vocab) + " is smaller than the tokenizer (" +
+                     std::to_string(s.tokenizer_size) + " tokens)");
+  s.d = o.hidden;
+  s.f = o.intermediate > 0 ? o.intermediate : std::max<int64_t>(8, (s.d * 27 / 10 + 7) / 8 * 8);
+  s.dh = s.d / o.heads;
+  s.q_dim = o.heads * s.dh;
+  s.kv_dim = o.kv_heads * s.dh;
+  return s;
+}
 
-  // --- weights: one RNG stream, tensors drawn in name order so the file is a function of the seed.
-  struct Spec {
-    std::string name;
-    std::vector<int64_t> shape;
-    enum Kind { kMatrix, kEmbedding, kNorm, kBias } kind;
-  };
-  std::vector<Spec> specs = {{"model.embed_tokens.weight", {vocab, d}, Spec::kEmbedding},
-                             {"model.norm.weight", {d}, Spec::kNorm}};
-  if (!o.tie_embeddings) specs.push_back({"lm_head.weight", {vocab, d}, Spec::kMatrix});
+struct TensorSpec {
+  std::string name;
+  std::vector<int64_t> shape;
+  enum Kind { kMatrix, kEmbedding, kNorm, kBias } kind;
+};
+
+// Every tensor of the checkpoint with its Hugging Face name, sorted by name.
+std::vector<TensorSpec> tensor_specs(const TinyModelOptions& o, const TinySizes& s) {
+  const int64_t vocab = s.vocab, d = s.d, f = s.f, q_dim = s.q_dim, kv_dim = s.kv_dim;
+  std::vector<TensorSpec> specs = {{"model.embed_tokens.weight", {vocab, d}, TensorSpec::kEmbedding},
+                                   {"model.norm.weight", {d}, TensorSpec::kNorm}};
+  if (!o.tie_embeddings) specs.push_back({"lm_head.weight", {vocab, d}, TensorSpec::kMatrix});
   for (int64_t i = 0; i < o.layers; ++i) {
     const std::string p = "model.layers." + std::to_string(i) + ".";
-    specs.push_back({p + "input_layernorm.weight", {d}, Spec::kNorm});
-    specs.push_back({p + "post_attention_layernorm.weight", {d}, Spec::kNorm});
-    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, Spec::kMatrix});
-    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, Spec::kMatrix});
-    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, Spec::kMatrix});
-    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, Spec::kMatrix});
-    specs.push_back({p + "mlp.gate_proj.weight", {f, d}, Spec::kMatrix});
-    specs.push_back({p + "mlp.up_proj.weight", {f, d}, Spec::kMatrix});
-    specs.push_back({p + "mlp.down_proj.weight", {d, f}, Spec::kMatrix});
-    if (qkv_bias) {
-      specs.push_back({p + "self_attn.q_proj.bias", {q_dim}, Spec::kBias});
-      specs.push_back({p + "self_attn.k_proj.bias", {kv_dim}, Spec::kBias});
-      specs.push_back({p + "self_attn.v_proj.bias", {kv_dim}, Spec::kBias});
+    specs.push_back({p + "input_layernorm.weight", {d}, TensorSpec::kNorm});
+    specs.push_back({p + "post_attention_layernorm.weight", {d}, TensorSpec::kNorm});
+    specs.push_back({p + "self_attn.q_proj.weight", {q_dim, d}, TensorSpec::kMatrix});
+    specs.push_back({p + "self_attn.k_proj.weight", {kv_dim, d}, TensorSpec::kMatrix});
+    specs.push_back({p + "self_attn.v_proj.weight", {kv_dim, d}, TensorSpec::kMatrix});
+    specs.push_back({p + "self_attn.o_proj.weight", {d, q_dim}, TensorSpec::kMatrix});
+    specs.push_back({p + "mlp.gate_proj.weight", {f, d}, TensorSpec::kMatrix});
+    specs.push_back({p + "mlp.up_proj.weight", {f, d}, TensorSpec::kMatrix});
+    specs.push_back({p + "mlp.down_proj.weight", {d, f}, TensorSpec::kMatrix});
+    if (o.family == "qwen2") {  // q/k/v biases
+      specs.push_back({p + "self_attn.q_proj.bias", {q_dim}, TensorSpec::kBias});
+      specs.push_back({p + "self_attn.k_proj.bias", {kv_dim}, TensorSpec::kBias});
+      specs.push_back({p + "self_attn.v_proj.bias", {kv_dim}, TensorSpec::kBias});
     }
   }
-  std::sort(specs.begin(), specs.end(), [](const Spec& a, const Spec& b) { return a.name < b.name; });
-  TinyRng rng(o.seed);
+  std::sort(specs.begin(), specs.end(), [](const TensorSpec& a, const TensorSpec& b) { return a.name < b.name; });
+  return specs;
+}
+
+// One RNG stream, tensors drawn in `specs` order, so the file is a function of the seed.
+// Returns the number of parameters written.
+int64_t write_random_weights(const fs::path& path, const std::vector<TensorSpec>& specs, uint64_t seed) {
+  TinyRng rng(seed);
   std::vector<TensorData> tensors;
   int64_t parameters = 0;
   for (const auto& s : specs) {
@@ -254,28 +272,31 @@ std::string make_tiny_model(const TinyModelOptions& o) {
     for (auto& v : values) {
       const double z = rng.normal();
       switch (s.kind) {
-        case Spec::kMatrix: v = static_cast<float>(z / std::sqrt(fan_in)); break;
-        case Spec::kEmbedding: v = static_cast<float>(z); break;
-        case Spec::kNorm: v = static_cast<float>(1.0 + 0.1 * z); break;
-        case Spec::kBias: v = static_cast<float>(0.1 * z); break;
+        case TensorSpec::kMatrix: v = static_cast<float>(z / std::sqrt(fan_in)); break;
+        case TensorSpec::kEmbedding: v = static_cast<float>(z); break;
+        case TensorSpec::kNorm: v = static_cast<float>(1.0 + 0.1 * z); break;
+        case TensorSpec::kBias: v = static_cast<float>(0.1 * z); break;
       }
     }
     parameters += numel;
     tensors.push_back({s.name, StDtype::kF32, s.shape, f32_bytes(values)});
   }
-  write_safetensors((dir / "model.safetensors").string(), tensors);
+  write_safetensors(path.string(), tensors);
+  return parameters;
+}
 
-  // --- config.json (transformers 4.x key names, which transformers 5 still reads).
+// config.json (transformers 4.x key names, which transformers 5 still reads).
+ordered_json config_json(const TinyModelOptions& o, const TinySizes& s) {
   ordered_json config;
   config["architectures"] = {o.family == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM"};
   config["model_type"] = o.family;
-  config["vocab_size"] = vocab;
-  config["hidden_size"] = d;
-  config["intermediate_size"] = f;
+  config["vocab_size"] = s.vocab;
+  config["hidden_size"] = s.d;
+  config["intermediate_size"] = s.f;
   config["num_hidden_layers"] = o.layers;
   config["num_attention_heads"] = o.heads;
   config["num_key_value_heads"] = o.kv_heads;
-  if (o.family == "llama") config["head_dim"] = dh;
+  if (o.family == "llama") config["head_dim"] = s.dh;
   config["hidden_act"] = "silu";
   config["max_position_embeddings"] = 2048;
   config["rms_norm_eps"] = 1e-6;
@@ -292,42 +313,65 @@ std::string make_tiny_model(const TinyModelOptions& o) {
   config["attention_dropout"] = 0.0;
   config["initializer_range"] = 0.02;
   config["tie_word_embeddings"] = o.tie_embeddings;
-  config["bos_token_id"] = special_id;
-  config["eos_token_id"] = special_id;
+  config["bos_token_id"] = s.special_id;
+  config["eos_token_id"] = s.special_id;
   config["use_cache"] = true;
   config["torch_dtype"] = "float32";
-  write_text(dir / "config.json", config.dump(2) + "\n");
+  return config;
+}
 
-  // --- tokenizer.json: GPT-2-style byte-level BPE; the post-processor prepends the special
-  // token as BOS, so encode(text, add_special_tokens=True) starts with it.
-  ordered_json special = {{"id", special_id}, {"content", kSpecialToken}, {"single_word", false},
-                          {"lstrip", false},  {"rstrip", false},        {"normalized", false},
-                          {"special", true}};
+// <|endoftext|> as an added token (tokenizer.json's added_tokens entry).
+ordered_json special_token_json(int64_t special_id) {
+  return {{"id", special_id}, {"content", kSpecialToken}, {"single_word", false}, {"lstrip", false},
+          {"rstrip", false},  {"normalized", false},      {"special", true}};
+}
+
+// Sets tok's normalizer and pre_tokenizer: GPT-2's byte-level split, or Qwen2's pipeline for qwen2.
+void set_pre_tokenization(ordered_json& tok, const std::string& family) {
+  tok["normalizer"] = nullptr;
+  tok["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
+                          {"use_regex", true}};
+  if (family != "qwen2") return;
+  // transformers 5 rebuilds any qwen2 tokenizer as Qwen2Tokenizer (NFC + Qwen's split regex, digits
+  // one by one) whatever tokenizer.json says; writing that pipeline keeps HF and icsweep identical.
+  tok["normalizer"] = {{"type", "NFC"}};
+  tok["pre_tokenizer"] = {
+      {"type", "Sequence"},
+      {"pretokenizers",
+       {{{"type", "Split"},
+         {"pattern",
+          {{"Regex",
+            "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
+            "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}}},
+         {"behavior", "Isolated"},
+         {"invert", false}},
+        {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}}}};
+}
+
+// tokenizer.json's "model": the BPE vocab (the special token last) and merges in rank order.
+ordered_json bpe_model_json(const ByteLevelBpe& bpe, int64_t special_id) {
+  ordered_json vocab_json = ordered_json::object();
+  for (size_t i = 0; i < bpe.vocab.size(); ++i) vocab_json[bpe.vocab[i]] = i;
+  vocab_json[kSpecialToken] = special_id;
+  ordered_json merges_json = ordered_json::array();
+  for (const auto& [a, b] : bpe.merges) merges_json.push_back(a + " " + b);
+  return {{"type", "BPE"},          {"dropout", nullptr},
+          {"unk_token", nullptr},   {"continuing_subword_prefix", nullptr},
+          {"end_of_word_suffix", nullptr}, {"fuse_unk", false},
+          {"byte_fallback", false}, {"ignore_merges", false},
+          {"vocab", vocab_json},    {"merges", merges_json}};
+}
+
+// tokenizer.json: GPT-2-style byte-level BPE; the post-processor prepends the special token as
+// BOS, so encode(text, add_special_tokens=True) starts with it.
+ordered_json tokenizer_json(const std::string& family, const ByteLevelBpe& bpe, int64_t special_id) {
   ordered_json bos_piece = {{"SpecialToken", {{"id", kSpecialToken}, {"type_id", 0}}}};
   ordered_json tok;
   tok["version"] = "1.0";
   tok["truncation"] = nullptr;
   tok["padding"] = nullptr;
-  tok["added_tokens"] = {special};
-  tok["normalizer"] = nullptr;
-  tok["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true},
-                          {"use_regex", true}};
-  if (o.family == "qwen2") {
-    // transformers 5 rebuilds any qwen2 tokenizer as Qwen2Tokenizer (NFC + Qwen's split regex, digits
-    // one by one) whatever tokenizer.json says; writing that pipeline keeps HF and icsweep identical.
-    tok["normalizer"] = {{"type", "NFC"}};
-    tok["pre_tokenizer"] = {
-        {"type", "Sequence"},
-        {"pretokenizers",
-         {{{"type", "Split"},
-           {"pattern",
-            {{"Regex",
-              "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|"
-              "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"}}},
-           {"behavior", "Isolated"},
-           {"invert", false}},
-          {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", false}, {"use_regex", false}}}}};
-  }
+  tok["added_tokens"] = {special_token_json(special_id)};
+  set_pre_tokenization(tok, family);
   tok["post_processor"] = {
       {"type", "TemplateProcessing"},
       {"single", {bos_piece, {{"Sequence", {{"id", "A"}, {"type_id", 0}}}}}},
@@ -335,34 +379,45 @@ std::string make_tiny_model(const TinyModelOptions& o) {
       {"special_tokens",
        {{kSpecialToken, {{"id", kSpecialToken}, {"ids", {special_id}}, {"tokens", {kSpecialToken}}}}}}};
   tok["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
-  ordered_json vocab_json = ordered_json::object();
-  for (size_t i = 0; i < bpe.vocab.size(); ++i) vocab_json[bpe.vocab[i]] = i;
-  vocab_json[kSpecialToken] = special_id;
-  ordered_json merges_json = ordered_json::array();
-  for (const auto& [a, b] : bpe.merges) merges_json.push_back(a + " " + b);
-  tok["model"] = {{"type", "BPE"},          {"dropout", nullptr},
-                  {"unk_token", nullptr},   {"continuing_subword_prefix", nullptr},
-                  {"end_of_word_suffix", nullptr}, {"fuse_unk", false},
-                  {"byte_fallback", false}, {"ignore_merges", false},
-                  {"vocab", vocab_json},    {"merges", merges_json}};
-  write_text(dir / "tokenizer.json", tok.dump(2) + "\n");
+  tok["model"] = bpe_model_json(bpe, special_id);
+  return tok;
+}
 
+ordered_json tokenizer_config_json(int64_t special_id) {
   ordered_json tok_config;
   tok_config["tokenizer_class"] = "PreTrainedTokenizerFast";
   tok_config["bos_token"] = kSpecialToken;
   tok_config["eos_token"] = kSpecialToken;
   tok_config["model_max_length"] = 2048;
   tok_config["clean_up_tokenization_spaces"] = false;
-  ordered_json decoder_entry = special;
+  ordered_json decoder_entry = special_token_json(special_id);
   decoder_entry.erase("id");  // keyed by id here; AddedToken() rejects an "id" field
   tok_config["added_tokens_decoder"] = {{std::to_string(special_id), decoder_entry}};
-  write_text(dir / "tokenizer_config.json", tok_config.dump(2) + "\n");
+  return tok_config;
+}
+
+}  // namespace
+
+std::string make_tiny_model(const TinyModelOptions& o) {
+  check_options(o);
+  const std::string merge_text = !o.corpus.empty()        ? read_text(o.corpus)
+                                 : !o.corpus_text.empty() ? o.corpus_text
+                                                          : std::string(kBuiltinCorpus);
+  const ByteLevelBpe bpe = train_byte_level_bpe(merge_text, o.merges);
+  const TinySizes s = resolve_sizes(o, bpe);
+
+  fs::create_directories(o.out_dir);
+  const fs::path dir(o.out_dir);
+  const int64_t parameters = write_random_weights(dir / "model.safetensors", tensor_specs(o, s), o.seed);
+  write_text(dir / "config.json", config_json(o, s).dump(2) + "\n");
+  write_text(dir / "tokenizer.json", tokenizer_json(o.family, bpe, s.special_id).dump(2) + "\n");
+  write_text(dir / "tokenizer_config.json", tokenizer_config_json(s.special_id).dump(2) + "\n");
 
   std::ostringstream summary;
-  summary << o.out_dir << ": " << o.family << " " << o.layers << " layers, hidden " << d << ", heads " << o.heads
-          << "/" << o.kv_heads << ", intermediate " << f << ", vocab " << vocab << " (tokenizer " << tokenizer_size
-          << ", " << bpe.merges.size() << " merges), " << parameters << " parameters, seed " << o.seed
-          << (o.tie_embeddings ? ", tied embeddings" : "");
+  summary << o.out_dir << ": " << o.family << " " << o.layers << " layers, hidden " << s.d << ", heads " << o.heads
+          << "/" << o.kv_heads << ", intermediate " << s.f << ", vocab " << s.vocab << " (tokenizer "
+          << s.tokenizer_size << ", " << bpe.merges.size() << " merges), " << parameters << " parameters, seed "
+          << o.seed << (o.tie_embeddings ? ", tied embeddings" : "");
   return summary.str();
 }
 

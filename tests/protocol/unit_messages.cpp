@@ -3,8 +3,8 @@
 #include <thread>
 
 #include "core/common/errors.h"
-#include "worker/in_process_transport.h"
-#include "worker/messages.h"
+#include "protocol/in_process_transport.h"
+#include "protocol/messages.h"
 
 namespace icsweep {
 namespace {
@@ -35,7 +35,6 @@ TEST(Messages, ResultRoundTripsAndRejectsTruncation) {
   ResultMessage r;
   r.work_id = 3;
   r.ok = false;
-  r.out_of_memory = true;
   r.error = "CUDA out of memory";
   r.sample_index = {1};
   r.n_tokens = {10};
@@ -45,7 +44,6 @@ TEST(Messages, ResultRoundTripsAndRejectsTruncation) {
   auto bytes = encode(r);
   const ResultMessage back = decode_result(bytes);
   EXPECT_FALSE(back.ok);
-  EXPECT_TRUE(back.out_of_memory);
   EXPECT_EQ(back.error, "CUDA out of memory");
   EXPECT_EQ(back.nll_bits, std::vector<double>{12.5});
   EXPECT_EQ(back.token_nll_bits, (std::vector<float>{1.0f, 2.0f}));
@@ -66,13 +64,11 @@ TEST(Messages, HelloRoundTripsWithTheOwnedDeviceCount) {
   m.host = "node7";
   m.device = "cuda:1";
   m.device_description = "cuda:1 NVIDIA H200 GPU-1; cuda:3 NVIDIA H200 GPU-3";
-  m.local_worker_index = 1;
   m.owned_devices = 2;
   const HelloMessage back = decode_hello(encode(m));
   EXPECT_EQ(back.host, "node7");
   EXPECT_EQ(back.device, "cuda:1");
   EXPECT_EQ(back.device_description, m.device_description);
-  EXPECT_EQ(back.local_worker_index, 1);
   EXPECT_EQ(back.owned_devices, 2);
 }
 

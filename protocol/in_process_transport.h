@@ -4,7 +4,7 @@
 
 #include <memory>
 
-#include "worker/transport.h"
+#include "protocol/transport.h"
 
 namespace icsweep {
 

@@ -1,4 +1,4 @@
-#include "worker/mpi_transport.h"
+#include "protocol/mpi_transport.h"
 
 #include <mpi.h>
 #include <unistd.h>
