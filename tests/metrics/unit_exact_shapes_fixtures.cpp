@@ -1,6 +1,6 @@
 // The exact FLOPs profile's per-layer shape (core/metrics/flops_shapes.h, each family's own) against
 // what the checkpoints hold, for every checkpoint fixture of tests/fixtures/index.json (one test case
-// each). The expected values come from the tensors alone, read here from the
+// per fixture). The expected values come from the tensors alone, read here from the
 // safetensors headers: per layer, the attention matrices' elements, the MLP matrices' elements a token
 // passes through (a dense MLP; or the router, num_experts_per_tok experts and any shared expert), the
 // heads x head widths behind the output projection, and the output head's V x D.
@@ -137,12 +137,18 @@ int64_t top_k_as_written(const nlohmann::json& config) {
   return 0;
 }
 
-class ExactShapesOfFixtures : public ::testing::TestWithParam<testing::ModelFixture> {};
+using testing::FixtureName;
+using testing::ModelFixture;
+using testing::model_fixtures;
 
-TEST_P(ExactShapesOfFixtures, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) {
+TEST(ExactShapesOfFixtures, TheIndexListsCheckpointFixtures) { EXPECT_FALSE(model_fixtures("checkpoint").empty()); }
+
+class ExactShapeOfFixture : public ::testing::TestWithParam<ModelFixture> {};
+
+TEST_P(ExactShapeOfFixture, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) {
   const fs::path dir = GetParam().dir();
   const HfConfig config = HfConfig::load(dir.string());
-  const ModelShape shape = exact_model_shape(config, dir.filename().string());
+  const ModelShape shape = exact_model_shape(config, GetParam().name);
   const CheckpointShape tensors = read_checkpoint(dir / "model.safetensors");
   std::ifstream in(dir / "config.json");
   const int64_t top_k = top_k_as_written(nlohmann::json::parse(in));
@@ -163,8 +169,7 @@ TEST_P(ExactShapesOfFixtures, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) 
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixture, ExactShapesOfFixtures, ::testing::ValuesIn(testing::model_fixtures("checkpoint")),
-                         testing::FixtureName());
+INSTANTIATE_TEST_SUITE_P(Fixture, ExactShapeOfFixture, ::testing::ValuesIn(model_fixtures("checkpoint")), FixtureName());
 
 }  // namespace
 }  // namespace icsweep
