@@ -20,7 +20,7 @@ int cmd_flops(const std::vector<std::string>& args) {
       "divides by (log2 N). Profile `reference` is the leaderboard's: decoding T tokens from an empty\n"
       "prompt, batch 1, with its name-keyed quirks (gpt-oss, Llama-4, Qwen MoE 'B-A', gemma-3, Ruyi,\n"
       "deepseek/MLA), matched case-insensitively on NAME. Profile `exact`: forward (prefill) FLOPs of\n"
-      "scoring one sequence of T tokens with the real head_dim (Llama family only).\n\nOptions");
+      "scoring one sequence of T tokens with the real head_dim.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("name", po::value<std::string>(), "model name the quirks look at (default: MODEL_DIR as given)")

@@ -16,7 +16,6 @@ struct ModelInfo {
   int64_t hidden_size = 0;
   int64_t num_layers = 0;
   int64_t num_parameters = 0;
-  std::string fingerprint;   // hash of config.json + safetensors headers
 };
 
 class CausalLM {

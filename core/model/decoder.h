@@ -29,7 +29,7 @@ struct LoadRequest {
   const HfConfig& config;                     // the text model's config (text_config of a wrapper)
   const std::string& model_type;              // the registry row's, e.g. "mistral"
   const SafetensorsCheckpoint& checkpoint;
-  const ModelInfo& info;                      // architecture and fingerprint; the loader adds the rest
+  const ModelInfo& info;                      // architecture; the loader adds the rest
   torch::ScalarType dtype;
   const std::vector<torch::Device>& devices;  // one, or the layers split across these in order
 };

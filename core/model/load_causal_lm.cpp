@@ -4,10 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <cstdio>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/common/errors.h"
 #include "core/config/hf_config.h"
@@ -27,28 +24,6 @@ constexpr FamilyLoader kLoaders[] = {
 #include "core/model/families/registry_rows.h"
 #undef ICSWEEP_FAMILY
 };
-
-// FNV-1a 64: stable across runs and machines, enough to tell checkpoints apart in provenance.
-uint64_t fnv1a(const std::string& bytes, uint64_t h = 1469598103934665603ull) {
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 1099511628211ull;
-  }
-  return h;
-}
-
-std::string hex64(uint64_t h) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 // config.json's layer count against the checkpoint's layer tensors (".layers.N." / GPT-2's ".h.N."),
 // before a family allocates anything per layer: a wrong count (num_hidden_layers: 1e9) is a clear
@@ -85,7 +60,6 @@ std::unique_ptr<CausalLM> load_torchscript_model(const std::string& model_dir, c
   ModelInfo info;
   const std::string model_type = config.get_string("model_type", top.get_string("model_type", ""));
   info.architecture = "TorchScript (" + (architecture.empty() ? model_type : architecture) + ")";
-  info.fingerprint = hex64(fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string())));
   info.hidden_size = config.get_int("hidden_size", 0);
   info.num_layers = config.get_int("num_hidden_layers", 0);
   return load_torchscript(model_dir, config.get_int("vocab_size"), info, dtype, devices.front());
@@ -134,9 +108,6 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   check_layer_count(config, checkpoint);
   ModelInfo info;
   info.architecture = architecture;
-  uint64_t h = fnv1a(read_file((std::filesystem::path(model_dir) / "config.json").string()));
-  for (const auto& f : checkpoint.files()) h = fnv1a(f->header_text(), h);
-  info.fingerprint = hex64(h);
   const std::string row_model_type = row->model_type;
   return kLoaders[family_index(*row)]({config, row_model_type, checkpoint, info, dtype, devices});
 }

@@ -257,12 +257,6 @@ SafetensorsFile::~SafetensorsFile() {
   if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
 }
 
-std::string SafetensorsFile::header_text() const {
-  uint64_t n = 0;
-  for (int i = 7; i >= 0; --i) n = (n << 8) | data_[i];
-  return std::string(reinterpret_cast<const char*>(data_ + 8), n);
-}
-
 void SafetensorsFile::release_pages() const {
   if (data_) ::madvise(const_cast<uint8_t*>(data_), size_, MADV_DONTNEED);
 }

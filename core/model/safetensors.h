@@ -53,8 +53,6 @@ class SafetensorsFile {
   const std::vector<TensorEntry>& entries() const { return entries_; }
   const std::map<std::string, std::string>& metadata() const { return metadata_; }
   size_t size() const { return size_; }
-  // The raw header JSON (for fingerprints).
-  std::string header_text() const;
   // Tell the kernel we are done with the pages (after the tensors were copied out).
   void release_pages() const;
 

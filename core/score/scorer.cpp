@@ -73,7 +73,6 @@ class TorchScorer final : public Scorer {
     const ModelInfo& info = model_->info();
     info_.architecture = info.architecture;
     info_.family = info.family;
-    info_.fingerprint = info.fingerprint;
     info_.vocab_size = info.vocab_size;
     info_.num_parameters = info.num_parameters;
     info_.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -31,7 +31,7 @@ struct SequenceScore {
 };
 
 struct ScorerModelInfo {
-  std::string architecture, family, fingerprint;
+  std::string architecture, family;
   int64_t vocab_size = 0, num_parameters = 0;
   double load_seconds = 0;
   double load_gigabytes = 0;
