@@ -53,6 +53,11 @@ SPM_DECODER = {"type": "Sequence", "decoders": [
 SPM_DECODER_STRIP = {"type": "Sequence", "decoders": SPM_DECODER["decoders"] + [
     {"type": "Strip", "content": " ", "start": 1, "stop": 0}]}
 REPLACE_SPACE = {"type": "Replace", "pattern": {"String": " "}, "content": SPM}
+# Gemma 3 and 4: split after each space, SentencePiece-style decoder, byte-fallback BPE.
+GEMMA_STACK = dict(
+    pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious", "invert": False},
+    decoder=SPM_DECODER,
+    model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"})
 
 
 def byte_level(pre_tokenizer, specials, bos=None, normalizer=None):
@@ -75,18 +80,12 @@ PIPELINES = {
     "gemma3": dict(
         source="google/gemma-3 tokenizer.json (Gemma's sentencepiece-style BPE stack)",
         normalizer=REPLACE_SPACE,
-        pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
-                       "invert": False},
-        decoder=SPM_DECODER,
-        model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"},
+        **GEMMA_STACK,
         specials=["<pad>", "<eos>", "<bos>", "<unk>", "<start_of_turn>", "<end_of_turn>"], bos="<bos>"),
     "gemma4": dict(
         source="google/gemma-4-26B-A4B-it pre_tokenizer (census P08); normalizer/decoder assumed as Gemma 3's",
         normalizer=REPLACE_SPACE,
-        pre_tokenizer={"type": "Split", "pattern": {"String": " "}, "behavior": "MergedWithPrevious",
-                       "invert": False},
-        decoder=SPM_DECODER,
-        model={"byte_fallback": True, "fuse_unk": True, "unk_token": "<unk>"},
+        **GEMMA_STACK,
         specials=["<pad>", "<eos>", "<bos>", "<unk>", "<|turn>", "<turn|>"], bos="<bos>"),
     "mistral-v03": dict(
         source="mistralai/Mistral-7B-Instruct-v0.3 tokenizer.json (Metaspace prepend first, split false)",

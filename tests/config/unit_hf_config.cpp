@@ -1,19 +1,13 @@
 #include <gtest/gtest.h>
 
+#include "config/model_error_of.h"
 #include "core/common/errors.h"
 #include "core/config/hf_config.h"
 
 namespace icsweep {
 namespace {
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::model_error_of;
 
 TEST(HfConfig, TypedGettersWithDefaults) {
   auto c = HfConfig::parse(R"({"hidden_size": 64, "rms_norm_eps": 1e-5, "tie": true, "x": null, "f": 4096.0,
@@ -29,13 +23,13 @@ TEST(HfConfig, TypedGettersWithDefaults) {
 
 TEST(HfConfig, ErrorsNameFileAndKey) {
   auto c = HfConfig::parse(R"({"hidden_size": "big"})", "m/config.json");
-  std::string msg = error_of([&] { c.get_int("num_hidden_layers"); });
+  std::string msg = model_error_of([&] { c.get_int("num_hidden_layers"); });
   EXPECT_NE(msg.find("m/config.json"), std::string::npos) << msg;
   EXPECT_NE(msg.find("'num_hidden_layers' is missing"), std::string::npos) << msg;
-  msg = error_of([&] { c.get_int("hidden_size"); });
+  msg = model_error_of([&] { c.get_int("hidden_size"); });
   EXPECT_NE(msg.find("'hidden_size' should be an integer"), std::string::npos) << msg;
-  EXPECT_NE(error_of([] { HfConfig::parse("{", "m/config.json"); }).find("not valid JSON"), std::string::npos);
-  EXPECT_NE(error_of([] { HfConfig::load("/nonexistent/dir"); }).find("config.json"), std::string::npos);
+  EXPECT_NE(model_error_of([] { HfConfig::parse("{", "m/config.json"); }).find("not valid JSON"), std::string::npos);
+  EXPECT_NE(model_error_of([] { HfConfig::load("/nonexistent/dir"); }).find("config.json"), std::string::npos);
 }
 
 TEST(HfConfig, TextConfigNestingFallsBackToTopLevel) {

@@ -7,6 +7,7 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
+#include "config/model_error_of.h"
 #include "core/common/errors.h"
 #include "core/config/model_dtype.h"
 #include "test_paths.h"
@@ -37,14 +38,7 @@ fs::path model_dir(const std::string& name, const std::string& config) {
   return dir;
 }
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
-}
+using testing::model_error_of;
 
 TEST(ModelDtype, CanonicalNames) {
   EXPECT_EQ(canonical_dtype_name("BF16"), "bfloat16");
@@ -98,16 +92,16 @@ TEST(ModelDtype, ShardedCheckpointsReadTheIndex) {
 
 TEST(ModelDtype, ErrorsNameTheModelAndWhatToSet) {
   const fs::path f64 = model_dir("f64", R"({"torch_dtype": "float64"})");
-  std::string msg = error_of([&] { resolve_model_dtype("auto", f64.string()); });
+  std::string msg = model_error_of([&] { resolve_model_dtype("auto", f64.string()); });
   EXPECT_NE(msg.find(f64.string()), std::string::npos) << msg;
   EXPECT_NE(msg.find("float64"), std::string::npos) << msg;
   EXPECT_NE(msg.find("dtype: float32"), std::string::npos) << msg;
   const fs::path none = model_dir("none", R"({})");
-  msg = error_of([&] { resolve_model_dtype("auto", none.string()); });
+  msg = model_error_of([&] { resolve_model_dtype("auto", none.string()); });
   EXPECT_NE(msg.find("declares no dtype"), std::string::npos) << msg;
   const fs::path ints = model_dir("ints", R"({})");
   write_safetensors(ints / "model.safetensors", {{"ids", "I32", 4}});
-  msg = error_of([&] { resolve_model_dtype("auto", ints.string()); });
+  msg = model_error_of([&] { resolve_model_dtype("auto", ints.string()); });
   EXPECT_NE(msg.find("no floating-point tensor"), std::string::npos) << msg;
 }
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/tokenizer/tokenizer.h"
+#include "tokenizer/json_lines.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -25,17 +26,6 @@ using Ids = std::vector<int32_t>;
 
 std::string data_dir() { return testing::source_dir() + "/tests/data/tokenizers"; }
 
-std::vector<nlohmann::json> read_lines(const std::string& path) {
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  EXPECT_FALSE(lines.empty()) << path << " has no lines";
-  return lines;
-}
 
 // JSON-quoted, invalid UTF-8 (a cut text, a decoded prefix) shown as U+FFFD.
 std::string quoted(const std::string& text) {
@@ -87,7 +77,7 @@ void check_vectors(const std::string& name, const std::string& tokenizer_dir, co
   }
   const auto transformers = load_tokenizer(tokenizer_dir, TokenizerFlavor::kTransformers);
   FieldCounter counter(name);
-  const auto lines = read_lines(vectors);
+  const auto lines = testing::read_json_lines(vectors);
   for (size_t n = 0; n < lines.size(); ++n) {
     const auto& line = lines[n];
     if (line.contains("meta")) continue;

@@ -14,6 +14,7 @@
 
 #include "core/tokenizer/sentencepiece_library.h"
 #include "core/tokenizer/tokenizer.h"
+#include "tokenizer/json_lines.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -21,15 +22,7 @@ namespace {
 
 std::vector<nlohmann::json> read_vectors(const std::string& name) {
   const std::string path = testing::testdata_dir() + "/vectors/" + name;
-  std::ifstream in(path);
-  EXPECT_TRUE(in.good()) << "cannot open " << path;
-  std::vector<nlohmann::json> lines;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  EXPECT_FALSE(lines.empty()) << path << " has no lines";
-  return lines;
+  return testing::read_json_lines(path);
 }
 
 std::shared_ptr<const Tokenizer> load(const std::string& name,
