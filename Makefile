@@ -46,7 +46,7 @@ demo: deps
 
 # GPU machine (torch 2.x + CUDA in python3). Missing -dev headers can be unpacked with dpkg -x into
 # DEPS_PREFIX (see README "GPU build").
-DEPS_PREFIX ?= $(CURDIR)/.carry/deps/usr
+DEPS_PREFIX ?= $(CURDIR)/.carry/deps/usr;$(CURDIR)/.carry/gpu-unpacked/usr
 gpu-build:
 	cmake -S . -B build-gpu -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	  -DCMAKE_PREFIX_PATH="$$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)');$(DEPS_PREFIX)" \
