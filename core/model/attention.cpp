@@ -49,6 +49,12 @@ torch::Tensor rotary_attention(const AttentionProjections& w, const HeadLayout& 
   return project_attention_output(w, causal_attention(q, k, heads_first(v), mask));  // (B, T, D)
 }
 
+torch::Tensor llama4_query_scale(int64_t seq_len, double beta, int64_t original_max_position_embeddings,
+                                 torch::Device device) {
+  auto t = torch::arange(seq_len, torch::TensorOptions().dtype(torch::kFloat32).device(device));  // (T)
+  return 1.0 + beta * torch::log1p(torch::floor(t / static_cast<double>(original_max_position_embeddings)));
+}
+
 void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
                        AttentionProjections& w) {
   specs.push_back({prefix + "q_norm.weight", {heads.head_dim}, &w.q_norm});

@@ -50,6 +50,12 @@ torch::Tensor rotary_attention(const AttentionProjections& w, const HeadLayout& 
                                const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask,
                                RotaryFn rotate, double eps = 0.0);
 
+// The Llama-4 query scale by position (Ministral 3, Mistral 4: rope_parameters.llama_4_scaling_beta):
+// 1 + beta * log(1 + floor(t / original_max_position_embeddings)) for t in [0, seq_len), fp32 (T) on
+// `device`; exactly 1 below the original length. q (after rope) is multiplied by it in q's dtype.
+torch::Tensor llama4_query_scale(int64_t seq_len, double beta, int64_t original_max_position_embeddings,
+                                 torch::Device device);
+
 // Appends prefix + "q_norm.weight" and "k_norm.weight" (Dh each) into w.q_norm / w.k_norm.
 void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
                        AttentionProjections& w);

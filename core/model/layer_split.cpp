@@ -40,8 +40,13 @@ PerDeviceAttentionInputs::PerDeviceAttentionInputs(const RopeConfig& rope, int64
     : PerDeviceAttentionInputs(rope, seq_len, dtype, attention_mask) {}
 
 const std::pair<torch::Tensor, torch::Tensor>& PerDeviceAttentionInputs::rotary(torch::Device device) {
-  auto& tables = rotary_[device.str()];
-  if (!tables.first.defined()) tables = rope_cos_sin(rope_, seq_len_, dtype_, device);
+  return rotary(device, rope_);
+}
+
+const std::pair<torch::Tensor, torch::Tensor>& PerDeviceAttentionInputs::rotary(torch::Device device,
+                                                                                const RopeConfig& rope) {
+  auto& tables = rotary_[{device.str(), &rope}];
+  if (!tables.first.defined()) tables = rope_cos_sin(rope, seq_len_, dtype_, device);
   return tables;
 }
 

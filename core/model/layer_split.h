@@ -37,6 +37,8 @@ class PerDeviceAttentionInputs {
   PerDeviceAttentionInputs(const RopeConfig& rope, int64_t seq_len, torch::ScalarType dtype, MaskMaker make_mask);
   PerDeviceAttentionInputs(const RopeConfig& rope, int64_t seq_len, torch::ScalarType dtype);  // attention_mask()
   const std::pair<torch::Tensor, torch::Tensor>& rotary(torch::Device device);
+  // Another rope's tables (a family with one rope per layer type: OLMo 3); `rope` must outlive this.
+  const std::pair<torch::Tensor, torch::Tensor>& rotary(torch::Device device, const RopeConfig& rope);
   const torch::Tensor& mask(torch::Device device, int64_t window);
 
  private:
@@ -44,7 +46,7 @@ class PerDeviceAttentionInputs {
   int64_t seq_len_;
   torch::ScalarType dtype_;
   MaskMaker make_mask_;
-  std::map<std::string, std::pair<torch::Tensor, torch::Tensor>> rotary_;
+  std::map<std::pair<std::string, const RopeConfig*>, std::pair<torch::Tensor, torch::Tensor>> rotary_;
   std::map<std::pair<std::string, int64_t>, torch::Tensor> masks_;
 };
 

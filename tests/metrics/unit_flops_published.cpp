@@ -90,6 +90,20 @@ TEST(PublishedConfigs, WrappersUseTheTextModelWithANote) {
   EXPECT_EQ(gemma4.total_flops, reference_dense(5376, 60, 32, 16, 6 * 5376 * 21504, 262144, 1024));
 }
 
+// Devstral Small 2 (mistral3 wrapper, ministral3 text model): the exact profile takes head_dim 128 as
+// written (5120 / 32 = 160 would be the leaderboard's d_k); every layer full attention (sliding_window
+// null); untied head.
+TEST(PublishedConfigs, Ministral3WrapperExactUsesItsHeadDim) {
+  const HfConfig c = published("devstral-small-2-24b-instruct.json");
+  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
+            exact_dense(5120, 40, 32, 8, 128, 3 * 5120 * 32768, 131072, 1024, causal_keys(1024)));
+  // By hand for one layer at L = 2: projections 2·2·(5120·4096 + 2·5120·1024 + 4096·5120), MLP
+  // 2·2·3·5120·32768, attention 2·32·(2·128)·(1 + 2) keys; head 2·2·5120·131072.
+  const int64_t layer = 2 * 2 * (5120LL * 4096 + 2 * 5120 * 1024 + 4096 * 5120) + 2 * 2 * 3 * 5120LL * 32768 +
+                        2 * 32 * 256 * 3;
+  EXPECT_EQ(exact_flops(c, {2}).total_flops, 40 * layer + 2 * 2 * 5120LL * 131072);
+}
+
 TEST(PublishedConfigs, ExactProfileNamesFamiliesItDoesNotKnowYet) {
   try {
     exact_flops(published("qwen3.5-9b.json"), {1024});

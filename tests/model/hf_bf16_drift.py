@@ -15,15 +15,21 @@ import math
 import os
 
 import torch
-from transformers import AutoModelForCausalLM, Mxfp4Config
+from transformers import AutoModelForCausalLM, AutoModelForImageTextToText, Mxfp4Config
+
+
+WRAPPERS = {"Mistral3ForConditionalGeneration"}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--fixtures", default=os.path.join(os.path.dirname(__file__), "..", "fixtures"))
     ap.add_argument("--write", action="store_true")
+    ap.add_argument("--only", nargs="*", default=None, help="fixture names (default: every fixture)")
     args = ap.parse_args()
     for name in sorted(os.listdir(args.fixtures)):
+        if args.only and name not in args.only:
+            continue
         path = os.path.join(args.fixtures, name)
         ref_path = os.path.join(path, "logprobs.json")
         if not os.path.exists(os.path.join(path, "model.safetensors")) or not os.path.exists(ref_path):
@@ -35,7 +41,9 @@ def main():
         extra = {}
         if config.get("quantization_config", {}).get("quant_method") == "mxfp4":
             extra["quantization_config"] = Mxfp4Config(dequantize=True)
-        model = AutoModelForCausalLM.from_pretrained(path, attn_implementation="eager", dtype=torch.bfloat16,
+        # Multimodal wrappers (Mistral 3) load through the image-text class; their logits are the text model's.
+        auto = AutoModelForImageTextToText if config.get("architectures", [""])[0] in WRAPPERS else AutoModelForCausalLM
+        model = auto.from_pretrained(path, attn_implementation="eager", dtype=torch.bfloat16,
                                                      **extra).to("cuda").eval()
         ref = json.load(open(ref_path))
         diffs = []

@@ -12,6 +12,7 @@
 #include "core/model/families/internlm2.h"
 #include "core/model/families/llama.h"
 #include "core/model/families/llama4.h"
+#include "core/model/families/ministral3.h"
 #include "core/model/families/mixtral.h"
 #include "core/model/families/olmo2.h"
 #include "core/model/families/phi3.h"

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/model/decoder.h"
+#include "core/model/multimodal.h"
 
 namespace icsweep {
 namespace {
@@ -78,23 +79,6 @@ class Gemma3Model : public Decoder<Gemma3Config, Gemma3LayerWeights> {
   }
 };
 
-// Where the language model lives: text-only, published multimodal, transformers-5 multimodal.
-EndNames gemma3_end_names(const SafetensorsCheckpoint& checkpoint) {
-  for (const auto& [base, head] : {std::pair<std::string, std::string>{"model.", "lm_head.weight"},
-                                   {"language_model.model.", "language_model.lm_head.weight"},
-                                   {"model.language_model.", "lm_head.weight"}})
-    if (checkpoint.find(base + "embed_tokens.weight")) return {base, "embed_tokens.weight", "norm.weight", head};
-  return {"language_model.model.", "embed_tokens.weight", "norm.weight", "language_model.lm_head.weight"};
-}
-
-// The image side of multimodal checkpoints, in either layout.
-bool is_vision_tensor(const std::string& name) {
-  for (const char* skip :
-       {"vision_tower.", "multi_modal_projector.", "model.vision_tower.", "model.multi_modal_projector."})
-    if (name.rfind(skip, 0) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
 std::unique_ptr<CausalLM> load_gemma3(const LoadRequest& request) {
@@ -110,8 +94,9 @@ std::unique_ptr<CausalLM> load_gemma3(const LoadRequest& request) {
     add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
     specs.push_back({p + "post_feedforward_layernorm.weight", {d}, &l.post_feedforward_layernorm});
   };
-  return load_decoder<Gemma3Model>(request, c, "gemma3", add_layer, is_vision_tensor,
-                                   gemma3_end_names(request.checkpoint));
+  return load_decoder<Gemma3Model>(
+      request, c, "gemma3", add_layer, [](const std::string& name) { return is_image_side_tensor(name, "vision_tower"); },
+      language_model_end_names(request.checkpoint));
 }
 
 }  // namespace icsweep

@@ -2,6 +2,7 @@
 #include "core/model/families/llama4.h"
 
 #include "core/model/decoder.h"
+#include "core/model/multimodal.h"
 #include "core/model/moe.h"
 
 namespace icsweep {
@@ -110,24 +111,6 @@ struct Llama4Model final : LayerwiseDecoder<Llama4Config, Llama4LayerWeights> {
   }
 };
 
-// Llama4ForCausalLM: model.* + lm_head; Llama4ForConditionalGeneration as published:
-// language_model.model.* + language_model.lm_head, as saved by transformers 5:
-// model.language_model.* + lm_head.
-EndNames llama4_end_names(const SafetensorsCheckpoint& checkpoint) {
-  if (checkpoint.find("language_model.model.embed_tokens.weight"))
-    return {"language_model.model.", "embed_tokens.weight", "norm.weight", "language_model.lm_head.weight"};
-  if (checkpoint.find("model.language_model.embed_tokens.weight")) return {"model.language_model."};
-  return {};
-}
-
-// The multimodal checkpoints also hold the vision tower and its projector.
-bool is_vision_tensor(const std::string& name) {
-  for (const char* prefix : {"vision_model.", "multi_modal_projector.", "model.vision_model.",
-                             "model.multi_modal_projector."})
-    if (name.rfind(prefix, 0) == 0) return true;
-  return false;
-}
-
 }  // namespace
 
 std::unique_ptr<CausalLM> load_llama4(const LoadRequest& request) {
@@ -147,8 +130,9 @@ std::unique_ptr<CausalLM> load_llama4(const LoadRequest& request) {
       add_swiglu_specs(specs, p + "feed_forward.", kProjNames, d, fm, l.mlp);
     }
   };
-  return load_decoder<Llama4Model>(request, c, "llama4", add_layer, is_vision_tensor,
-                                   llama4_end_names(request.checkpoint));
+  return load_decoder<Llama4Model>(
+      request, c, "llama4", add_layer, [](const std::string& name) { return is_image_side_tensor(name, "vision_model"); },
+      language_model_end_names(request.checkpoint));
 }
 
 }  // namespace icsweep

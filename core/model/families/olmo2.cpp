@@ -20,8 +20,10 @@ struct Olmo2Model final : LayerwiseDecoder<Olmo2Config, Olmo2LayerWeights> {
   torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
     const auto& w = layers_[i];
     const double eps = config_.rms_norm_eps;
-    const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dh) each
-    auto h = x + rms_norm_weight_fp32(attention(w, x, cos, sin), w.post_attention_layernorm, eps);
+    const bool sliding = config_.sliding_window[i] > 0;
+    const auto& [cos, sin] = inputs.rotary(layer_devices_[i], sliding ? config_.rope_sliding : config_.rope);  // (T, Dh)
+    const auto& mask = inputs.mask(layer_devices_[i], config_.sliding_window[i]);  // undefined: plain causal
+    auto h = x + rms_norm_weight_fp32(attention(w, x, cos, sin, mask), w.post_attention_layernorm, eps);
     return h + rms_norm_weight_fp32(swiglu(h, w.mlp), w.post_feedforward_layernorm, eps);
   }
   torch::Tensor final_norm(const torch::Tensor& x) const override {
@@ -29,7 +31,7 @@ struct Olmo2Model final : LayerwiseDecoder<Olmo2Config, Olmo2LayerWeights> {
   }
 
   torch::Tensor attention(const Olmo2LayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin) const {
+                          const torch::Tensor& sin, const torch::Tensor& mask) const {
     const double eps = config_.rms_norm_eps;
     const auto qkv = project_qkv(w.attn, config_.heads, x);
     // Olmo2Attention: q_norm / k_norm over all heads at once, (B, T, H*Dh) and (B, T, Hkv*Dh).
@@ -37,7 +39,7 @@ struct Olmo2Model final : LayerwiseDecoder<Olmo2Config, Olmo2LayerWeights> {
     auto k = rms_norm_weight_fp32(qkv.k.flatten(2), w.k_norm, eps).view(qkv.k.sizes());  // (B, T, Hkv, Dh)
     q = apply_rotary(heads_first(q), cos, sin);                                            // (B, H, T, Dh)
     k = apply_rotary(heads_first(k), cos, sin);                                            // (B, Hkv, T, Dh)
-    return project_attention_output(w.attn, causal_attention(q, k, heads_first(qkv.v), {}));  // (B, T, D)
+    return project_attention_output(w.attn, causal_attention(q, k, heads_first(qkv.v), mask));  // (B, T, D)
   }
 };
 
@@ -54,7 +56,7 @@ std::unique_ptr<CausalLM> load_olmo2(const LoadRequest& request) {
     add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
     specs.push_back({p + "post_feedforward_layernorm.weight", {d}, &l.post_feedforward_layernorm});
   };
-  return load_decoder<Olmo2Model>(request, c, "olmo2", add_layer, /*ignore=*/nullptr);
+  return load_decoder<Olmo2Model>(request, c, request.config.model_type(), add_layer, /*ignore=*/nullptr);
 }
 
 }  // namespace icsweep

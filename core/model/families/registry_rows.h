@@ -19,6 +19,7 @@ ICSWEEP_FAMILY("Qwen2ForCausalLM", "qwen2", "llama", true, llama_shape, load_lla
 ICSWEEP_FAMILY("SeedOssForCausalLM", "seed_oss", "llama", true, llama_shape, load_llama)
 ICSWEEP_FAMILY("Qwen3ForCausalLM", "qwen3", "qwen3", true, qwen3_shape, load_qwen3)
 ICSWEEP_FAMILY("Olmo2ForCausalLM", "olmo2", "olmo2", true, olmo2_shape, load_olmo2)
+ICSWEEP_FAMILY("Olmo3ForCausalLM", "olmo3", "olmo3", true, olmo2_shape, load_olmo2)
 ICSWEEP_FAMILY("GPT2LMHeadModel", "gpt2", "gpt2", false, gpt2_shape, load_gpt2)
 ICSWEEP_FAMILY("GPTNeoXForCausalLM", "gpt_neox", "gpt_neox", false, gpt_neox_shape, load_gpt_neox)
 ICSWEEP_FAMILY("Phi3ForCausalLM", "phi3", "phi3", false, phi3_shape, load_phi3)
@@ -37,3 +38,5 @@ ICSWEEP_FAMILY("Glm4MoeForCausalLM", "glm4_moe", "glm4_moe", true, glm4_moe_shap
 ICSWEEP_FAMILY("GptOssForCausalLM", "gpt_oss", "gpt_oss", true, gpt_oss_shape, load_gpt_oss)
 ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape, load_llama4)
 ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)
+ICSWEEP_FAMILY("Ministral3ForCausalLM", "ministral3", "ministral3", true, ministral3_shape, load_ministral3)
+ICSWEEP_FAMILY("Mistral3ForConditionalGeneration", "mistral3", "ministral3", true, ministral3_shape, load_ministral3)
