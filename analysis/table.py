@@ -36,10 +36,12 @@ def bootstrap_ic(text_bits_per_token, nll_bits, n_tokens, bias, flops_per_token,
 
 
 def published_table(path, resamples=1000, confidence=0.95, seed=None):
-    """The published columns, one row per cell in the index's order, plus ic_ci_low/ic_ci_high
-    (NaN for failed cells or resamples=0) and n_samples (ok samples)."""
+    """The published columns, one row per cell in the index's order, plus status (ok, failed, or
+    partial for a sample-limited trial cell), ic_ci_low/ic_ci_high (NaN for failed cells or
+    resamples=0) and n_samples (ok samples)."""
     cells = cells_frame(path)
     frame = cells[PUBLISHED_COLUMNS].copy()
+    frame["status"] = cells["status"].where(~cells["partial"], "partial")
     lows, highs, counts = [], [], []
     if resamples > 0:
         samples = load_samples(path)
@@ -81,4 +83,4 @@ def run(args):
     if not 0.0 < args.confidence < 1.0:
         raise SystemExit("--confidence must lie in (0, 1)")
     frame = published_table(args.results, args.bootstrap, args.confidence, args.seed)
-    write_table(frame, args.format, args.out)
+    write_table(frame, args.format, args.output)

@@ -75,6 +75,6 @@ def test_bad_reference_is_an_error(sweep):
 
 
 def test_python_dash_m(sweep, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "analysis", "plot", sweep, "--out", str(tmp_path / "f"),
+    done = subprocess.run([sys.executable, "-m", "analysis", "plot", sweep, "-o", str(tmp_path / "f"),
                            "--formats", "png"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert len(done.stdout.split()) == 3
