@@ -7,10 +7,10 @@ import argparse
 import os
 import sys
 
-from analysis import __version__, compare, fit_bias, load_cmd, plot, predict, route, table
+from analysis import __version__, compare, fit_bias, load_cmd, plot, predict, route, site, table
 from analysis.load import ResultsError
 
-COMMANDS = [load_cmd, table, plot, fit_bias, predict, route, compare]
+COMMANDS = [load_cmd, table, plot, fit_bias, predict, route, compare, site]
 
 
 def program_name():

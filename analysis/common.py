@@ -48,7 +48,7 @@ def cells_frame(path, ok_only=False):
     if ok_only:
         keep = (cells["status"] == "ok") & ~cells["partial"]
         for _, row in cells[~keep].iterrows():
-            why = f"cell status {row['status']}" if row["status"] != "ok" else "partial (a sample-limited trial run)"
+            why = "partial (a sample-limited trial run)" if row["partial"] else f"cell status {row['status']}"
             print(f"note: skipping {row['model_name']} x {row['data_name']}: {why}", file=sys.stderr)
         dropped = int((~keep).sum())
         cells = cells[keep].reset_index(drop=True)

@@ -45,7 +45,8 @@ def read_leaderboard(path):
                            + ", ".join(PUBLISHED_COLUMNS) + ")")
     try:
         frame = pd.read_csv(path, dtype={"model_name": str, "model_series": str, "model_size": str,
-                                         "data_name": str}, keep_default_na=False, na_values=["", "nan", "NaN"])
+                                         "data_name": str}, keep_default_na=False, na_values=["", "nan", "NaN"],
+                            float_precision="round_trip")
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as e:
         raise ResultsError(f"{path}: not a readable CSV ({e})") from None
     missing = [c for c in PUBLISHED_COLUMNS if c not in frame]

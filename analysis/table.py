@@ -12,27 +12,40 @@ from analysis.common import PUBLISHED_COLUMNS, STATUS_OK, add_format_arguments, 
 from analysis.load import load_samples
 
 
-def bootstrap_ic(text_bits_per_token, nll_bits, n_tokens, bias, flops_per_token, resamples=1000,
-                 confidence=0.95, rng=None, chunk=200):
-    """(low, high) percentile interval of ic over RESAMPLES bootstrap resamples of the samples."""
+def bootstrap_draws(text_bits_per_token, nll_bits, n_tokens, resamples=1000, rng=None, chunk=200):
+    """(constant, conditional_entropy), each (RESAMPLES,), of bootstrap resamples of a cell's samples,
+    computed as icsweep computes the cell; None when there is no sample or no resample."""
     tbpt = np.asarray(text_bits_per_token, dtype=np.float64)
     nll = np.asarray(nll_bits, dtype=np.float64)
     tokens = np.asarray(n_tokens, dtype=np.float64)
     n = len(tbpt)
     if n == 0 or resamples <= 0:
-        return float("nan"), float("nan")
+        return None
     rng = rng if rng is not None else np.random.default_rng()
-    values = []
+    constants, entropies = [], []
     for start in range(0, resamples, chunk):
         idx = rng.integers(0, n, size=(min(chunk, resamples - start), n))  # (B, n) sample picks
         # np.round may differ from Python's round at exact .xx5 ties; irrelevant for an interval.
-        constant = np.round(tbpt[idx].mean(axis=1), 2)
-        ce = nll[idx].sum(axis=1) / tokens[idx].sum(axis=1)
-        values.append((constant - ce + bias) / np.log2(flops_per_token))
-    values = np.concatenate(values)
+        constants.append(np.round(tbpt[idx].mean(axis=1), 2))
+        entropies.append(nll[idx].sum(axis=1) / tokens[idx].sum(axis=1))
+    return np.concatenate(constants), np.concatenate(entropies)
+
+
+def percentile_interval(values, confidence=0.95):
+    """(low, high): the central CONFIDENCE percentile interval of VALUES."""
     alpha = (1.0 - confidence) / 2.0
     low, high = np.quantile(values, [alpha, 1.0 - alpha])
     return float(low), float(high)
+
+
+def bootstrap_ic(text_bits_per_token, nll_bits, n_tokens, bias, flops_per_token, resamples=1000,
+                 confidence=0.95, rng=None, chunk=200):
+    """(low, high) percentile interval of ic over RESAMPLES bootstrap resamples of the samples."""
+    draws = bootstrap_draws(text_bits_per_token, nll_bits, n_tokens, resamples, rng, chunk)
+    if draws is None:
+        return float("nan"), float("nan")
+    constant, ce = draws
+    return percentile_interval((constant - ce + bias) / np.log2(flops_per_token), confidence)
 
 
 def published_table(path, resamples=1000, confidence=0.95, seed=None):

@@ -13,7 +13,7 @@ import synth
 from analysis.__main__ import COMMANDS, build_parser, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare"]
+NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare", "site"]
 
 
 @pytest.fixture(scope="module")
