@@ -98,6 +98,19 @@ def add_format_arguments(parser, default="table"):
     add_output_argument(parser, "FILE", "write here instead of stdout")
 
 
+def add_bootstrap_arguments(parser, what="the interval"):
+    """--bootstrap N, --confidence C and --seed S of the per-sample bootstrap (table, plot, site)."""
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help=f"bootstrap resamples per cell for {what} (default 1000; 0 = none)")
+    parser.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+
+
+def check_confidence(confidence):
+    if not 0.0 < confidence < 1.0:
+        raise ResultsError(f"--confidence {confidence}: must lie in (0, 1), e.g. 0.95")
+
+
 def add_output_argument(parser, metavar, help_text, default=None):
     """-o/--output, the one spelling of "where to write" (--out is accepted as an old alias)."""
     parser.add_argument("-o", "--output", metavar=metavar, default=default, help=help_text)

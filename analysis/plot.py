@@ -14,9 +14,9 @@ import textwrap
 import matplotlib.pyplot as plt
 import numpy as np
 
-from analysis.common import STATUS_OK, add_output_argument, cells_frame
+from analysis.common import STATUS_OK, add_bootstrap_arguments, add_output_argument, cells_frame, check_confidence
 from analysis.figures import DRAW, WIDTHS
-from analysis.load import ResultsError, load_samples
+from analysis.load import load_samples
 from analysis.table import bootstrap_ic
 
 FIGURES = list(DRAW)
@@ -119,18 +119,14 @@ def add_parser(commands):
     p.add_argument("--width", choices=list(WIDTHS), default="two-column",
                    help="figure width: one-column (3.5 in), two-column (7.16 in, default) or screen (11 in); "
                         "fonts are sized for print at that width")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples per cell for the error bars (default 1000; 0 = no bars)")
-    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    add_bootstrap_arguments(p, "the error bars")
     p.add_argument("--no-caption", action="store_true", help="leave out the caption line")
     p.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
     p.set_defaults(run=run)
 
 
 def run(args):
-    if not 0.0 < args.confidence < 1.0:
-        raise ResultsError("--confidence must lie in (0, 1)")
+    check_confidence(args.confidence)
     for path in make_plots(args.results, args.output, args.figures, args.formats, args.metric, args.dpi, args.width,
                            args.bootstrap, args.confidence, args.seed, not args.no_caption):
         print(path)

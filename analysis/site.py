@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import __version__
-from analysis.common import STATUS_OK, add_output_argument, series_of
+from analysis.common import STATUS_OK, add_bootstrap_arguments, add_output_argument, check_confidence, series_of
 from analysis.leaderboard import MATCH_KEY, NUMERIC, read_leaderboard, with_match_key
 from analysis.load import PUBLISHED_COLUMNS, ResultsError, load_cells, load_errors, load_samples
 from analysis.table import bootstrap_draws, percentile_interval
@@ -190,18 +190,17 @@ def add_parser(commands):
         "site", help="a self-contained static leaderboard page (HTML) from results files",
         description="Write DIR/index.html: one page with its CSS, JavaScript and data inline (opens from file://, "
                     "no network): the published columns per (model, dataset), sortable and filterable, details "
-                    "with 95%% bootstrap intervals, failed and partial cells marked, IC against FLOPs per token per "
+                    "with bootstrap intervals, failed and partial cells marked, IC against FLOPs per token per "
                     "dataset, and with --compare the differences to a leaderboard CSV.")
     p.add_argument("results", nargs="+", metavar="RESULTS.h5", help="results.h5 indexes or cell files")
     add_output_argument(p, "DIR", "output directory (default ./site); the page is DIR/index.html", default="site")
     p.add_argument("--compare", metavar="LEADERBOARD.csv",
                    help="a leaderboard CSV with the 12 published columns: match rows by model and data name")
     p.add_argument("--title", help="page title (default: the results files' names)")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples per cell for the intervals (default 1000; 0 = none)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    add_bootstrap_arguments(p, "the intervals of NLL, ic and information_capacity")
     p.set_defaults(run=run)
 
 
 def run(args):
-    print(write_site(args.results, args.output, args.compare, args.bootstrap, 0.95, args.seed, args.title))
+    check_confidence(args.confidence)
+    print(write_site(args.results, args.output, args.compare, args.bootstrap, args.confidence, args.seed, args.title))

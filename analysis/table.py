@@ -8,7 +8,8 @@ whole cell; the interval is the percentile interval of those ic values."""
 import numpy as np
 import pandas as pd
 
-from analysis.common import PUBLISHED_COLUMNS, STATUS_OK, add_format_arguments, cells_frame, write_table
+from analysis.common import (PUBLISHED_COLUMNS, STATUS_OK, add_bootstrap_arguments, add_format_arguments, cells_frame,
+                             check_confidence, write_table)
 from analysis.load import load_samples
 
 
@@ -84,16 +85,12 @@ def add_parser(commands):
                     "information_capacity, ic) per cell, plus a bootstrap confidence interval of ic over samples "
                     "(ic_ci_low, ic_ci_high) and the number of ok samples.")
     p.add_argument("results", help="results.h5 index or a cell file")
-    p.add_argument("--bootstrap", type=int, default=1000, metavar="N",
-                   help="bootstrap resamples per cell (default 1000; 0 = no interval)")
-    p.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
-    p.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+    add_bootstrap_arguments(p, "the interval of ic")
     add_format_arguments(p)
     p.set_defaults(run=run)
 
 
 def run(args):
-    if not 0.0 < args.confidence < 1.0:
-        raise SystemExit("--confidence must lie in (0, 1)")
+    check_confidence(args.confidence)
     frame = published_table(args.results, args.bootstrap, args.confidence, args.seed)
     write_table(frame, args.format, args.output)

@@ -18,13 +18,7 @@ NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare", "si
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    rng = np.random.default_rng(9)
-    flops = [1e8, 5e8, 2e9]
-    specs = []
-    for data in ["en", "code"]:
-        for i, (n, s) in enumerate(zip(flops, synth.planted_series(rng, 12, flops, 0.2, -25.0))):
-            specs.append(dict(model_name=f"tiny-{i}", data_name=data, series="tiny", flops_per_token=n, **s))
-    return synth.write_sweep(str(tmp_path_factory.mktemp("sweep")), specs)
+    return synth.tiny_series_sweep(str(tmp_path_factory.mktemp("sweep")), seed=9)
 
 
 @pytest.mark.parametrize("name", NAMES)

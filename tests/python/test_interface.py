@@ -19,14 +19,7 @@ TABLE_COMMANDS = ["load", "table", "fit-bias", "predict", "route", "compare"]
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    rng = np.random.default_rng(21)
-    flops = [1e8, 5e8, 2e9]
-    specs = []
-    for data in ["en", "code"]:
-        for i, (n, s) in enumerate(zip(flops, synth.planted_series(rng, 8, flops, 0.2, -25.0))):
-            specs.append(dict(model_name=f"tiny-{i}", data_name=data, series="tiny", size=f"{i}B",
-                              flops_per_token=n, tokens=True, **s))
-    return synth.write_sweep(str(tmp_path_factory.mktemp("sweep")), specs)
+    return synth.tiny_series_sweep(str(tmp_path_factory.mktemp("sweep")), seed=21, samples=8, tokens=True)
 
 
 def options_of(name):
