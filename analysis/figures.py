@@ -111,29 +111,32 @@ def ic_vs_flops(cells, metric, layout, intervals=None):
     fig.legend(list(seen.values()), list(seen), loc="upper center", ncol=min(4, len(seen)), frameon=False,
                bbox_to_anchor=(0.5, 1.0), title="series", title_fontsize=layout.font_size)
     legend_rows = math.ceil(len(seen) / 4)
-    fig.tight_layout(rect=(0, 0, 1, 1 - (0.35 + 0.18 * legend_rows) / (height + 0.5)))
+    fig.tight_layout(rect=(0, 0, 1, 1 - (0.22 + 0.17 * legend_rows) / (height + 0.5)))
     return fig
 
 
 def text_bits_vs_ic(cells, metric, layout, intervals=None):
     """Scatter of constant (text bits per token) against the metric; colour = series, marker = dataset."""
     cells = cells.assign(model_series=series_of(cells))
-    fig, ax = plt.subplots(figsize=(min(layout.width, 6.0), min(layout.width, 6.0) * 0.75))
+    fig, ax = plt.subplots(figsize=(min(layout.width, 6.0) * 0.75, min(layout.width, 6.0) * 0.6))
     series_names = list(dict.fromkeys(cells["model_series"]))
     datasets = list(dict.fromkeys(cells["data_name"]))
     colour = colours(series_names)
     for _, row in cells.iterrows():
         ax.scatter(row["constant"], row[metric], color=colour[row["model_series"]], s=18,
                    marker=MARKERS[datasets.index(row["data_name"]) % len(MARKERS)])
-    for s in series_names:
-        ax.scatter([], [], color=colour[s], marker="o", label=s)
-    for i, d in enumerate(datasets):
-        ax.scatter([], [], color="gray", marker=MARKERS[i % len(MARKERS)], label=d)
+    size = layout.font_size * 0.85
+    by_series = [ax.scatter([], [], color=colour[s], marker="o", label=s) for s in series_names]
+    by_data = [ax.scatter([], [], color="gray", marker=MARKERS[i % len(MARKERS)], label=d) for i, d in enumerate(datasets)]
     ax.set_xlabel("text bits per token (constant)")
     ax.set_ylabel(metric)
     ax.margins(0.1)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=layout.font_size * 0.85, frameon=False, loc="best")
+    first = ax.legend(handles=by_series, title="series (colour)", fontsize=size, title_fontsize=size, frameon=False,
+                      loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.add_artist(first)
+    ax.legend(handles=by_data, title="dataset (marker)", fontsize=size, title_fontsize=size, frameon=False,
+              loc="lower left", bbox_to_anchor=(1.0, 0.0))
     fig.tight_layout()
     return fig
 
@@ -158,9 +161,9 @@ def ic_heatmap(cells, metric, layout, intervals=None):
         if np.isfinite(v):
             ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=layout.font_size * 0.8,
                     color="white" if normalised[i, j] < 0.5 else "black")
-    bar = fig.colorbar(image, ax=ax, ticks=[0, 1])
-    bar.ax.set_yticklabels(["dataset min", "dataset max"])
-    bar.set_label(f"{metric}, normalised per dataset", fontsize=layout.font_size * 0.9)
+    bar = fig.colorbar(image, ax=ax, ticks=[0, 1], fraction=0.08, pad=0.03)
+    bar.ax.set_yticklabels(["lowest", "highest"])
+    bar.ax.set_title("in its\ndataset", fontsize=layout.font_size * 0.8, loc="left")
     fig.tight_layout()
     return fig
 

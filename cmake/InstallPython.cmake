@@ -28,6 +28,6 @@ if(NOT ICSWEEP_PYTHON_SITEDIR)
 endif()
 message(STATUS "icsweep: analysis package installs into PREFIX/${ICSWEEP_PYTHON_SITEDIR} (${ICSWEEP_PYTHON_INTERPRETER})")
 install(DIRECTORY ${CMAKE_SOURCE_DIR}/analysis/ DESTINATION ${ICSWEEP_PYTHON_SITEDIR}/analysis COMPONENT python
-        FILES_MATCHING PATTERN "*.py" PATTERN "*.js" PATTERN "*.css" PATTERN "__pycache__" EXCLUDE)
+        FILES_MATCHING PATTERN "*.py" REGEX "/site_assets/[^/]+$" PATTERN "__pycache__" EXCLUDE)
 configure_file(${CMAKE_SOURCE_DIR}/cmake/icsweep-analysis.in ${CMAKE_BINARY_DIR}/icsweep-analysis @ONLY)
 install(PROGRAMS ${CMAKE_BINARY_DIR}/icsweep-analysis DESTINATION bin COMPONENT python)

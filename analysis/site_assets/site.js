@@ -37,7 +37,9 @@
   function isNumber(v) { return typeof v === "number" && isFinite(v); }
   function fmt(column, v) {
     if (!isNumber(v)) return v === null || v === undefined ? "—" : String(v);
-    if (column === "BF16_TFLOPs" || column === "flops_per_token") return v.toPrecision(4);
+    if (column === "BF16_TFLOPs" || column === "flops_per_token") {
+      return v !== 0 && (Math.abs(v) < 1e-3 || Math.abs(v) >= 1e5) ? v.toExponential(3) : v.toPrecision(4);
+    }
     var d = DIGITS[column];
     return d === undefined ? String(v) : v.toFixed(d);
   }
@@ -107,7 +109,11 @@
       if (c.key === "details") { th.className = "details-col"; th.appendChild(el("span", {class: "visually-hidden"}, "Details")); }
       if (c.sortable) {
         th.setAttribute("aria-sort", "none");
-        var b = el("button", {type: "button", "aria-label": "Sort by " + c.label}, c.label);
+        var b = el("button", {type: "button", "aria-label": "Sort by " + c.label});
+        c.label.split("_").forEach(function (part, i, parts) {  // long names may break after "_"
+          b.appendChild(document.createTextNode(part + (i < parts.length - 1 ? "_" : "")));
+          if (i < parts.length - 1) b.appendChild(el("wbr"));
+        });
         b.addEventListener("click", function () { sortBy(c.key); });
         th.appendChild(b);
       }
@@ -259,7 +265,7 @@
     function Y(v) { return H - M.bottom - ((v - y0) / (y1 - y0)) * (H - M.top - M.bottom); }
     var figure = el("figure", {"data-dataset": dataName});
     figure.appendChild(el("figcaption", {}, dataName));
-    var root = svg("svg", {viewBox: "0 0 " + W + " " + H, role: "img",
+    var root = svg("svg", {viewBox: "0 0 " + W + " " + H, role: "group",
       "aria-label": metric + " against FLOPs per token on " + dataName + ", " + cells.length + " cells"});
     var grid = svg("g", {class: "grid"}), axes = svg("g", {class: "axis"});
     logTicks(x0, x1).forEach(function (v) {
