@@ -41,8 +41,9 @@ demo: deps
 	rm -rf demo/results
 	$(MPIRUN) -np 3 $(BUILD)/icsweep run configs/demo.yaml --progress-interval 5
 	$(BUILD)/icsweep report demo/results/results.h5 --format table
-	$(PYTHON) -m analysis plot demo/results/results.h5 --out demo/figures --formats png
-	@echo "figures: demo/figures/"
+	$(PYTHON) -m analysis plot demo/results/results.h5 -o demo/figures --formats png,svg
+	$(PYTHON) -m analysis site demo/results/results.h5 -o demo/site
+	@echo "figures: demo/figures/, leaderboard page: demo/site/index.html"
 
 # GPU machine (torch 2.x + CUDA in python3). Missing -dev headers can be unpacked with dpkg -x into
 # DEPS_PREFIX (see README "GPU build").

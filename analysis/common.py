@@ -1,19 +1,16 @@
 """Shared pieces of the analysis commands: the published columns, the IC formula, cell selection
 and table output (CSV or Markdown, no extra dependencies)."""
 
+import argparse
+import json
 import math
 import sys
 
 import numpy as np
 import pandas as pd
 
-from analysis.load import ResultsError, load_cells
+from analysis.load import PUBLISHED_COLUMNS, ResultsError, load_cells
 
-# docs/design.md §1.5, in the reference's order.
-PUBLISHED_COLUMNS = [
-    "model_name", "model_series", "model_size", "data_name", "seq_len", "uniform_entropy", "constant",
-    "conditional_entropy", "entropy_gain", "BF16_TFLOPs", "information_capacity", "ic",
-]
 NUMERIC_PUBLISHED = PUBLISHED_COLUMNS[4:]
 STATUS_OK = 0
 
@@ -43,21 +40,22 @@ def aggregates(text_bits_per_token, nll_bits, n_tokens, bias, flops_per_token):
 
 
 def cells_frame(path, ok_only=False):
-    """load_cells(path) with the published columns first; ok_only drops failed cells (with a note)."""
+    """load_cells(path) (published columns first); ok_only drops failed and partial cells, with a note
+    each on stderr: figures and fits use finished, full cells only."""
     cells = load_cells(path)
     if cells.empty:
         raise ResultsError(f"{path}: no cells")
-    if ok_only and "status" in cells:
-        bad = cells[cells["status"] != "ok"]
-        for _, row in bad.iterrows():
-            print(f"note: skipping {row['model_name']} x {row['data_name']}: cell status {row['status']}",
-                  file=sys.stderr)
-        cells = cells[cells["status"] == "ok"].reset_index(drop=True)
+    if ok_only:
+        keep = (cells["status"] == "ok") & ~cells["partial"]
+        for _, row in cells[~keep].iterrows():
+            why = "partial (a sample-limited trial run)" if row["partial"] else f"cell status {row['status']}"
+            print(f"note: skipping {row['model_name']} x {row['data_name']}: {why}", file=sys.stderr)
+        dropped = int((~keep).sum())
+        cells = cells[keep].reset_index(drop=True)
         if cells.empty:
-            raise ResultsError(f"{path}: no cell finished ok ({len(bad)} failed, listed above): nothing to "
-                               "analyse; see their errors with 'python3 -m analysis load {path} errors'")
-    first = [c for c in PUBLISHED_COLUMNS if c in cells]
-    return cells[first + [c for c in cells.columns if c not in first]]
+            raise ResultsError(f"{path}: no full cell finished ok ({dropped} failed or partial, listed above): "
+                               f"nothing to analyse; see the errors with 'python3 -m analysis load {path} errors'")
+    return cells
 
 
 def _format_value(value, float_format):
@@ -84,16 +82,39 @@ def to_markdown(frame, float_format="{:.5f}"):
     return "\n".join(lines) + "\n"
 
 
-def write_table(frame, fmt="csv", out=None, float_format=None):
-    """Write FRAME as csv (full precision unless float_format) or markdown to OUT (a path) or stdout."""
+def write_table(frame, fmt="table", out=None, float_format=None):
+    """Write FRAME in FMT (see FORMATS) to OUT (a path) or stdout."""
     return emit([(None, frame)], fmt, out, float_format)
 
 
-def add_format_arguments(parser, default="markdown"):
-    """--format csv|markdown and --out FILE, the same on every table-printing command."""
-    parser.add_argument("--format", choices=["csv", "markdown"], default=default,
-                        help=f"output format (default {default}; csv keeps full float precision)")
-    parser.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+FORMATS = ["table", "csv", "json", "markdown"]
+
+
+def add_format_arguments(parser, default="table"):
+    """--format table|csv|json|markdown and -o/--output FILE, the same on every table-printing command
+    (and as `icsweep report`)."""
+    parser.add_argument("-f", "--format", choices=FORMATS, default=default,
+                        help=f"output format (default {default}; csv and json keep full float precision)")
+    add_output_argument(parser, "FILE", "write here instead of stdout")
+
+
+def add_bootstrap_arguments(parser, what="the interval"):
+    """--bootstrap N, --confidence C and --seed S of the per-sample bootstrap (table, plot, site)."""
+    parser.add_argument("--bootstrap", type=int, default=1000, metavar="N",
+                        help=f"bootstrap resamples per cell for {what} (default 1000; 0 = none)")
+    parser.add_argument("--confidence", type=float, default=0.95, help="interval coverage (default 0.95)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed of the bootstrap (default 0)")
+
+
+def check_confidence(confidence):
+    if not 0.0 < confidence < 1.0:
+        raise ResultsError(f"--confidence {confidence}: must lie in (0, 1), e.g. 0.95")
+
+
+def add_output_argument(parser, metavar, help_text, default=None):
+    """-o/--output, the one spelling of "where to write" (--out is accepted as an old alias)."""
+    parser.add_argument("-o", "--output", metavar=metavar, default=default, help=help_text)
+    parser.add_argument("--out", dest="output", default=default, help=argparse.SUPPRESS)
 
 
 def series_of(cells):
@@ -102,19 +123,60 @@ def series_of(cells):
     return series.where(series != "", cells["model_name"].astype(str))
 
 
+def _json_value(value):
+    """A cell of a frame as JSON: NaN/None -> null, numpy scalars -> Python numbers."""
+    if value is None or (isinstance(value, (float, np.floating)) and math.isnan(value)):
+        return None
+    if isinstance(value, np.generic):
+        return value.item()
+    return value if isinstance(value, (int, float, str, bool)) else str(value)
+
+
+def to_records(frame):
+    """FRAME as a list of {column: value} with JSON-ready values (full float precision)."""
+    columns = [str(c) for c in frame.columns]
+    return [dict(zip(columns, map(_json_value, row))) for row in frame.itertuples(index=False)]
+
+
+def to_text_table(frame, float_format="{:.5f}"):
+    """A fixed-column plain-text table (right-aligned numbers), as `icsweep report --format table`."""
+    formats = [MARKDOWN_FORMATS.get(str(c), float_format) for c in frame.columns]
+    rows = [[_format_value(v, f) for v, f in zip(row, formats)] for row in frame.itertuples(index=False)]
+    header = [str(c) for c in frame.columns]
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(header)]
+    numeric = [pd.api.types.is_numeric_dtype(frame[c]) for c in frame.columns]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if n else c.ljust(w) for c, w, n in zip(cells, widths, numeric)).rstrip()
+    return "\n".join([line(header)] + [line(r) for r in rows]) + "\n"
+
+
 def emit(sections, fmt, out=None, float_format=None):
-    """Write (title, frame) tables one after another to OUT or stdout; title None for no heading."""
-    chunks = []
-    for title, frame in sections:
-        if fmt == "markdown":
-            chunks.append((f"### {title}\n\n" if title else "") + to_markdown(frame, float_format or "{:.5f}"))
+    """Write (title, frame) tables one after another to OUT or stdout; title None for no heading.
+    json: one table is a list of records, several an object {title: records}."""
+    if fmt == "json":
+        if len(sections) == 1:
+            payload = to_records(sections[0][1])
         else:
-            body = frame.to_csv(index=False, float_format=float_format and (lambda v: float_format.format(v)))
-            chunks.append((f"# {title}\n" if title else "") + body)
-    text = "\n".join(chunks)
+            payload = {title or f"table {i + 1}": to_records(frame) for i, (title, frame) in enumerate(sections)}
+        text = json.dumps(payload, ensure_ascii=False, indent=1) + "\n"
+    else:
+        chunks = []
+        for title, frame in sections:
+            if fmt == "markdown":
+                chunks.append((f"### {title}\n\n" if title else "") + to_markdown(frame, float_format or "{:.5f}"))
+            elif fmt == "table":
+                chunks.append((f"{title}\n" if title else "") + to_text_table(frame, float_format or "{:.5f}"))
+            else:
+                body = frame.to_csv(index=False, float_format=float_format and (lambda v: float_format.format(v)))
+                chunks.append((f"# {title}\n" if title else "") + body)
+        text = "\n".join(chunks)
     if out is None or out == "-":
         sys.stdout.write(text)
     else:
-        with open(out, "w", encoding="utf-8") as f:
-            f.write(text)
+        try:
+            with open(out, "w", encoding="utf-8") as f:
+                f.write(text)
+        except OSError as e:
+            raise ResultsError(f"{out}: cannot write the output ({e.strerror}); give a writable -o/--output path") from None
     return text

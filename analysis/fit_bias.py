@@ -103,7 +103,7 @@ def run(args):
     sections = [("fitted bias per dataset", fits), ("ic per series, before and after", series_summary(per_cell))]
     if args.cells:
         sections.append(("ic per cell, before and after", per_cell))
-    emit(sections, args.format, args.out)
+    emit(sections, args.format, args.output)
     if fits["bias_fit"].isna().any():
         print("note: no fit where no series has two models of different FLOPs (bias_fit nan)",
               file=sys.stderr)

@@ -1,7 +1,7 @@
 """`load`: dump cells, samples or errors (the loader's DataFrames) as CSV or Markdown."""
 
 from analysis.common import add_format_arguments, write_table
-from analysis.load import load_cells, load_errors, load_samples
+from analysis.load import ResultsError, load_cells, load_errors, load_samples
 
 WHAT = {"cells": load_cells, "samples": load_samples, "errors": load_errors}
 
@@ -20,7 +20,12 @@ def add_parser(commands):
 def run(args):
     frame = WHAT[args.what](args.results)
     if args.columns:
-        frame = frame[[c.strip() for c in args.columns.split(",")]]
+        wanted = [c.strip() for c in args.columns.split(",") if c.strip()]
+        unknown = [c for c in wanted if c not in frame]
+        if unknown:
+            raise ResultsError(f"--columns: no column {', '.join(unknown)} in the {args.what} table; it has "
+                               + ", ".join(map(str, frame.columns)))
+        frame = frame[wanted]
     elif args.what == "cells":
         frame = frame.drop(columns=[c for c in ("config_text",) if c in frame])
-    write_table(frame, args.format, args.out)
+    write_table(frame, args.format, args.output)

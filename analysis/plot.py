@@ -1,114 +1,95 @@
-"""`plot`: the study's figures from a results file, as PNG and PDF (matplotlib, Agg backend).
+"""`plot`: the study's figures from a results file, as PNG, PDF and SVG (matplotlib, Agg backend).
 
-* ic_vs_flops: ic against FLOPs per token (log x), one line per model series, one panel per dataset.
+* ic_vs_flops: ic against FLOPs per token (log x), one panel per dataset with its own y axis, one line
+  per model series, 95% bootstrap intervals over samples as error bars.
 * text_bits_vs_ic: tokenizer efficiency (constant = text bits per token) against ic, per cell.
-* ic_heatmap: model x dataset heatmap of ic (language / domain bias)."""
+* ic_heatmap: model x dataset heatmap of ic, coloured relative to each dataset (language / domain bias).
 
-import math
+Each figure carries a caption line naming the bias, the FLOPs profile and the sequence length; --width
+sizes it for one column or the full width of a two-column paper (fonts as printed)."""
+
 import os
+import textwrap
 
-import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (after choosing the backend)
-import numpy as np  # noqa: E402
+from analysis.common import STATUS_OK, add_bootstrap_arguments, add_output_argument, cells_frame, check_confidence
+from analysis.figures import DRAW, WIDTHS
+from analysis.load import load_samples
+from analysis.table import bootstrap_ic
 
-from analysis.common import cells_frame, series_of  # noqa: E402
-
-FIGURES = ["ic_vs_flops", "text_bits_vs_ic", "ic_heatmap"]
-MARKERS = "osD^v<>ph*"
-
-
-def ic_vs_flops(cells, metric="ic"):
-    """One panel per dataset; per series a line through its models sorted by FLOPs per token."""
-    cells = cells.assign(model_series=series_of(cells))
-    datasets = list(dict.fromkeys(cells["data_name"]))
-    columns = min(3, len(datasets))
-    rows = math.ceil(len(datasets) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(4.5 * columns, 3.6 * rows), squeeze=False, sharey=True)
-    series_names = list(dict.fromkeys(cells["model_series"]))
-    colors = {s: plt.cm.tab10(i % 10) for i, s in enumerate(series_names)}
-    for ax, data_name in zip(axes.flat, datasets):
-        d = cells[cells["data_name"] == data_name]
-        for i, (series, s) in enumerate(d.groupby("model_series", sort=False)):
-            s = s.sort_values("flops_per_token")
-            ax.plot(s["flops_per_token"], s[metric], marker=MARKERS[series_names.index(series) % len(MARKERS)],
-                    color=colors[series], label=series)
-            for _, row in s.iterrows():
-                ax.annotate(str(row["model_size"] or row["model_name"]), (row["flops_per_token"], row[metric]),
-                            textcoords="offset points", xytext=(3, 3), fontsize=7)
-        ax.set_xscale("log")
-        ax.set_title(data_name)
-        ax.set_xlabel("FLOPs per token")
-        ax.grid(True, which="both", alpha=0.3)
-    for ax in axes[:, 0]:
-        ax.set_ylabel(metric)
-    for ax in list(axes.flat)[len(datasets):]:
-        ax.set_visible(False)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=min(6, len(series_names)), frameon=False,
-               bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    return fig
+FIGURES = list(DRAW)
+FORMATS = ["png", "pdf", "svg"]
 
 
-def text_bits_vs_ic(cells, metric="ic"):
-    """Scatter of constant (text bits per token) against ic; colour = series, marker = dataset."""
-    cells = cells.assign(model_series=series_of(cells))
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    series_names = list(dict.fromkeys(cells["model_series"]))
-    datasets = list(dict.fromkeys(cells["data_name"]))
-    for _, row in cells.iterrows():
-        ax.scatter(row["constant"], row[metric], color=plt.cm.tab10(series_names.index(row["model_series"]) % 10),
-                   marker=MARKERS[datasets.index(row["data_name"]) % len(MARKERS)])
-    for i, s in enumerate(series_names):
-        ax.scatter([], [], color=plt.cm.tab10(i % 10), marker="o", label=s)
-    for i, d in enumerate(datasets):
-        ax.scatter([], [], color="gray", marker=MARKERS[i % len(MARKERS)], label=d)
-    ax.set_xlabel("text bits per token (constant)")
-    ax.set_ylabel(metric)
-    ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8, frameon=False)
-    fig.tight_layout()
-    return fig
+def _values(series, fmt="{:g}"):
+    values = list(dict.fromkeys(series))
+    return ", ".join(fmt.format(v) if not isinstance(v, str) else v for v in values)
 
 
-def ic_heatmap(cells, metric="ic"):
-    """Models (rows, by series then FLOPs) x datasets (columns), cells annotated with the value."""
-    cells = cells.assign(model_series=series_of(cells))
-    order = cells.sort_values(["model_series", "flops_per_token"], kind="stable")["model_name"]
-    table = cells.pivot_table(index="model_name", columns="data_name", values=metric, aggfunc="first")
-    table = table.reindex(index=list(dict.fromkeys(order)), columns=list(dict.fromkeys(cells["data_name"])))
-    fig, ax = plt.subplots(figsize=(1.6 + 1.3 * table.shape[1], 1.2 + 0.45 * table.shape[0]))
-    values = table.to_numpy(dtype=float)
-    image = ax.imshow(values, cmap="viridis", aspect="auto")
-    ax.set_xticks(range(table.shape[1]), table.columns, rotation=30, ha="right")
-    ax.set_yticks(range(table.shape[0]), table.index)
-    finite = values[np.isfinite(values)]
-    middle = (finite.min() + finite.max()) / 2 if finite.size else 0.0
-    for (i, j), v in np.ndenumerate(values):
-        if np.isfinite(v):
-            ax.text(j, i, f"{v:.3f}", ha="center", va="center", fontsize=8, color="white" if v < middle else "black")
-    fig.colorbar(image, ax=ax, label=metric)
-    fig.tight_layout()
-    return fig
+def caption(cells, metric, confidence=None, resamples=0):
+    """One line naming what the numbers depend on: the formula, bias per dataset, FLOPs profile,
+    sequence length and the intervals."""
+    if metric == "ic":
+        by_bias = {}
+        for data_name, bias in zip(cells["data_name"], cells["bias"].astype(float)):
+            by_bias.setdefault(f"{bias:g}".replace("-", "−"), []).append(data_name)
+        biases = "; ".join(f"b = {b} ({', '.join(dict.fromkeys(d))})" for b, d in by_bias.items())
+        text = f"ic = (constant − NLL + b) / log₂ N; {biases}"
+    else:
+        text = "information_capacity = (constant − NLL) / log₂ N (no bias)"
+    text += (f"; N = FLOPs per token, profile {_values(cells['flops_profile'])}; "
+             f"sequence length {_values(cells['max_sample_length'].astype(int), '{:d}')} tokens")
+    if confidence and resamples:
+        text += f"; bars: {confidence:.0%} bootstrap interval over samples ({resamples} resamples)"
+    return text + "."
 
 
-DRAW = {"ic_vs_flops": ic_vs_flops, "text_bits_vs_ic": text_bits_vs_ic, "ic_heatmap": ic_heatmap}
+def intervals_of(path, cells, metric, resamples, confidence, seed):
+    """(model, data) -> (low, high) bootstrap interval of METRIC over each cell's ok samples."""
+    if resamples <= 0:
+        return {}
+    samples = load_samples(path)
+    groups = dict(tuple(samples[samples["status"] == STATUS_OK].groupby(["model_name", "data_name"], sort=False)))
+    rng = np.random.default_rng(seed)
+    out = {}
+    for _, cell in cells.iterrows():
+        mine = groups.get((cell["model_name"], cell["data_name"]))
+        if mine is None or len(mine) == 0:
+            continue
+        bias = float(cell["bias"]) if metric == "ic" else 0.0
+        out[(cell["model_name"], cell["data_name"])] = bootstrap_ic(
+            mine["text_bits_per_token"], mine["nll_bits"], mine["n_tokens"], bias, float(cell["flops_per_token"]),
+            resamples, confidence, rng)
+    return out
 
 
-def make_plots(path, out_dir, figures=FIGURES, formats=("png", "pdf"), metric="ic", dpi=150):
+def make_plots(path, out_dir, figures=FIGURES, formats=("png", "pdf", "svg"), metric="ic", dpi=200,
+               width="two-column", resamples=1000, confidence=0.95, seed=0, with_caption=True):
     """Draw FIGURES from PATH into OUT_DIR as NAME.FORMAT; returns the written paths."""
     cells = cells_frame(path, ok_only=True)
+    layout = WIDTHS[width]
+    intervals = intervals_of(path, cells, metric, resamples, confidence, seed) if "ic_vs_flops" in figures else {}
     os.makedirs(out_dir, exist_ok=True)
     written = []
+    style = {"font.size": layout.font_size, "axes.titlesize": layout.font_size, "axes.labelsize": layout.font_size,
+             "xtick.labelsize": layout.font_size * 0.9, "ytick.labelsize": layout.font_size * 0.9,
+             "legend.fontsize": layout.font_size * 0.9, "svg.fonttype": "none", "pdf.fonttype": 42}
     for name in figures:
-        fig = DRAW[name](cells, metric)
-        for fmt in formats:
-            target = os.path.join(out_dir, f"{name}.{fmt}")
-            fig.savefig(target, dpi=dpi, bbox_inches="tight")
-            written.append(target)
-        plt.close(fig)
+        with plt.rc_context(style):
+            fig = DRAW[name](cells, metric, layout, intervals)
+            if with_caption:
+                text = caption(cells, metric, confidence, resamples if name == "ic_vs_flops" else 0)
+                size = layout.font_size * 0.75
+                columns = int(fig.get_size_inches()[0] * 72 / (size * 0.55))  # characters per line
+                fig.text(0.01, 0.0, textwrap.fill(text, columns), ha="left", va="top", fontsize=size, color="0.3")
+            for fmt in formats:
+                target = os.path.join(out_dir, f"{name}.{fmt}")
+                fig.savefig(target, dpi=dpi, bbox_inches="tight", pad_inches=0.03,
+                            metadata={"Creator": "icsweep analysis plot"} if fmt != "png" else None)
+                written.append(target)
+            plt.close(fig)
     return written
 
 
@@ -125,20 +106,27 @@ def _choices(allowed):
 
 def add_parser(commands):
     p = commands.add_parser(
-        "plot", help="IC vs FLOPs, text bits/token vs IC, model x dataset heatmap (PNG, PDF)",
-        description="Draw the study's figures: " + "; ".join(f.strip() for f in __doc__.split("*")[1:]))
+        "plot", help="IC vs FLOPs, text bits/token vs IC, model x dataset heatmap (PNG, PDF, SVG)",
+        description="Draw the study's figures: " + "; ".join(" ".join(f.split()) for f in __doc__.split("*")[1:4]))
     p.add_argument("results", help="results.h5 index or a cell file")
-    p.add_argument("--out", default="figures", metavar="DIR", help="output directory (default ./figures)")
+    add_output_argument(p, "DIR", "output directory (default ./figures)", default="figures")
     p.add_argument("--figures", type=_choices(FIGURES), default=FIGURES, metavar="LIST",
                    help="comma-separated subset of " + ",".join(FIGURES) + " (default all)")
-    p.add_argument("--formats", type=_choices(["png", "pdf", "svg"]), default=["png", "pdf"], metavar="LIST",
-                   help="comma-separated file formats among png,pdf,svg (default png,pdf)")
+    p.add_argument("--formats", type=_choices(FORMATS), default=FORMATS, metavar="LIST",
+                   help="comma-separated file formats among png,pdf,svg (default all three)")
     p.add_argument("--metric", choices=["ic", "information_capacity"], default="ic",
                    help="ic (with bias, default) or information_capacity (without)")
-    p.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+    p.add_argument("--width", choices=list(WIDTHS), default="two-column",
+                   help="figure width: one-column (3.5 in), two-column (7.16 in, default) or screen (11 in); "
+                        "fonts are sized for print at that width")
+    add_bootstrap_arguments(p, "the error bars")
+    p.add_argument("--no-caption", action="store_true", help="leave out the caption line")
+    p.add_argument("--dpi", type=int, default=200, help="PNG resolution (default 200)")
     p.set_defaults(run=run)
 
 
 def run(args):
-    for path in make_plots(args.results, args.out, args.figures, args.formats, args.metric, args.dpi):
+    check_confidence(args.confidence)
+    for path in make_plots(args.results, args.output, args.figures, args.formats, args.metric, args.dpi, args.width,
+                           args.bootstrap, args.confidence, args.seed, not args.no_caption):
         print(path)

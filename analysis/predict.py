@@ -88,4 +88,4 @@ def run(args):
     if predictions.empty:
         print("note: no series with two or more models on a dataset; nothing to predict", file=sys.stderr)
     emit([("predicted vs measured NLL (bits/token)", predictions), ("errors per series", error_summary(predictions))],
-         args.format, args.out)
+         args.format, args.output)

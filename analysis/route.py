@@ -129,4 +129,4 @@ def run(args):
                         not args.free_cascade, args.series, args.dataset)
     if frame.empty:
         print("note: no (dataset, series) with two or more models and shared ok samples", file=sys.stderr)
-    emit([(None, frame)], args.format, args.out)
+    emit([(None, frame)], args.format, args.output)

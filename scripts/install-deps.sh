@@ -10,6 +10,8 @@ packages=(
   nlohmann-json3-dev libxxhash-dev libonig-dev libutf8proc-dev libsentencepiece-dev
   libgtest-dev libbenchmark-dev
   python3 python3-h5py python3-pandas python3-matplotlib python3-pytest python3-numpy
+  python3-pip python3-setuptools  # the analysis package's install test (pip install --prefix, offline)
+  chromium  # the leaderboard page's browser test (tests/site/browser_check.py, headless)
   slurm-wlm munge  # the Slurm e2e test starts its own one-node cluster (tests/e2e/slurm_cluster.bash)
 )
 missing=()

@@ -170,3 +170,16 @@ def planted_series(rng, n_samples, flops, ic, bias, text_bpt=(14.0, 18.0)):
         samples["nll_bits_per_token"] = nll
         out.append(samples)
     return out
+
+
+def tiny_series_sweep(directory, seed, samples=12, ic=0.2, bias=-25.0, tokens=False):
+    """A sweep of one series tiny-0/1/2 (1e8, 5e8, 2e9 FLOPs per token) on datasets en and code, each
+    model's ic exactly IC under BIAS (planted_series). Returns the index path."""
+    rng = np.random.default_rng(seed)
+    flops = [1e8, 5e8, 2e9]
+    specs = []
+    for data in ["en", "code"]:
+        for i, (n, s) in enumerate(zip(flops, planted_series(rng, samples, flops, ic, bias))):
+            specs.append(dict(model_name=f"tiny-{i}", data_name=data, series="tiny", size=f"{i}B",
+                              flops_per_token=n, tokens=tokens, **s))
+    return write_sweep(directory, specs)

@@ -13,18 +13,12 @@ import synth
 from analysis.__main__ import COMMANDS, build_parser, main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare"]
+NAMES = ["load", "table", "plot", "fit-bias", "predict", "route", "compare", "site"]
 
 
 @pytest.fixture(scope="module")
 def sweep(tmp_path_factory):
-    rng = np.random.default_rng(9)
-    flops = [1e8, 5e8, 2e9]
-    specs = []
-    for data in ["en", "code"]:
-        for i, (n, s) in enumerate(zip(flops, synth.planted_series(rng, 12, flops, 0.2, -25.0))):
-            specs.append(dict(model_name=f"tiny-{i}", data_name=data, series="tiny", flops_per_token=n, **s))
-    return synth.write_sweep(str(tmp_path_factory.mktemp("sweep")), specs)
+    return synth.tiny_series_sweep(str(tmp_path_factory.mktemp("sweep")), seed=9)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -75,6 +69,6 @@ def test_bad_reference_is_an_error(sweep):
 
 
 def test_python_dash_m(sweep, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "analysis", "plot", sweep, "--out", str(tmp_path / "f"),
+    done = subprocess.run([sys.executable, "-m", "analysis", "plot", sweep, "-o", str(tmp_path / "f"),
                            "--formats", "png"], cwd=ROOT, capture_output=True, text=True, check=True)
     assert len(done.stdout.split()) == 3

@@ -17,7 +17,7 @@ import synth
 from analysis.__main__ import main
 from analysis.common import STATUS_OK, aggregates
 from analysis.compare import compare_frames
-from analysis.load import load_cells, load_samples
+from analysis.load import load_cells, load_samples, load_tokens
 from analysis.plot import make_plots
 
 ICSWEEP = os.environ.get("ICSWEEP")
@@ -75,13 +75,26 @@ def test_recomputed_aggregates_match_stored(results):
         np.testing.assert_allclose(sums, ok["nll_bits"], rtol=1e-5)
 
 
+def test_tokens_of_the_demo(results):
+    """load_tokens on a real per_token sweep: every ok sample's per-token NLL, summing to its nll_bits."""
+    tokens, samples = load_tokens(results), load_samples(results)
+    assert len(tokens) == len(samples)
+    ok = tokens[tokens["status"] == STATUS_OK]
+    assert len(ok) > 100
+    assert (ok["token_nll_bits"].map(len) == ok["n_tokens"]).all()
+    sums = ok["token_nll_bits"].map(lambda x: float(np.sum(x, dtype=np.float64)))
+    np.testing.assert_allclose(sums, ok["nll_bits"], rtol=1e-5)
+    assert (tokens["token_ids"].isna()).all()  # icsweep stores no ids (docs/design.md §4)
+
+
 def test_commands_run_on_the_demo(results, tmp_path):
     for path in make_plots(results, str(tmp_path / "figures")):
         assert os.path.getsize(path) > 2000
     per_cell, summary, unmatched = compare_frames(results, results)
     assert unmatched.empty and (summary["max_abs_diff"] == 0).all()
-    for argv in (["table", results], ["fit-bias", results], ["predict", results], ["route", results]):
-        assert main(argv + ["--out", str(tmp_path / "out.md")]) == 0
+    for argv in (["table", results], ["fit-bias", results], ["predict", results], ["route", results],
+                 ["site", results]):
+        assert main(argv + ["-o", str(tmp_path / ("site" if argv[0] == "site" else "out.md"))]) == 0
 
 
 def _layout(path):

@@ -27,7 +27,7 @@ def test_all_cells_failed(all_failed, command, capsys, tmp_path):
     argv = [command[0], all_failed] + [str(tmp_path) if a == "OUT" else a for a in command[1:]]
     assert main(argv) == 1
     err = capsys.readouterr().err
-    assert "no cell finished ok (1 failed" in err and "Traceback" not in err
+    assert "no full cell finished ok (1 failed" in err and "Traceback" not in err
 
 
 def test_missing_file(capsys, tmp_path):

@@ -54,7 +54,8 @@ def test_reference_example_row():
 
 def test_table_has_published_columns_in_order_and_ci(sweep):
     frame = published_table(sweep, resamples=300, seed=1)
-    assert list(frame.columns) == PUBLISHED_COLUMNS + ["ic_ci_low", "ic_ci_high", "n_samples"]
+    assert list(frame.columns) == PUBLISHED_COLUMNS + ["status", "ic_ci_low", "ic_ci_high", "n_samples"]
+    assert list(frame["status"]) == ["ok"] * 6 + ["failed"]
     assert list(frame["model_name"]) == ["a-1B", "a-1B", "a-7B", "a-7B", "b/1B", "b/1B", "broken"]
     ok = frame.iloc[:6]
     assert (ok["ic_ci_low"] <= ok["ic"]).all() and (ok["ic"] <= ok["ic_ci_high"]).all()
