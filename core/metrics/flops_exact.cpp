@@ -36,7 +36,8 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
     for (const auto& l : shape.layers) {
       proj += Int(2) * L * l.attention_weights;
       mlp += Int(2) * L * l.mlp_weights;
-      attn += Int(2) * l.heads * (l.qk_dim + l.v_dim) * attended_keys(L, l.window, l.chunk);
+      const Int keys = l.top_k_keys > 0 ? attended_keys(L, l.top_k_keys, 0) : attended_keys(L, l.window, l.chunk);
+      attn += Int(2) * l.heads * (l.qk_dim + l.v_dim) * keys + Int(l.indexer_per_key) * attended_keys(L, 0, 0);
     }
   }
   const Int lm_head = Int(2) * tokens * shape.lm_head_weights;

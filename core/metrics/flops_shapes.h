@@ -20,6 +20,8 @@ struct LayerShape {
   int64_t v_dim = 0;              // per-head value width
   int64_t window = 0;             // sliding window W (keys i-W < j <= i); 0 = none
   int64_t chunk = 0;              // chunked attention (Llama 4): keys in the query's chunk only; 0 = none
+  int64_t top_k_keys = 0;         // sparse attention (DSA): at most this many of the causal keys per query; 0 = all
+  int64_t indexer_per_key = 0;    // DSA lightning indexer per (query, causal key): 2·H_i·D_i + 2·H_i; 0 = none
   int64_t mlp_weights = 0;        // active MLP weights per token: dense, or router + top-k experts + shared
 };
 

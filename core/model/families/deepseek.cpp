@@ -1,6 +1,9 @@
 // DeepseekV2/V3ForCausalLM's forward and weight table (config: deepseek_config.cpp).
 #include "core/model/families/deepseek.h"
 
+#include <cmath>
+#include <limits>
+
 #include "core/model/decoder.h"
 #include "core/model/moe.h"
 
@@ -34,6 +37,11 @@ struct DeepseekLayerWeights {
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size
   DeepseekMoeWeights moe;                  // the other layers (V3: with e_score_correction_bias)
+  // Sparse attention's indexer (self_attn.indexer.*; absent in GLM-5's shared layers).
+  torch::Tensor index_wq_b;                // (Hi*Di, Rq)
+  torch::Tensor index_wk;                  // (Di, D)
+  torch::Tensor index_k_norm, index_k_norm_bias;  // (Di) each: LayerNorm, eps 1e-6
+  torch::Tensor index_weights_proj;        // (Hi, D)
 };
 
 struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeights> {
@@ -43,7 +51,8 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
     const auto& w = layers_[i];
     const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
-    auto h = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
+    if (i == 0) selection_ = torch::Tensor();  // a new forward: no selection to share yet
+    auto h = x + attention(i, w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
     auto m = rms_norm(h, w.post_attention_layernorm, config_.rms_norm_eps);
     return h + (i >= config_.first_k_dense_replace ? moe(w, m) : swiglu(m, w.mlp));
   }
@@ -61,15 +70,43 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     return apply_rotary(config_.rope_interleave ? deinterleave(x) : x, cos, sin);
   }
 
-  torch::Tensor attention(const DeepseekLayerWeights& w, const torch::Tensor& x, const torch::Tensor& cos,
-                          const torch::Tensor& sin) const {
+  // The indexer's choice: (B, 1, T, T) bool "may attend", causal and among the index_topk best-scored
+  // keys of each query (DeepseekV32Indexer: scores in fp32, ties broken by torch::topk as there).
+  torch::Tensor sparse_attention_mask(const DeepseekLayerWeights& w, const torch::Tensor& x, const torch::Tensor& q_latent,
+                                      const torch::Tensor& cos, const torch::Tensor& sin) const {
+    const int64_t b = x.size(0), t = x.size(1), hi = config_.index_n_heads, di = config_.index_head_dim;
+    const int64_t dr = config_.qk_rope_head_dim;
+    auto rope_first = [&](const torch::Tensor& v) {  // (B, n, T, Di): rope on the first Dr dims
+      auto rot = v.narrow(-1, 0, dr);
+      rot = config_.index_rope_interleave ? apply_rotary(deinterleave(rot), cos, sin) : apply_rotary(rot, cos, sin);
+      return torch::cat({rot, v.narrow(-1, dr, di - dr)}, -1);
+    };
+    auto q = rope_first(torch::matmul(q_latent, w.index_wq_b.t()).view({b, t, hi, di}).transpose(1, 2));  // (B, Hi, T, Di)
+    auto k = layer_norm(torch::matmul(x, w.index_wk.t()), w.index_k_norm, w.index_k_norm_bias, 1e-6);     // (B, T, Di)
+    k = rope_first(k.unsqueeze(1)).squeeze(1);                                                           // (B, T, Di)
+    auto scores = torch::matmul(q.transpose(1, 2).to(torch::kFloat32),
+                                k.to(torch::kFloat32).transpose(-1, -2).unsqueeze(1)) *
+                  (1.0 / std::sqrt(static_cast<double>(di)));                                            // (B, T, Hi, T)
+    scores = torch::relu(scores);
+    auto weights = torch::matmul(x, w.index_weights_proj.t()).to(torch::kFloat32) *
+                   (1.0 / std::sqrt(static_cast<double>(hi)));                                           // (B, T, Hi)
+    auto index = torch::matmul(weights.unsqueeze(-2), scores).squeeze(-2);                               // (B, T, T)
+    auto causal = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).tril();
+    index = index.masked_fill(causal.logical_not(), -std::numeric_limits<float>::infinity());
+    auto chosen = index.topk(std::min(config_.index_topk, t), -1).indices;                               // (B, T, K)
+    auto selected = torch::zeros({b, t, t}, causal.options()).scatter(-1, chosen, true);
+    return (selected & causal).unsqueeze(1);                                                             // (B, 1, T, T)
+  }
+
+  torch::Tensor attention(int64_t layer, const DeepseekLayerWeights& w, const torch::Tensor& x,
+                          const torch::Tensor& cos, const torch::Tensor& sin) const {
     const int64_t b = x.size(0), t = x.size(1), h = config_.num_heads;
     const int64_t dn = config_.qk_nope_head_dim, dr = config_.qk_rope_head_dim, dv = config_.v_head_dim;
     const int64_t rkv = config_.kv_lora_rank;
-    auto q = config_.q_lora_rank > 0
-                 ? torch::matmul(rms_norm(linear(x, w.q_a_proj, w.q_a_bias), w.q_a_layernorm, kLatentNormEps),
-                                 w.q_b_proj.t())
-                 : torch::matmul(x, w.q_proj.t());
+    torch::Tensor q_latent;  // (B, T, Rq)
+    if (config_.q_lora_rank > 0)
+      q_latent = rms_norm(linear(x, w.q_a_proj, w.q_a_bias), w.q_a_layernorm, kLatentNormEps);
+    auto q = config_.q_lora_rank > 0 ? torch::matmul(q_latent, w.q_b_proj.t()) : torch::matmul(x, w.q_proj.t());
     q = q.view({b, t, h, dn + dr}).transpose(1, 2);                                     // (B, H, T, Dqk)
     auto compressed = linear(x, w.kv_a_proj, w.kv_a_bias);                              // (B, T, Rkv + Dr)
     auto latent = rms_norm(compressed.narrow(-1, 0, rkv), w.kv_a_layernorm, kLatentNormEps);
@@ -81,7 +118,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     auto v = kv.narrow(-1, dn, dv);                                                             // (B, H, T, Dv)
     // causal_attention scales by qk_head_dim^-0.5; the yarn correction goes on q.
     if (config_.score_scale != 1.0) q = q * config_.score_scale;
-    auto out = causal_attention(q, k, v.contiguous(), {}).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
+    if (config_.index_topk > 0 && !config_.indexer_shared[layer])
+      selection_ = sparse_attention_mask(w, x, q_latent, cos, sin);  // (B, 1, T, T); shared layers keep the last
+    if (selection_.defined()) selection_ = selection_.to(x.device());  // layers split across devices
+    auto out = causal_attention(q, k, v.contiguous(), selection_).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
     return linear(out, w.o_proj, w.o_bias);                                                     // (B, T, D)
   }
 
@@ -94,6 +134,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
                                                 c.routed_scaling_factor);
     return deepseek_moe(w.moe, flat, routing).view(x.sizes());  // (B, T, D)
   }
+
+  // Sparse attention: the last indexer's choice within the running forward (GLM-5's shared layers
+  // reuse it); undefined for dense MLA. Reset by layer 0; a model runs one forward at a time.
+  mutable torch::Tensor selection_;
 };
 
 }  // namespace
@@ -122,6 +166,15 @@ std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
     if (c.attention_bias) {
       specs.push_back({a + "kv_a_proj_with_mqa.bias", {rkv + c.qk_rope_head_dim}, &l.kv_a_bias});
       specs.push_back({a + "o_proj.bias", {d}, &l.o_bias});
+    }
+    if (c.index_topk > 0 && !c.indexer_shared[i]) {
+      const std::string x = a + "indexer.";
+      const int64_t hi = c.index_n_heads, di = c.index_head_dim;
+      specs.push_back({x + "wq_b.weight", {hi * di, rq}, &l.index_wq_b});
+      specs.push_back({x + "wk.weight", {di, d}, &l.index_wk});
+      specs.push_back({x + "k_norm.weight", {di}, &l.index_k_norm});
+      specs.push_back({x + "k_norm.bias", {di}, &l.index_k_norm_bias});
+      specs.push_back({x + "weights_proj.weight", {hi, d}, &l.index_weights_proj});
     }
     if (i < c.first_k_dense_replace) {
       add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);

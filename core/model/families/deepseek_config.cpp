@@ -1,5 +1,6 @@
 #include "core/model/families/deepseek.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/common/errors.h"
@@ -17,11 +18,56 @@ int64_t positive(const HfConfig& config, const std::string& key, int64_t value) 
   return value;
 }
 
+// mlp_layer_types (V3.2, GLM-5) when present: leading "dense" layers, then "sparse" ones; the count
+// of dense layers (else first_k_dense_replace).
+int64_t leading_dense_layers(const HfConfig& config, int64_t num_layers) {
+  const auto types = config.get_strings("mlp_layer_types");
+  if (types.empty()) return config.get_int("first_k_dense_replace", 0);
+  size_t dense = 0;
+  while (dense < types.size() && types[dense] == "dense") ++dense;
+  for (size_t i = dense; i < types.size(); ++i)
+    if (types[i] != "sparse")
+      throw ModelError(config.source() + ": key 'mlp_layer_types' must list \"dense\" layers, then \"sparse\" ones (entry " +
+                       std::to_string(i) + " is '" + types[i] + "')");
+  if (static_cast<int64_t>(types.size()) != num_layers)
+    throw ModelError(config.source() + ": key 'mlp_layer_types' has " + std::to_string(types.size()) +
+                     " entries for " + std::to_string(num_layers) + " layers");
+  return static_cast<int64_t>(dense);
+}
+
+// GlmMoeDsaConfig's indexer_types: as written, else index_topk_pattern ("F"ull / "S"hared per layer),
+// else full where max(i - index_skip_topk_offset + 1, 0) % index_topk_freq == 0. (L) true = shared.
+std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers) {
+  std::vector<std::string> types = config.get_strings("indexer_types");
+  if (types.empty() && config.has("index_topk_pattern")) {
+    for (char t : config.get_string("index_topk_pattern")) types.push_back(t == 'S' ? "shared" : t == 'F' ? "full" : "?");
+  }
+  std::vector<bool> shared;
+  if (types.empty()) {
+    const int64_t freq = std::max<int64_t>(config.get_int("index_topk_freq", 1), 1);
+    const int64_t offset = config.get_int("index_skip_topk_offset", 2);
+    for (int64_t i = 0; i < num_layers; ++i) shared.push_back(std::max<int64_t>(i - offset + 1, 0) % freq != 0);
+    return shared;
+  }
+  if (static_cast<int64_t>(types.size()) != num_layers)
+    throw ModelError(config.source() + ": key 'indexer_types' has " + std::to_string(types.size()) + " entries for " +
+                     std::to_string(num_layers) + " layers");
+  for (const auto& t : types) {
+    if (t != "full" && t != "shared")
+      throw ModelError(config.source() + ": key 'indexer_types' holds '" + t + "' (expected full or shared)");
+    shared.push_back(t == "shared");
+  }
+  if (!shared.empty() && shared[0])
+    throw ModelError(config.source() + ": key 'indexer_types': the first layer cannot share a previous selection");
+  return shared;
+}
+
 }  // namespace
 
 DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
   DeepseekConfig c;
-  c.v3 = model_type == "deepseek_v3";
+  const bool sparse_attention = model_type == "deepseek_v32" || model_type == "glm_moe_dsa";
+  c.v3 = model_type == "deepseek_v3" || sparse_attention;  // V3 MLA and router
   c.vocab_size = config.get_int("vocab_size");
   c.hidden_size = config.get_int("hidden_size");
   c.intermediate_size = config.get_int("intermediate_size");
@@ -33,7 +79,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
   c.qk_rope_head_dim = config.get_int("qk_rope_head_dim");
   c.v_head_dim = config.get_int("v_head_dim");
   c.attention_bias = config.get_bool("attention_bias", false);
-  c.rope_interleave = c.v3 ? config.get_bool("rope_interleave", true) : true;
+  c.rope_interleave = model_type == "deepseek_v3" ? config.get_bool("rope_interleave", true) : true;
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
   const std::string act = config.get_string("hidden_act", "silu");
@@ -46,7 +92,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
                      std::to_string(c.qk_rope_head_dim) + ")");
 
   // MoE layout (DeepseekV2Config's / DeepseekV3Config's class defaults where a key is absent).
-  c.first_k_dense_replace = config.get_int("first_k_dense_replace", 0);
+  c.first_k_dense_replace = leading_dense_layers(config, c.num_layers);
   c.num_experts = positive(config, "n_routed_experts", config.get_int("n_routed_experts"));
   c.top_k = positive(config, "num_experts_per_tok", config.get_int("num_experts_per_tok"));
   c.moe_intermediate_size = config.get_int("moe_intermediate_size");
@@ -68,6 +114,18 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
     }
   }
 
+  if (sparse_attention) {
+    c.index_topk = positive(config, "index_topk", config.get_int("index_topk"));
+    c.index_n_heads = positive(config, "index_n_heads", config.get_int("index_n_heads"));
+    c.index_head_dim = positive(config, "index_head_dim", config.get_int("index_head_dim"));
+    c.index_rope_interleave = model_type == "glm_moe_dsa";
+    c.indexer_shared = model_type == "glm_moe_dsa" ? glm_shared_indexers(config, c.num_layers)
+                                                   : std::vector<bool>(c.num_layers, false);
+    if (c.q_lora_rank <= 0)
+      throw ModelError(config.source() + ": key 'q_lora_rank' must be set: the sparse-attention indexer reads the q latent");
+    if (c.index_head_dim < c.qk_rope_head_dim)
+      throw ModelError(config.source() + ": key 'index_head_dim' must be at least qk_rope_head_dim");
+  }
   c.rope = RopeConfig::from_hf(config, c.qk_rope_head_dim);
   // Yarn with mscale_all_dim also sharpens the softmax (V2 and V3; the "factor" key as written).
   std::optional<HfConfig> params = config.object("rope_parameters");
@@ -85,7 +143,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
 void DeepseekConfig::check_loadable(const HfConfig& config) const {
   if (config.has("quantization_config"))
     throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
-                     std::string(v3 ? "deepseek_v3" : "deepseek_v2") + " checkpoints (bf16/fp16/fp32)");
+                     std::string(v3 ? "deepseek_v3" : "deepseek_v2") + "-style checkpoints (bf16/fp16/fp32)");
   if (num_experts % n_group != 0 || topk_group > n_group ||
       top_k > topk_group * (num_experts / n_group))
     throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +
@@ -105,6 +163,12 @@ ModelShape deepseek_shape(const HfConfig& config, const std::string& model_type)
   attention.heads = h;
   attention.qk_dim = qk;
   attention.v_dim = vd;
+  if (c.index_topk > 0) {  // the indexer: wq_b, wk, weights_proj; scores over every causal key
+    const int64_t hi = c.index_n_heads, di = c.index_head_dim;
+    attention.attention_weights += q_rank * hi * di + d * di + d * hi;
+    attention.top_k_keys = c.index_topk;
+    attention.indexer_per_key = 2 * hi * di + 2 * hi;
+  }
   const int64_t f = c.intermediate_size, fe = c.moe_intermediate_size;
   const ExpertDims experts{c.num_experts, c.top_k, fe, fe * c.n_shared_experts};
   std::vector<LayerShape> layers(c.num_layers, attention);
@@ -112,6 +176,10 @@ ModelShape deepseek_shape(const HfConfig& config, const std::string& model_type)
     layers[i].mlp_weights = i >= c.first_k_dense_replace ? experts.weights(d) : gated_mlp_weights(d, f);
   auto shape = model_shape({d, c.num_layers, h, h, qk, f, c.vocab_size}, std::move(layers), experts);
   shape.notes.push_back("multi-head latent attention, latent expanded per head (as implemented)");
+  if (c.index_topk > 0)
+    shape.notes.push_back("sparse attention: each query attends to at most index_topk = " + std::to_string(c.index_topk) +
+                          " keys; the indexer scores every causal key (" + std::to_string(c.index_n_heads) + " heads of " +
+                          std::to_string(c.index_head_dim) + ")");
   return shape;
 }
 

@@ -40,3 +40,5 @@ ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape,
 ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)
 ICSWEEP_FAMILY("Ministral3ForCausalLM", "ministral3", "ministral3", true, ministral3_shape, load_ministral3)
 ICSWEEP_FAMILY("Mistral3ForConditionalGeneration", "mistral3", "ministral3", true, ministral3_shape, load_ministral3)
+ICSWEEP_FAMILY("DeepseekV32ForCausalLM", "deepseek_v32", "deepseek", true, deepseek_shape, load_deepseek)
+ICSWEEP_FAMILY("GlmMoeDsaForCausalLM", "glm_moe_dsa", "deepseek", true, deepseek_shape, load_deepseek)
