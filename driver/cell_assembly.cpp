@@ -41,6 +41,9 @@ void fill_common(const CellPlan& cell, const Settings& settings, const SweepProv
   out->attributes["model_fingerprint"] = cell.model_fingerprint;
   out->attributes["tokenizer_fingerprint"] = cell.data ? cell.data->tokenizer_fingerprint : "";
   out->attributes["finished_at"] = utc_now();
+  // A trial (--limit N) scored only the first N records: "partial" keeps it from passing for a full cell.
+  out->attributes["sample_limit"] = std::to_string(settings.sample_limit);
+  out->attributes["partial"] = settings.sample_limit > 0 ? "true" : "false";
   set_identity_attributes(cell, out);
   set_derived_fields(cell, settings, out);
 }

@@ -77,7 +77,7 @@ std::string tokenizer_files_digest(const std::string& dir) {
 IdentityParts cell_identity(const std::string& model_files, const std::string& dates, const std::string& dtype,
                             const std::string& tokenizer, const std::string& dataset, const DatasetSpec& d,
                             const Settings& settings, int64_t token_budget) {
-  return {{kPartModelFiles, model_files},
+  IdentityParts parts = {{kPartModelFiles, model_files},
           {kPartWeightsDates, dates},
           {kPartDtype, dtype},
           {kPartTokenizer, tokenizer},
@@ -86,6 +86,8 @@ IdentityParts cell_identity(const std::string& model_files, const std::string& d
           {kPartMaxLength, std::to_string(settings.max_sample_length)},
           {kPartPerToken, settings.per_token ? "true" : "false"},
           {kPartBudget, std::to_string(token_budget)}};
+  if (settings.sample_limit > 0) parts[kPartSampleLimit] = std::to_string(settings.sample_limit);
+  return parts;
 }
 
 IdentityParts derived_settings(const ModelSpec& m, const DatasetSpec& d, const Settings& settings) {

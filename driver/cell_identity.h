@@ -32,6 +32,8 @@ inline constexpr const char* kPartTextField = "text_field";
 inline constexpr const char* kPartMaxLength = "max_sample_length";
 inline constexpr const char* kPartPerToken = "per_token";
 inline constexpr const char* kPartBudget = "tokens_per_batch";
+// Only in the identity of a partial cell (`icsweep run --limit N`): full cells' identities lack it.
+inline constexpr const char* kPartSampleLimit = "sample limit (--limit)";
 
 // Digest of config.json's text plus each weights file's name, size and header (safetensors: the JSON
 // header with every tensor's name, dtype, shape and offsets; TorchScript .pt: its first and last

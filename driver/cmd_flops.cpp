@@ -2,9 +2,11 @@
 // lives in core/metrics/flops_report.h; this file is the command line.
 #include <boost/program_options.hpp>
 
+#include <filesystem>
 #include <iostream>
 
 #include "core/common/errors.h"
+#include "core/config/hf_cache.h"
 #include "core/metrics/flops_report.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
@@ -15,7 +17,7 @@ namespace po = boost::program_options;
 
 int cmd_flops(const std::vector<std::string>& args) {
   po::options_description options(
-      "Usage: icsweep flops MODEL_DIR [--name NAME] [-l T] [--profile reference|exact] [--attention mla|gqa] [--json]\n\n"
+      "Usage: icsweep flops MODEL_DIR|ORG/NAME [--name NAME] [-l T] [--profile reference|exact] [--attention mla|gqa] [--json]\n\n"
       "Reads MODEL_DIR/config.json and prints the FLOPs of T tokens and the FLOPs per token N that IC\n"
       "divides by (log2 N). Profile `reference` is the leaderboard's: decoding T tokens from an empty\n"
       "prompt, batch 1, with its name-keyed quirks (gpt-oss, Llama-4, Qwen MoE 'B-A', gemma-3, Ruyi,\n"
@@ -23,7 +25,7 @@ int cmd_flops(const std::vector<std::string>& args) {
       "scoring one sequence of T tokens with the real head_dim.\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
-      ("name", po::value<std::string>(), "model name the quirks look at (default: MODEL_DIR as given)")
+      ("name", po::value<std::string>(), "model name the quirks look at (default: the repo name for a repo id or cache folder, else MODEL_DIR as given)")
       ("tokens,l", po::value<int64_t>()->default_value(1024), "T: tokens decoded (reference) or scored (exact)")
       ("profile", po::value<std::string>()->default_value("reference"), "reference | exact")
       ("attention", po::value<std::string>(), "mla | gqa: force the reference profile's attention branch")
@@ -36,8 +38,17 @@ int cmd_flops(const std::vector<std::string>& args) {
   }
 
   FlopsRequest request;
-  request.model_dir = vm["model-dir"].as<std::string>();
-  if (vm.count("name")) request.name = vm["name"].as<std::string>();
+  const std::string model_arg = vm["model-dir"].as<std::string>();
+  ModelLocation location;
+  try {
+    location = resolve_model_location(model_arg, std::filesystem::current_path().string());
+  } catch (const ConfigError& e) {
+    std::cerr << "icsweep flops: " << e.what() << "\n";
+    return kExitUsage;
+  }
+  request.model_dir = location.dir;
+  // The quirks match the name: the repo name for a repo id or cache folder, else MODEL_DIR as typed.
+  request.name = vm.count("name") ? vm["name"].as<std::string>() : location.repo_id.empty() ? model_arg : location.name;
   request.tokens = vm["tokens"].as<int64_t>();
   request.profile = vm["profile"].as<std::string>();
   if (vm.count("attention")) request.attention = vm["attention"].as<std::string>();

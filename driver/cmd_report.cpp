@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "core/common/errors.h"
+#include "core/store/cell_file.h"
 #include "core/store/published_table.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
@@ -38,7 +39,7 @@ int cmd_report(const std::vector<std::string>& args) {
   std::vector<PublishedRow> rows;
   int failed = 0;
   const auto cells = read_report_cells(path);
-  int unreadable = 0;
+  int unreadable = 0, partial = 0;
   for (const ReportCell& cell : cells) {
     if (cell.status == "unreadable") {
       ++unreadable;
@@ -53,10 +54,24 @@ int cmd_report(const std::vector<std::string>& args) {
                 << ")\n";
       if (!vm["include-failed"].as<bool>()) continue;
     }
+    if (cell.sample_limit > 0) {
+      ++partial;
+      std::cerr << "icsweep report: cell " << cell.row.model_name << " x " << cell.row.data_name
+                << " is PARTIAL: a trial on the first " << cell.sample_limit
+                << " records (--limit); run the sweep without --limit for the full cell\n";
+    }
     rows.push_back(cell.row);
   }
+  const auto pending = is_index_file(path) ? index_pending_cells(path) : std::vector<std::string>{};
+  if (!pending.empty()) {
+    std::cerr << "icsweep report: the sweep is unfinished: " << pending.size() << " of " << cells.size() + pending.size()
+              << " cells pending (";
+    for (size_t i = 0; i < pending.size() && i < 5; ++i) std::cerr << (i ? ", " : "") << pending[i];
+    std::cerr << (pending.size() > 5 ? ", ..." : "") << "); run the same icsweep run command again to finish them\n";
+  }
   if (format == TableFormat::kTable) {
-    std::cout << "icsweep report: " << path << " (" << cells.size() << " cells, " << failed << " failed)\n";
+    std::cout << "icsweep report: " << path << " (" << cells.size() << " cells, " << failed << " failed, " << partial
+              << " partial, " << pending.size() << " pending)\n";
   }
   std::cout << format_published_rows(rows, format);
   return unreadable > 0 ? kExitFailure : kExitOk;

@@ -10,6 +10,7 @@
 #include "core/config/sweep_config.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
+#include "driver/plan_options.h"
 #include "driver/run_sweep.h"
 #include "driver/signals.h"
 
@@ -40,16 +41,42 @@ int cmd_run(const std::vector<std::string>& args) {
        "seconds a worker may hold batches without answering (model load included) before the job "
        "ends with exit 3 naming rank, host and batch; 0 waits forever")
       ("workers", po::value<int>()->default_value(1), "worker threads when run without mpirun")
-      ("progress-interval", po::value<double>()->default_value(30.0), "seconds between progress lines");
+      ("progress-interval", po::value<double>()->default_value(30.0), "seconds between progress lines")
+      ("limit", po::value<int64_t>(),
+       "a trial: only the first N records of each dataset. Its cells are marked partial (attributes "
+       "partial, sample_limit; the journal's identity) and a later run without --limit scores them in full")
+      ("dry-run", po::bool_switch(),
+       "check everything as the run would before loading a model, print the plan (cells, samples, tokens, "
+       "TFLOPs, estimated time: see icsweep plan --help) and exit without loading any weights")
+      ("format,f", po::value<std::string>()->default_value("table"), "--dry-run's table: table | csv | json | markdown");
+  add_estimate_options(&visible);
   po::variables_map vm;
   if (!parse_command_line("run", args, visible, "sweep", &vm)) return kExitOk;
   if (!vm.count("sweep")) throw UsageError("run: missing SWEEP.yaml (see icsweep run --help)");
+  int64_t limit = 0;
+  if (vm.count("limit") && (limit = vm["limit"].as<int64_t>()) < 1) throw UsageError("run: --limit must be at least 1");
+  if (vm["dry-run"].as<bool>()) {
+    PlanRequest plan;
+    plan.config = load_sweep_config(vm["sweep"].as<std::string>());
+    if (vm.count("output")) plan.config.settings.output_dir = std::filesystem::absolute(vm["output"].as<std::string>()).string();
+    if (vm.count("device")) {
+      if (!valid_device(vm["device"].as<std::string>()))
+        throw UsageError("--device " + vm["device"].as<std::string>() + ": not a device; expected auto, cpu, cuda or cuda:N");
+      plan.config.settings.device = vm["device"].as<std::string>();
+    }
+    plan.config.settings.sample_limit = limit;
+    plan.check_visible_devices = true;
+    plan.format = parse_table_format(vm["format"].as<std::string>());
+    read_estimate_options(vm, &plan);
+    return print_sweep_plan(plan, std::cout, std::cerr);
+  }
 
   RunRequest request;
   request.sweep_path = vm["sweep"].as<std::string>();
   if (vm.count("output")) request.output_override = vm["output"].as<std::string>();
   if (vm.count("device")) request.device_override = vm["device"].as<std::string>();
   request.in_process_workers = vm["workers"].as<int>();
+  request.sample_limit = limit;
   request.driver.force = vm["force"].as<bool>();
   if (vm.count("restart-cell")) request.driver.restart_cells = vm["restart-cell"].as<std::vector<std::string>>();
   request.driver.batch_timeout_seconds = vm["batch-timeout"].as<double>();

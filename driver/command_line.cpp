@@ -9,7 +9,7 @@ namespace po = boost::program_options;
 
 bool parse_command_line(const std::string& command, const std::vector<std::string>& args,
                         const po::options_description& options, const std::string& positional,
-                        po::variables_map* vm) {
+                        po::variables_map* vm, bool repeat_positional) {
   po::options_description all;
   all.add(options);
   po::positional_options_description positionals;
@@ -19,7 +19,7 @@ bool parse_command_line(const std::string& command, const std::vector<std::strin
       hidden.add_options()(positional.c_str(), po::value<std::string>());
       all.add(hidden);
     }
-    positionals.add(positional.c_str(), 1);
+    positionals.add(positional.c_str(), repeat_positional ? -1 : 1);
   }
   try {
     po::store(po::command_line_parser(args).options(all).positional(positionals).run(), *vm);

@@ -15,5 +15,7 @@ int cmd_make_tiny_model(const std::vector<std::string>& args);  // driver/cmd_ma
 int cmd_tokenize(const std::vector<std::string>& args);         // driver/cmd_tokenize.cpp
 int cmd_slurm(const std::vector<std::string>& args);            // driver/cmd_slurm.cpp
 int cmd_merge(const std::vector<std::string>& args);            // driver/cmd_merge.cpp
+int cmd_models(const std::vector<std::string>& args);           // driver/cmd_models.cpp
+int cmd_plan(const std::vector<std::string>& args);             // driver/cmd_plan.cpp
 
 }  // namespace icsweep

@@ -16,13 +16,16 @@ const char* const kUsage =
     "Usage: icsweep COMMAND [options]   (icsweep COMMAND --help for each)\n\n"
     "Commands:\n"
     "  run SWEEP.yaml            run a models x datasets sweep (mpirun -np N for several ranks)\n"
+    "  plan SWEEP.yaml           check a sweep and estimate its compute and time, loading no model\n"
     "  score -m MODEL -d DATA    score one model on one JSONL dataset\n"
     "  flops MODEL_DIR           decode TFLOPs / FLOPs per token of a model config\n"
+    "  models [MODEL ...]        supported architectures, or whether each model loads (no weights read)\n"
     "  report results.h5         the published columns of a sweep's results\n"
     "  tokenize --tokenizer DIR  tokenize JSONL texts as Hugging Face does\n"
     "  make-tiny-model --out DIR write a tiny random Hugging Face checkpoint\n"
     "  slurm SWEEP.yaml          print an sbatch script for the sweep (requeues on exit code 75)\n"
-    "  merge A.h5 B.h5 -o ALL.h5 join the results of several sweeps (e.g. a job array) into one index\n";
+    "  merge A.h5 B.h5 -o ALL.h5 join the results of several sweeps (e.g. a job array) into one index\n\n"
+    "  --version                 print the version and commit\n";
 
 }  // namespace
 
@@ -47,6 +50,8 @@ int main(int argc, char** argv) {
     if (command == "make-tiny-model") return cmd_make_tiny_model(args);
     if (command == "slurm") return cmd_slurm(args);
     if (command == "merge") return cmd_merge(args);
+    if (command == "models") return cmd_models(args);
+    if (command == "plan") return cmd_plan(args);
     std::cerr << "icsweep: unknown command '" << command << "'\n\n" << kUsage;
     return kExitUsage;
   } catch (const UsageError& e) {

@@ -96,9 +96,15 @@ bool OutputDir::cell_file_intact(const CellPlan& cell, std::ostream& log, EventL
 
 void OutputDir::write_index(const SweepPlan& plan, const std::map<std::string, std::string>& attributes) const {
   std::vector<IndexEntry> entries;
-  for (const auto& cell : plan.cells)
+  std::string pending;  // cells of the plan without a file yet (`icsweep report` counts them)
+  for (const auto& cell : plan.cells) {
     if (fs::exists(cell_path(cell))) entries.push_back({cell.model.name, cell.dataset.name, "cells/" + cell.key + ".h5"});
-  write_index_file(index_path(), entries, attributes);
+    else pending += (pending.empty() ? "" : "\n") + cell.model.name + " x " + cell.dataset.name;
+  }
+  std::map<std::string, std::string> with_plan = attributes;
+  with_plan["cells_planned"] = std::to_string(plan.cells.size());
+  with_plan["cells_pending"] = pending;
+  write_index_file(index_path(), entries, with_plan);
 }
 
 }  // namespace icsweep

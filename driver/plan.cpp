@@ -87,6 +87,36 @@ int64_t embedding_rows(const HfConfig& config) {
 
 int64_t default_token_budget(bool workers_use_cuda) { return workers_use_cuda ? 32768 : 4096; }
 
+int64_t cell_scored_samples(const CellPlan& cell) {
+  int64_t n = 0;
+  if (cell.failure.empty() && cell.data)
+    for (const auto& ids : cell.data->ids) n += ids.size() >= 2;
+  return n;
+}
+
+int64_t cell_scored_tokens(const CellPlan& cell) {
+  int64_t n = 0;
+  if (cell.failure.empty() && cell.data)
+    for (const auto& ids : cell.data->ids) n += ids.size() >= 2 ? static_cast<int64_t>(ids.size()) - 1 : 0;
+  return n;
+}
+
+double cell_scoring_flops(const CellPlan& cell, const std::string& default_profile, int64_t max_length) {
+  if (!cell.failure.empty() || !cell.data) return 0;
+  std::vector<int64_t> lengths;
+  for (const auto& ids : cell.data->ids)
+    if (ids.size() >= 2) lengths.push_back(static_cast<int64_t>(ids.size()));
+  if (lengths.empty()) return 0;
+  try {
+    return exact_flops(cell.model_config, lengths).total_flops;
+  } catch (const std::exception&) {  // a TorchScript model: the profile the cell uses, per token
+    double tokens = 0;
+    for (int64_t L : lengths) tokens += static_cast<double>(L);
+    const std::string profile = cell.model.flops_profile.empty() ? default_profile : cell.model.flops_profile;
+    return tokens * flops_for_profile(profile, cell.model_config, cell.model.name, max_length, cell.model.attention).flops_per_token;
+  }
+}
+
 namespace {
 
 // Every dataset read once, by name; a dataset that cannot be read fails its cells (errors, by name).
@@ -95,13 +125,22 @@ struct Datasets {
   std::map<std::string, std::string> errors;
 };
 
+// `limit` > 0 (a trial, --limit): only the records (good and bad) of the first `limit` non-blank lines.
+DatasetContents first_records(DatasetContents contents, int64_t limit) {
+  if (limit <= 0) return contents;
+  auto beyond = [limit](const auto& r) { return r.sample_index >= limit; };
+  contents.records.erase(std::remove_if(contents.records.begin(), contents.records.end(), beyond), contents.records.end());
+  contents.bad.erase(std::remove_if(contents.bad.begin(), contents.bad.end(), beyond), contents.bad.end());
+  return contents;
+}
+
 Datasets read_datasets(const SweepConfig& config, std::vector<std::string>* warnings) {
   Datasets datasets;
   for (const auto& d : config.datasets) {
     if (stop_requested()) throw PlanInterrupted("stop requested while reading the datasets");
     try {
-      const auto& contents = datasets.contents[d.name] = std::make_shared<const DatasetContents>(
-          read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)));
+      const auto& contents = datasets.contents[d.name] = std::make_shared<const DatasetContents>(first_records(
+          read_jsonl_dataset(d.path, d.text_field, parse_bad_record_policy(d.on_bad_record)), config.settings.sample_limit));
       if (const auto& bad = contents->bad; !bad.empty()) {
         std::string w = "dataset " + d.name + ": skipped " + std::to_string(bad.size()) + " bad line(s) of " + d.path +
                         " (on_bad_record: skip; each is listed in its cells' errors table):";

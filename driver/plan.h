@@ -66,4 +66,12 @@ int64_t embedding_rows(const HfConfig& model_config);
 // Default token budget per batch when the sweep does not set one.
 int64_t default_token_budget(bool workers_use_cuda);
 
+// Forward FLOPs of scoring all of the cell's samples of 2 or more ids: the exact profile over their
+// lengths (docs/design.md §1.4), or, where it does not apply (TorchScript), the cell's profile's N
+// times their tokens. 0 for a failed cell. For estimates and the progress ETA.
+double cell_scoring_flops(const CellPlan& cell, const std::string& default_profile, int64_t max_length);
+// Samples of 2 or more ids and their scored tokens (L - 1 each) in the plan.
+int64_t cell_scored_samples(const CellPlan& cell);
+int64_t cell_scored_tokens(const CellPlan& cell);
+
 }  // namespace icsweep

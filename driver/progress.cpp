@@ -21,11 +21,20 @@ void EventLog::write(const std::string& event, nlohmann::json fields) {
   out_.flush();
 }
 
-Progress::Progress(std::ostream& out, double interval_seconds, int64_t total_tokens, int64_t total_samples)
-    : out_(out), interval_(interval_seconds), start_(std::chrono::steady_clock::now()), last_print_(start_),
-      total_tokens_(total_tokens), total_samples_(total_samples) {}
+std::string hms(double seconds) {
+  if (!(seconds >= 0) || seconds > 1e12) return "-";
+  const auto total = static_cast<long long>(seconds + 0.5);
+  char text[48];
+  std::snprintf(text, sizeof text, "%lld:%02lld:%02lld", total / 3600, total / 60 % 60, total % 60);
+  return text;
+}
 
-void Progress::add_done(int64_t samples, int64_t tokens, int worker, double forward_seconds) {
+Progress::Progress(std::ostream& out, double interval_seconds, double total_flops, int64_t total_samples)
+    : out_(out), interval_(interval_seconds), start_(std::chrono::steady_clock::now()), last_print_(start_),
+      total_flops_(total_flops), total_samples_(total_samples) {}
+
+void Progress::add_done(int64_t samples, int64_t tokens, double flops, int worker, double forward_seconds) {
+  done_flops_ += flops;
   done_samples_ += samples;
   done_tokens_ += tokens;
   worker_forward_seconds_[worker] += forward_seconds;
@@ -56,7 +65,8 @@ void Progress::maybe_print(bool force) {
   interval_forward_seconds_.clear();
   const double elapsed = elapsed_seconds();
   const double rate = elapsed > 0 ? static_cast<double>(done_tokens_) / elapsed : 0;
-  const double eta = rate > 0 ? static_cast<double>(total_tokens_ - done_tokens_) / rate : 0;
+  const double flops_rate = elapsed > 0 ? done_flops_ / elapsed : 0;
+  const double eta = flops_rate > 0 ? std::max(0.0, total_flops_ - done_flops_) / flops_rate : -1;
   // Slowest rank: the lowest tokens per forward-second among workers that have done anything.
   int slowest = -1;
   double slowest_rate = 0;
@@ -70,12 +80,12 @@ void Progress::maybe_print(bool force) {
   }
   char line[512];
   std::snprintf(line, sizeof line,
-                "[%7.0fs] cell %s %lld/%lld samples | sweep %lld/%lld samples %.1f%% tokens | %.0f tok/s | "
-                "ETA %.0fs | slowest rank %d (%.0f tok/s) | busy %.0f%%",
-                elapsed, cell_.c_str(), static_cast<long long>(cell_done_), static_cast<long long>(cell_total_),
+                "[%s] cell %s %lld/%lld samples | sweep %lld/%lld samples %.1f%% FLOPs | %.0f tok/s | "
+                "ETA %s | slowest rank %d (%.0f tok/s) | busy %.0f%%",
+                hms(elapsed).c_str(), cell_.c_str(), static_cast<long long>(cell_done_), static_cast<long long>(cell_total_),
                 static_cast<long long>(done_samples_), static_cast<long long>(total_samples_),
-                total_tokens_ > 0 ? 100.0 * static_cast<double>(done_tokens_) / static_cast<double>(total_tokens_) : 100.0,
-                rate, eta, slowest, slowest_rate, 100.0 * std::min(1.0, busy));
+                total_flops_ > 0 ? 100.0 * std::min(1.0, done_flops_ / total_flops_) : 100.0,
+                rate, hms(eta).c_str(), slowest, slowest_rate, 100.0 * std::min(1.0, busy));
   out_ << line << std::endl;
 }
 

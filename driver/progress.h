@@ -1,5 +1,8 @@
-// Progress for batch logs: one line every ~30 s (cell, samples done/total, tokens/s, ETA by tokens,
-// slowest rank, busy share), no '\r' bars; and a JSON-lines event log beside the results.
+// Progress for batch logs: one line every ~30 s (elapsed, cell, samples done/total, share of the
+// sweep's scoring FLOPs done, tokens/s, ETA, slowest rank, busy share), no '\r' bars; and a JSON-lines
+// event log beside the results. The ETA extrapolates FLOPs done per second (the exact profile's
+// scoring FLOPs of each cell, driver/plan.h cell_scoring_flops), not tokens: a sweep's larger models
+// come last and cost more per token. Times are h:mm:ss.
 // Busy share: over the last interval, the forward seconds the workers reported (from a batch's host ids
 // to its NLL back on the host; the GPU has nothing to do outside them) over interval wall time x the
 // workers that answered; below ~95% in a steady cell, ranks are waiting on the driver.
@@ -16,6 +19,9 @@
 
 namespace icsweep {
 
+// "1:02:03" (hours not padded, "0:00:07" for 7 s); "-" for a negative or non-finite time.
+std::string hms(double seconds);
+
 class EventLog {
  public:
   explicit EventLog(const std::string& path);  // appends; "" = no log
@@ -28,9 +34,10 @@ class EventLog {
 
 class Progress {
  public:
-  Progress(std::ostream& out, double interval_seconds, int64_t total_tokens, int64_t total_samples);
+  Progress(std::ostream& out, double interval_seconds, double total_flops, int64_t total_samples);
 
-  void add_done(int64_t samples, int64_t tokens, int worker, double forward_seconds);
+  // `flops`: the scoring FLOPs of the samples done (their share of their cell's).
+  void add_done(int64_t samples, int64_t tokens, double flops, int worker, double forward_seconds);
   void set_cell(const std::string& cell_key, int64_t cell_done_samples, int64_t cell_total_samples);
   // Prints a line when the interval has passed (or `force`).
   void maybe_print(bool force = false);
@@ -40,7 +47,8 @@ class Progress {
   std::ostream& out_;
   double interval_;
   std::chrono::steady_clock::time_point start_, last_print_;
-  int64_t total_tokens_, total_samples_;
+  double total_flops_, done_flops_ = 0;
+  int64_t total_samples_;
   int64_t done_tokens_ = 0, done_samples_ = 0;
   std::string cell_;
   int64_t cell_done_ = 0, cell_total_ = 0;

@@ -73,6 +73,17 @@ std::optional<CellResult> Resumer::finished_cell(const CellPlan& cell) {
     refresh_identity(cell);
     same = true;
   }
+  if (!same && stored.count(kPartSampleLimit)) {
+    log_ << "cell " << cell.key << ": its stored result is partial (--limit " << stored.at(kPartSampleLimit)
+         << "); scoring it " << (cell.identity.count(kPartSampleLimit) ? "with --limit " + cell.identity.at(kPartSampleLimit) : "in full") << "\n";
+    events_.write("cell_partial_replaced", {{"cell", cell.key}, {"limit", stored.at(kPartSampleLimit)}});
+    return std::nullopt;
+  }
+  if (!same && cell.identity.count(kPartSampleLimit) &&
+      changed_parts(stored, cell.identity) == std::vector<std::string>{kPartSampleLimit}) {
+    log_ << "cell " << cell.key << ": a full result exists; kept (a --limit trial never replaces a full cell)\n";
+    return existing;
+  }
   if (!same) {
     const std::string changes = describe_changes(stored, cell.identity);
     events_.write("cell_stale", {{"cell", cell.key}, {"changed", changed_parts(stored, cell.identity)},

@@ -7,6 +7,7 @@
 
 #include "core/common/errors.h"
 #include "core/score/devices.h"
+#include "core/store/text_table.h"
 #include "driver/signals.h"
 #include "protocol/in_process_transport.h"
 #include "protocol/messages.h"
@@ -92,14 +93,23 @@ std::string slurm_step_problem(int world_size, bool* speak) {
          "inside the allocation";
 }
 
-void print_summary(const SweepOutcome& outcome) {
-  std::printf("\n%-40s %-8s %9s %11s %12s %10s %10s\n", "cell", "status", "constant", "NLL", "TFLOPs", "IC", "ic");
+// The cells, then what ic means here: the bias of each dataset and the FLOPs profile.
+void print_summary(const SweepOutcome& outcome, const SweepConfig& config) {
+  std::printf("\n%-40s %-8s %9s %11s %12s %20s %10s\n", "cell", "status", "constant", "NLL", "BF16_TFLOPs",
+              "information_capacity", "ic");
   for (const auto& c : outcome.cells) {
-    std::printf("%-40s %-8s %9.2f %11.5f %12.6f %10.5f %10.5f%s\n", c.key.c_str(), c.status.c_str(), c.row.constant,
+    const auto limit = c.attributes.find("sample_limit");
+    const bool partial = limit != c.attributes.end() && limit->second != "0";
+    std::printf("%-40s %-8s %9.2f %11.5f %12.6f %20.5f %10.5f%s%s\n", c.key.c_str(), c.status.c_str(), c.row.constant,
                 c.row.conditional_entropy, c.row.bf16_tflops, c.row.information_capacity, c.row.ic,
-                c.resumed ? "  (resumed)" : "");
+                c.resumed ? "  (resumed)" : "", partial ? ("  (PARTIAL: --limit " + limit->second + ")").c_str() : "");
     for (const auto& e : c.cell_errors) std::printf("    %s: %s\n", e.kind.c_str(), e.message.c_str());
   }
+  std::string biases;
+  for (const auto& d : config.datasets) biases += (biases.empty() ? "" : ", ") + d.name + " " + shortest_round_trip(d.bias);
+  std::printf("ic = (constant - NLL + b) / log2 N, b by dataset (%s); information_capacity: the same without b.\n"
+              "N: FLOPs per token of the %s profile (models may override), T = %lld.\n",
+              biases.c_str(), config.settings.flops_profile.c_str(), static_cast<long long>(config.settings.max_sample_length));
   std::printf("results: %s\n", outcome.index_file.c_str());
   std::fflush(stdout);
 }
@@ -117,6 +127,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
   SweepConfig config;
   try {
     config = given ? *given : load_sweep_config(request.sweep_path);
+    if (request.sample_limit > 0) config.settings.sample_limit = request.sample_limit;
     if (!request.output_override.empty()) config.settings.output_dir = fs::absolute(request.output_override).string();
     if (!request.device_override.empty()) {
       if (!valid_device(request.device_override))
@@ -157,6 +168,10 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
       outcome = run_driver(config, *transport, request.driver, std::cout);
     } catch (const HungBatchError& e) {
       abort_job(e.what(), kExitAborted);
+    } catch (const ConfigError& e) {
+      // Found before any model loaded (driver/preflight.h); the workers were released and have ended.
+      std::cerr << "icsweep: " << e.what() << std::endl;
+      return kExitUsage;
     } catch (const UsageError& e) {
       abort_job(e.what(), kExitUsage);
     } catch (const std::exception& e) {
@@ -179,7 +194,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     }
     return kExitOk;
   }
-  if (request.print_summary) print_summary(outcome);
+  if (request.print_summary) print_summary(outcome, config);
   if (outcome_out) *outcome_out = outcome;
   return code;
 }

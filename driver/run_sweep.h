@@ -14,6 +14,7 @@ struct RunRequest {
   std::string output_override;
   std::string device_override;
   int in_process_workers = 1;
+  int64_t sample_limit = 0;       // --limit: settings.sample_limit
   bool print_summary = true;      // the report table and the results path after the run
   DriverOptions driver;
 };

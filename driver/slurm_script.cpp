@@ -35,6 +35,10 @@ void write_header(const SlurmJob& job, int warning_seconds, std::ostream& s) {
   if (job.partition) s << "#SBATCH --partition=" << *job.partition << "\n";
   if (job.account) s << "#SBATCH --account=" << *job.account << "\n";
   if (job.array) s << "#SBATCH --array=" << *job.array << "\n";
+  if (job.mem) s << "#SBATCH --mem=" << *job.mem << "\n";
+  if (job.constraint) s << "#SBATCH --constraint=" << *job.constraint << "\n";
+  if (job.qos) s << "#SBATCH --qos=" << *job.qos << "\n";
+  for (const auto& line : job.sbatch_lines) s << "#SBATCH " << line << "\n";
   s << "#SBATCH --signal=B:USR1@" << warning_seconds << "\n"
     << "#SBATCH --requeue\n"
     << "#SBATCH --open-mode=append\n"
@@ -42,8 +46,12 @@ void write_header(const SlurmJob& job, int warning_seconds, std::ostream& s) {
 }
 
 void write_setup(const SlurmJob& job, std::ostream& s) {
-  s << "\nset -u\n"
-    << "ICSWEEP=${ICSWEEP:-" << shell_quote(job.icsweep) << "}\n"
+  s << "\nset -u\n";
+  if (!job.setup_lines.empty()) {
+    s << "# Environment set-up (--setup)\n";
+    for (const auto& line : job.setup_lines) s << line << "\n";
+  }
+  s << "ICSWEEP=${ICSWEEP:-" << shell_quote(job.icsweep) << "}\n"
     << "SWEEP=" << shell_quote(job.sweep) << "\n";
   if (job.array) s << "SWEEP=${SWEEP//%a/$SLURM_ARRAY_TASK_ID}\n";
   if (job.output) {
@@ -66,7 +74,7 @@ void write_setup(const SlurmJob& job, std::ostream& s) {
     << "kill_wait=$(scontrol show config 2>/dev/null | sed -n 's/^KillWait *= *\\([0-9]*\\).*/\\1/p')\n"
     << "kill_after=$(( ${kill_wait:-30} > 8 ? (${kill_wait:-30} - 6) / 2 : 1 ))\n"
     << "case $LAUNCHER in\n"
-    << "  srun) launch=(srun --mpi=pmix --kill-on-bad-exit=1 --distribution=cyclic) ;;\n"
+    << "  srun) launch=(srun --mpi=" << job.mpi << " --kill-on-bad-exit=1 --distribution=cyclic) ;;\n"
     << "  # --map-by node: the driver's node gets one rank more than the others; --oversubscribe lets it\n"
     << "  # exceed that node's share of Slurm's block layout by one (the driver uses little CPU).\n"
     << "  mpirun) launch=(mpirun -np \"$SLURM_NTASKS\" --map-by node --oversubscribe"
@@ -169,6 +177,25 @@ int slurm_warning_seconds(std::optional<long> limit_seconds) {
                      " s is too short: Slurm may send the stop warning up to 60 s before it is due, so the "
                      "sweep could stop right after every start; give --time 2 (minutes) or more");
   return static_cast<int>(std::min<long>(600, *limit_seconds / 4));
+}
+
+std::vector<int> slurm_array_indices(const std::string& array) {
+  static const std::regex item(R"(^(\d+)(?:-(\d+)(?::(\d+))?)?$)");
+  const std::string spec = array.substr(0, array.find('%'));
+  std::vector<int> out;
+  std::stringstream items(spec);
+  std::string part;
+  while (std::getline(items, part, ',')) {
+    std::smatch m;
+    if (!std::regex_match(part, m, item) || m[1].length() > 7 || m[2].length() > 7)
+      throw UsageError("slurm: --array " + array + ": '" + part + "' is not N, N-M or N-M:STEP");
+    const int first = std::stoi(m[1]), last = m[2].matched ? std::stoi(m[2]) : first;
+    const int step = m[3].matched ? std::stoi(m[3].str().substr(0, 7)) : 1;
+    if (last < first || step < 1) throw UsageError("slurm: --array " + array + ": '" + part + "' is an empty range");
+    for (int i = first; i <= last && out.size() < 100000; i += step) out.push_back(i);
+  }
+  if (out.empty()) throw UsageError("slurm: --array " + array + ": no task ids");
+  return out;
 }
 
 std::string slurm_script(const SlurmJob& job) {

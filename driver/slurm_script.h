@@ -16,8 +16,11 @@ struct SlurmJob {
   int gpus_per_node = 0;
   int cpus_per_task = 4;
   std::string time;  // --time as given (Slurm's formats)
-  std::optional<std::string> partition, account, array;
+  std::optional<std::string> partition, account, array, mem, constraint, qos;
+  std::vector<std::string> sbatch_lines;  // --sbatch-line: passed through as "#SBATCH LINE"
+  std::vector<std::string> setup_lines;   // --setup: shell lines run before icsweep (module load, a venv)
   std::string launcher = "srun";  // srun | mpirun
+  std::string mpi = "pmix";       // srun --mpi=PLUGIN
   std::string sweep;              // absolute; may contain %a for arrays
   std::optional<std::string> output;  // absolute --output; none: the sweep's settings.output_dir
   std::string logs;                   // absolute folder of the job logs and the stop file
@@ -32,6 +35,10 @@ std::optional<long> slurm_time_seconds(const std::string& time);
 // the limit, at most 600 (10 minutes). Slurm may send it up to 60 s early, so limits under 2 minutes
 // are refused (UsageError): the warning could come at the start and every start would stop at once.
 int slurm_warning_seconds(std::optional<long> limit_seconds);
+
+// The task ids of a Slurm --array value ("0-3", "1,4,7", "0-15:4", any of them with "%N"); UsageError
+// for anything else.
+std::vector<int> slurm_array_indices(const std::string& array);
 
 // The whole script text.
 std::string slurm_script(const SlurmJob& job);

@@ -19,6 +19,7 @@
 #include "driver/cell_assembly.h"
 #include "driver/output_dir.h"
 #include "driver/plan.h"
+#include "driver/preflight.h"
 #include "driver/progress.h"
 #include "driver/resume.h"
 #include "driver/scheduler.h"
@@ -32,7 +33,7 @@ namespace icsweep {
 namespace {
 
 struct WorkerInfo {
-  std::string device, host;
+  std::string device, host, description;
   int owned_devices = 1;  // from Hello: the replicas a model runs as (replica_count)
 };
 
@@ -90,6 +91,7 @@ class SweepDriver {
     } catch (const PlanInterrupted& e) {
       return interrupted_while_planning(e.what());
     }
+    check_before_loading();
     const std::set<int64_t> restart = cells_to_restart(plan_, options_.restart_cells, config_.source_path);
     resume_and_queue(restart);
     dispatch_loop();
@@ -117,7 +119,7 @@ class SweepDriver {
       log_ << line;
       hosts.insert(hello.host);
       devices.insert(hello.device_description);
-      workers_[e.source] = WorkerInfo{hello.device, hello.host, hello.owned_devices};
+      workers_[e.source] = WorkerInfo{hello.device, hello.host, hello.device_description, hello.owned_devices};
       events_.write("worker", {{"rank", e.source}, {"host", hello.host}, {"device", hello.device_description}});
       ++seen;
     }
@@ -171,6 +173,24 @@ class SweepDriver {
     scheduler_ = std::make_unique<Scheduler>(plan_, ranks);
   }
 
+  // Everything that would fail a cell before its model loads fails the run now, listed at once
+  // (driver/preflight.h); the workers are released and nothing is journaled.
+  void check_before_loading() {
+    DeviceView devices;
+    if (transport_.kind() == "in-process") devices.visible_gpus = cuda_device_count();
+    for (const auto& [rank, worker] : workers_) {
+      devices.worker_devices.push_back(worker.device);
+      devices.worker_errors.push_back(worker.description);
+    }
+    const auto problems = preflight_problems(config_, check_sweep_models(config_), plan_, devices);
+    if (problems.empty()) return;
+    events_.write("preflight_failed", {{"problems", problems}});
+    send_stop_to_workers(0);
+    transport_.reduce_sum({});
+    events_.write("sweep_end", {{"exit_code", kExitUsage}, {"cells", 0}});
+    throw_preflight_problems(config_.source_path, problems);
+  }
+
   void resume_and_queue(const std::set<int64_t>& restart) {
     JournalReplay replay = replay_journal(output_.open(log_));
     if (replay.batches > 0) log_ << "journal: " << replay.batches << " finished batches from earlier runs\n";
@@ -194,7 +214,11 @@ class SweepDriver {
       scheduler_->open_cell(cell);
       for (const auto& result : replay.results[cell.fingerprint]) scheduler_->apply_scores(cell, result, /*this_run=*/false);
       scheduler_->queue_unscored(cell);
-      total_tokens_ += scheduler_->pending_tokens(cell);
+      // The ETA's unit: the cell's scoring FLOPs per scored token, times the tokens left.
+      const int64_t pending = scheduler_->pending_tokens(cell);
+      flops_per_token_[cell.cell] = cell_scoring_flops(cell, config_.settings.flops_profile, config_.settings.max_sample_length) /
+                                    static_cast<double>(std::max<int64_t>(1, cell_scored_tokens(cell)));
+      total_flops_ += flops_per_token_[cell.cell] * static_cast<double>(pending);
       total_samples_ += scheduler_->cell(cell.cell).remaining;
       maybe_finish_cell(cell);
     }
@@ -210,7 +234,7 @@ class SweepDriver {
   }
 
   void dispatch_loop() {
-    Progress progress(log_, options_.progress_interval_seconds, total_tokens_, total_samples_);
+    Progress progress(log_, options_.progress_interval_seconds, total_flops_, total_samples_);
     bool announced_stop = false;
     for (;;) {
       if (!stop_requested() && stop_files_.present()) request_stop(kStopFile);
@@ -258,7 +282,8 @@ class SweepDriver {
       scheduler_->apply_scores(cell, result, /*this_run=*/true);
       int64_t tokens = 0;
       for (auto t : result.n_tokens) tokens += t;
-      progress->add_done(static_cast<int64_t>(result.n_tokens.size()), tokens, worker, result.forward_seconds);
+      progress->add_done(static_cast<int64_t>(result.n_tokens.size()), tokens,
+                         flops_per_token_[cell.cell] * static_cast<double>(tokens), worker, result.forward_seconds);
       const auto samples = static_cast<int64_t>(cell.data->ids.size());
       progress->set_cell(cell.key, samples - scheduler_->cell(cell.cell).remaining, samples);
     } else if (result.model_failed) {
@@ -402,7 +427,9 @@ class SweepDriver {
   std::map<int, WorkerInfo> workers_;     // by rank, from their Hello
   std::map<std::string, std::string> weights_digest_;  // model name -> bytes digest reported this run
   std::vector<CellSummary> finished_;
-  int64_t total_tokens_ = 0, total_samples_ = 0;
+  std::map<int64_t, double> flops_per_token_;  // by cell: scoring FLOPs per scored token (the ETA's unit)
+  double total_flops_ = 0;
+  int64_t total_samples_ = 0;
 };
 
 }  // namespace

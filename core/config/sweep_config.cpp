@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/config/hf_cache.h"
 #include "core/config/model_dtype.h"
 #include "core/config/yaml_fields.h"
 
@@ -128,6 +129,21 @@ void check_directory(const MappingReader& entry, const std::string& key, const s
   }
 }
 
+// A model or tokenizer location: a directory, a Hugging Face repo id or cache folder (hf_cache.h).
+// False (with the problem recorded) when it cannot be found.
+bool resolve_model_path(const MappingReader& entry, const std::string& key, const std::string& value,
+                        const Context& ctx, std::string* dir, std::string* default_name) {
+  try {
+    const ModelLocation loc = resolve_model_location(value, ctx.base_dir.string());
+    *dir = loc.dir;
+    *default_name = loc.name;
+    return true;
+  } catch (const ConfigError& e) {
+    entry.problem(key, e.what());
+    return false;
+  }
+}
+
 ModelSpec read_model(const YAML::Node& node, size_t index, const Context& ctx) {
   static const std::vector<std::pair<std::string, const std::vector<std::string>*>> kElsewhere = {
       {"datasets entries", &sweep_dataset_keys()}, {"settings", &sweep_settings_keys()}};
@@ -135,11 +151,14 @@ ModelSpec read_model(const YAML::Node& node, size_t index, const Context& ctx) {
   ModelSpec model;
   model.line = entry.position().line;
   entry.require("path");
+  std::string default_name;
   if (auto path = entry.string("path")) {
     model.path = resolve_path(*path, ctx.base_dir);
-    if (ctx.check_paths) check_directory(entry, "path", model.path, "config.json", nullptr, "model");
+    default_name = fs::path(model.path).filename().string();
+    if (ctx.check_paths && resolve_model_path(entry, "path", *path, ctx, &model.path, &default_name))
+      check_directory(entry, "path", model.path, "config.json", nullptr, "model");
   }
-  model.name = entry.string("name").value_or(fs::path(model.path).filename().string());
+  model.name = entry.string("name").value_or(default_name);
   if (entry.has("name") || !model.path.empty()) check_name(entry, model.name);
   const size_t dash = model.name.rfind('-');
   model.series = entry.string("series").value_or(dash == std::string::npos ? model.name : model.name.substr(0, dash));
@@ -153,7 +172,9 @@ ModelSpec read_model(const YAML::Node& node, size_t index, const Context& ctx) {
   }
   if (auto tokenizer = entry.string("tokenizer")) {
     model.tokenizer = resolve_path(*tokenizer, ctx.base_dir);
-    if (ctx.check_paths) check_directory(entry, "tokenizer", model.tokenizer, "tokenizer.json", "tokenizer.model", "tokenizer");
+    std::string unused_name;
+    if (ctx.check_paths && resolve_model_path(entry, "tokenizer", *tokenizer, ctx, &model.tokenizer, &unused_name))
+      check_directory(entry, "tokenizer", model.tokenizer, "tokenizer.json", "tokenizer.model", "tokenizer");
   } else {
     model.tokenizer = model.path;
     if (ctx.check_paths && !model.path.empty() && fs::is_directory(model.path) &&

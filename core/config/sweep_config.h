@@ -43,6 +43,8 @@ struct Settings {
   std::string device = "auto";    // auto | cpu | cuda | cuda:N
   std::string flops_profile = "reference";  // reference | exact
   int threads = 0;                // CPU threads per rank for torch; 0 = torch default
+  int64_t sample_limit = 0;       // `icsweep run --limit N`: only the first N records of each dataset
+                                  // (a trial; its cells are partial). 0 = all. Not a YAML key.
 };
 
 struct SweepConfig {

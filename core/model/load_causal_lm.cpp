@@ -91,18 +91,11 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   if (is_torchscript_model(model_dir)) return load_torchscript_model(model_dir, top, dtype, devices);
 
   // architectures[0] decides; model_type is the fallback for configs without architectures.
+  if (const std::string problem = family_problem(model_dir, top, static_cast<int>(devices.size())); !problem.empty())
+    throw ModelError(problem);
   std::string model_type;
   const FamilyRow* row = find_family(top, &model_type);
   const std::string architecture = top.architecture().empty() ? model_type : top.architecture();
-  if (!row)
-    throw ModelError(model_dir + "/config.json: unsupported architecture '" +
-                     (top.architecture().empty() ? "model_type " + model_type : architecture) +
-                     "'; icsweep supports: " + supported_architectures());
-  if (devices.size() > 1 && !row->splits)
-    throw ModelError(model_dir + ": splitting the layers across " + std::to_string(devices.size()) +
-                     " devices (gpus: " + std::to_string(devices.size()) + ") is implemented for the " +
-                     splitting_families() + " families only; " + row->architecture +
-                     " must fit on one device (gpus: 1)");
   const HfConfig config = top.text();
   const SafetensorsCheckpoint checkpoint(model_dir);
   check_layer_count(config, checkpoint);

@@ -45,4 +45,8 @@ void write_index_file(const std::string& path, const std::vector<IndexEntry>& en
 // Entries of an index file (cell_file resolved to a path usable from the current directory).
 std::vector<IndexEntry> read_index_file(const std::string& path);
 
+// The cells the sweep planned that had no file when the index was written ("MODEL x DATASET" each;
+// empty for an index written before it was recorded, or by icsweep merge).
+std::vector<std::string> index_pending_cells(const std::string& path);
+
 }  // namespace icsweep

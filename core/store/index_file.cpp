@@ -2,6 +2,7 @@
 // provenance on the root (docs/design.md §4).
 #include <filesystem>
 #include <set>
+#include <sstream>
 
 #include "core/common/errors.h"
 #include "core/store/atomic_file.h"
@@ -93,6 +94,16 @@ std::vector<IndexEntry> read_index_file(const std::string& path) {
     entries.push_back({model_names[i], data_names[i], resolved});
   }
   return entries;
+}
+
+std::vector<std::string> index_pending_cells(const std::string& path) {
+  const h5::File file = h5::File::open_read(path);
+  if (!file.root().has_attribute("cells_pending")) return {};
+  std::vector<std::string> cells;
+  std::stringstream lines(file.root().string_attribute("cells_pending"));
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty()) cells.push_back(line);
+  return cells;
 }
 
 }  // namespace icsweep

@@ -5,19 +5,16 @@
 #include <vector>
 
 #include "core/metrics/information_capacity.h"
+#include "core/store/text_table.h"
 
 namespace icsweep {
-
-enum class TableFormat { kTable, kCsv, kJson, kMarkdown };
-
-// "table", "csv", "json", "markdown"; throws UsageError naming the accepted values otherwise.
-TableFormat parse_table_format(const std::string& name);
 
 struct ReportCell {
   PublishedRow row;
   std::string status;     // "ok", "failed", or "unreadable" (missing or damaged cell file)
   std::string cell_file;  // path of the cell file it came from
   std::string error;      // why an unreadable cell could not be read
+  int64_t sample_limit = 0;  // > 0: a partial cell, the first N records only (icsweep run --limit N)
 };
 
 // The cells of a results.h5 index (in index order) or of a single cell file.
@@ -27,8 +24,5 @@ std::vector<ReportCell> read_report_cells(const std::string& path);
 // (constant 2 decimals, entropies and IC 5, BF16_TFLOPs shortest exact form); csv/json print every
 // float in its shortest form that parses back to the same double. NaN: "nan" (text), null (json).
 std::string format_published_rows(const std::vector<PublishedRow>& rows, TableFormat format);
-
-// Shortest "%.Ng" text of `value` that strtod reads back as exactly `value`.
-std::string shortest_round_trip(double value);
 
 }  // namespace icsweep

@@ -13,6 +13,7 @@
 
 #include "core/common/errors.h"
 #include "driver/commands.h"
+#include "driver/signals.h"
 #include "driver/slurm_script.h"
 
 namespace icsweep {
@@ -45,6 +46,13 @@ TEST(SlurmScript, WarningIsAQuarterOfTheLimitAtMostTenMinutes) {
   }
 }
 
+std::string file_bytes_of(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 // Runs `icsweep slurm ARGS` in a fresh folder and returns what it printed.
 class SlurmCommand : public ::testing::Test {
  protected:
@@ -54,24 +62,38 @@ class SlurmCommand : public ::testing::Test {
     fs::create_directories(dir_);
     old_cwd_ = fs::current_path();
     fs::current_path(dir_);
-    std::ofstream(dir_ / "sweep.yaml") << "models: []\n";
+    // A sweep that passes the checks `icsweep run` makes before loading (the slurm command makes them too).
+    for (const char* file : {"sweep.yaml", "group-0.yaml", "group-1.yaml"}) write_sweep(file, fixture("llama_fp32"));
+  }
+  static std::string fixture(const std::string& name) {
+    return std::string(ICSWEEP_SOURCE_DIR) + "/tests/fixtures/reference_cells/" + name;
+  }
+  void write_sweep(const std::string& file, const std::string& model_dir, const std::string& device = "auto") {
+    std::ofstream(dir_ / file) << "models:\n  - {name: m, path: " << model_dir << "}\ndatasets:\n  - {path: "
+                               << fixture("data.jsonl") << "}\nsettings: {device: " << device << ", output_dir: out}\n";
   }
   void TearDown() override {
     fs::current_path(old_cwd_);
     fs::remove_all(dir_);
   }
   std::string run(std::vector<std::string> args) {
-    std::ostringstream out;
+    std::ostringstream out, err;
     auto* old = std::cout.rdbuf(out.rdbuf());
+    auto* old_err = std::cerr.rdbuf(err.rdbuf());
     try {
-      cmd_slurm(args);
+      exit_code_ = cmd_slurm(args);
     } catch (...) {
       std::cout.rdbuf(old);
+      std::cerr.rdbuf(old_err);
       throw;
     }
     std::cout.rdbuf(old);
+    std::cerr.rdbuf(old_err);
+    stderr_ = err.str();
     return out.str();
   }
+  int exit_code_ = -1;
+  std::string stderr_;
   static bool has(const std::string& script, const std::string& text) {
     return script.find(text) != std::string::npos;
   }
@@ -102,6 +124,63 @@ TEST_F(SlurmCommand, ArrayTasksWriteUnderTheSweepsOutputDir) {
   EXPECT_FALSE(has(script, "results/group-")) << script;
   const std::string with_output = run({"group-%a.yaml", "--array", "0-1", "-o", "out"});
   EXPECT_TRUE(has(with_output, "OUTPUT='" + (dir_ / "out").string() + "'\nOUTPUT=$OUTPUT/group-")) << with_output;
+}
+
+TEST_F(SlurmCommand, RefusesASweepThatRunWouldRefuseListingEveryProblem) {
+  // Two models that `icsweep run` would fail before loading: an architecture no family implements and
+  // weights whose header is cut off; and an array group whose file is missing.
+  for (const char* name : {"arch", "cut"}) fs::copy(fixture("llama_fp32"), dir_ / name, fs::copy_options::recursive);
+  std::string config = file_bytes_of(dir_ / "arch" / "config.json");
+  config.replace(config.find("LlamaForCausalLM"), 16, "MambaForCausalLM");
+  std::ofstream(dir_ / "arch" / "config.json") << config;
+  fs::resize_file(dir_ / "cut" / "model.safetensors", 100);
+  std::ofstream(dir_ / "bad.yaml") << "models:\n  - {path: arch}\n  - {path: cut}\ndatasets:\n  - {path: "
+                                   << fixture("data.jsonl") << "}\n";
+  EXPECT_EQ(run({"bad.yaml", "--logs", "bad-logs"}), "");
+  EXPECT_EQ(exit_code_, kExitUsage);
+  EXPECT_TRUE(has(stderr_, "2 problem(s) found before any model was loaded")) << stderr_;
+  EXPECT_TRUE(has(stderr_, "unsupported architecture 'MambaForCausalLM'")) << stderr_;
+  EXPECT_TRUE(has(stderr_, "model cut: ")) << stderr_;
+  EXPECT_FALSE(fs::exists(dir_ / "bad-logs")) << "a refused sweep made its log folder";
+  EXPECT_EQ(run({"group-%a.yaml", "--array", "0-2"}), "");  // group-2.yaml does not exist
+  EXPECT_EQ(exit_code_, kExitUsage);
+  EXPECT_TRUE(has(stderr_, "group-2.yaml")) << stderr_;
+}
+
+TEST_F(SlurmCommand, PassesSchedulerOptionsAndTheSetUpThrough) {
+  const std::string script = run({"sweep.yaml", "--mem", "200G", "--constraint", "h100", "--qos", "high", "--account",
+                                  "proj", "--sbatch-line=--exclusive", "--sbatch-line", "--mail-type=END", "--setup",
+                                  "module load openmpi", "--setup", "source ~/venv/bin/activate", "--mpi", "pmi2"});
+  EXPECT_EQ(exit_code_, kExitOk) << stderr_;
+  EXPECT_TRUE(has(script, "#SBATCH --mem=200G\n#SBATCH --constraint=h100\n#SBATCH --qos=high\n"
+                          "#SBATCH --exclusive\n#SBATCH --mail-type=END\n")) << script;
+  EXPECT_TRUE(has(script, "#SBATCH --account=proj\n")) << script;
+  EXPECT_TRUE(has(script, "set -u\n# Environment set-up (--setup)\nmodule load openmpi\nsource ~/venv/bin/activate\n"))
+      << script;
+  EXPECT_TRUE(has(script, "srun) launch=(srun --mpi=pmi2 ")) << script;
+  EXPECT_TRUE(has(run({"sweep.yaml"}), "srun --mpi=pmix ")) << "pmix is the default";
+  EXPECT_THROW(run({"sweep.yaml", "--mpi", "pmix; rm"}), UsageError);
+}
+
+TEST_F(SlurmCommand, WarnsWhenTheSweepsDeviceContradictsTheGpusRequested) {
+  write_sweep("cpu.yaml", fixture("llama_fp32"), "cpu");
+  run({"cpu.yaml", "--gpus-per-node", "2"});
+  EXPECT_EQ(exit_code_, kExitOk);
+  EXPECT_TRUE(has(stderr_, "settings.device cpu but the job asks for 2 GPU(s) per node")) << stderr_;
+  write_sweep("cuda.yaml", fixture("llama_fp32"), "cuda");
+  run({"cuda.yaml", "--gpus-per-node", "0"});
+  EXPECT_TRUE(has(stderr_, "settings.device cuda but the job asks for no GPU")) << stderr_;
+  run({"sweep.yaml", "--gpus-per-node", "2"});
+  EXPECT_EQ(stderr_, "") << "device auto with GPUs is no contradiction";
+}
+
+TEST(SlurmArray, TaskIds) {
+  EXPECT_EQ(slurm_array_indices("0-3"), (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(slurm_array_indices("1,4,7"), (std::vector<int>{1, 4, 7}));
+  EXPECT_EQ(slurm_array_indices("0-6:3%2"), (std::vector<int>{0, 3, 6}));
+  EXPECT_EQ(slurm_array_indices("5"), (std::vector<int>{5}));
+  EXPECT_THROW(slurm_array_indices("a-b"), UsageError);
+  EXPECT_THROW(slurm_array_indices("3-1"), UsageError);
 }
 
 TEST_F(SlurmCommand, TheTrapOnlyCreatesTheStopFileAndMpirunWaitsForTheRanks) {

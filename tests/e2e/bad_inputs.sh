@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every bad input of the resilience issue through `icsweep run`: the exit code, a message that names
-# the file and the line/key/tensor, no crash, and the good cells of the same sweep still finished.
+# the file and the line/key/tensor, no crash. What can be known without loading weights (files,
+# architectures, safetensors headers, tokenizers, datasets) stops the run before any model loads with
+# every problem listed (exit 2); what only loading finds fails its cells while the good ones finish.
 # (Finer cases are unit tests: tests/config, tests/data (100 MB line), tests/model/unit_safetensors
 # (unknown dtype, overlapping tensors), tests/store (disk full).)
 source "$(dirname "$0")/lib.bash"
@@ -96,20 +98,20 @@ print("ok   bad lines: all 7 reasons in the cell's errors table, 2 samples score
 PY
 : > empty.jsonl
 sweep d.yaml demo/models/tiny-llama-m empty.jsonl
-expect empty_file 4 "empty.jsonl: no records: the file is empty" d.yaml
+expect empty_file 2 "empty.jsonl: no records: the file is empty" d.yaml
 mkdir -p a-dir
 sweep d.yaml demo/models/tiny-llama-m a-dir
 expect directory_as_file 2 "key 'datasets\[0\].path': .*a-dir is a directory; give a JSONL file" d.yaml
 
-# --- model (its cells fail with the message, exit 4; the good model's cell finishes) ---
+# --- model (found before any model loads: exit 2, naming the model and the file) ---
 bad_model no_config && rm models/no_config/config.json
 expect missing_config 2 "key 'models\[1\].path': .*models/no_config has no config.json" no_config.yaml
 bad_model no_weights && rm models/no_weights/model.safetensors
-expect missing_safetensors 4 "models/no_weights: neither model.safetensors nor model.safetensors.index.json found" no_weights.yaml
+expect missing_safetensors 2 "models/no_weights: neither model.safetensors nor model.safetensors.index.json found" no_weights.yaml
 bad_model truncated && truncate -s -1000 models/truncated/model.safetensors
-expect truncated_safetensors 4 "tensor 'model.norm.weight': data_offsets \[[0-9]+, [0-9]+\] outside the data region" truncated.yaml
+expect truncated_safetensors 2 "tensor 'model.norm.weight': data_offsets \[[0-9]+, [0-9]+\] outside the data region" truncated.yaml
 bad_model bad_header && printf '\x10\x00\x00\x00\x00\x00\x00\x00{not json at all' | dd of=models/bad_header/model.safetensors conv=notrunc 2>/dev/null
-expect corrupted_header 4 "models/bad_header/model.safetensors: header is not valid JSON" bad_header.yaml
+expect corrupted_header 2 "models/bad_header/model.safetensors: header is not valid JSON" bad_header.yaml
 bad_model bad_dtype && "$ICSWEEP_PYTHON" - models/bad_dtype/model.safetensors <<'PY'
 import json, struct, sys
 raw = open(sys.argv[1], "rb").read()
@@ -120,13 +122,31 @@ text = json.dumps(header, separators=(",", ":")).encode().ljust(n)
 assert len(text) == n
 open(sys.argv[1], "wb").write(raw[:8] + text + raw[8 + n:])
 PY
-expect wrong_dtype 4 "tensor 'model.norm.weight'.*Q4" bad_dtype.yaml
+expect wrong_dtype 2 "tensor 'model.norm.weight'.*Q4" bad_dtype.yaml
 bad_model arch && sed -i 's/LlamaForCausalLM/MambaForCausalLM/' models/arch/config.json
-expect unknown_architecture 4 "config.json: unsupported architecture 'MambaForCausalLM'; icsweep supports: LlamaForCausalLM" arch.yaml
+expect unknown_architecture 2 "config.json: unsupported architecture 'MambaForCausalLM'; icsweep supports: LlamaForCausalLM" arch.yaml
+# Only loading finds that the tensors do not match config.json: that model's cells fail (exit 4), the good one finishes.
+bad_model shape && sed -i 's/"intermediate_size": *[0-9]*/"intermediate_size": 96/' models/shape/config.json
+expect shape_mismatch 4 "checkpoint has \[88, 32\], config.json implies \[96, 32\]" shape.yaml
 bad_model no_tokenizer && rm -f models/no_tokenizer/tokenizer*
 expect missing_tokenizer 2 "models/no_tokenizer has no tokenizer.json or tokenizer.model" no_tokenizer.yaml
 
 good_cell_must_finish=0
+
+# --- every problem at once: two broken models and a missing tokenizer directory, one run, one message ---
+rm -rf models/both && mkdir -p models/both && cp -r models/arch models/both/arch && cp -r models/truncated models/both/cut
+cat > both.yaml <<YAML
+models:
+  - {name: good, path: demo/models/tiny-llama-s, dtype: float32}
+  - {name: arch, path: models/both/arch, dtype: float32}
+  - {name: cut, path: models/both/cut, dtype: float32}
+datasets:
+  - {name: d, path: small.jsonl}
+settings: {max_sample_length: 64, device: cpu, threads: 1}
+YAML
+expect all_at_once 2 "both.yaml: [0-9]+ problem\(s\) found before any model was loaded" both.yaml
+grep -q "model arch: .*unsupported architecture 'MambaForCausalLM'" all_at_once.log && grep -q "model cut: .*invalid safetensors header" all_at_once.log \
+  && ! grep -q "rank [0-9]*: loaded" all_at_once.log || { echo "FAIL: not every problem listed, or a model loaded"; cat all_at_once.log; failures=$((failures + 1)); }
 
 # --- output: the index deleted mid-run is rewritten; nothing finished is lost ---
 export ICSWEEP_TEST_BATCH_DELAY_MS=100

@@ -55,10 +55,10 @@ with h5py.File(sys.argv[2]) as f:
 PY
 fi
 
-# --- a tokenizer whose ids pass the embedding's rows: the cell fails when planning, with the numbers ---
+# --- a tokenizer whose ids pass the embedding's rows: found when planning, before any model loads (exit 2), with the numbers ---
 "$ICSWEEP" make-tiny-model --out models/bigtok --merges 1200 --corpus demo/data/train.jsonl >/dev/null 2>&1
 sweep tok.yaml shared-tok demo/models/tiny-llama-s "tokenizer: models/bigtok"
-if run tok 4 tok.yaml; then
+if run tok 2 tok.yaml; then
   grep -qE "gives id [0-9]+ in line [0-9]+ of .*small.jsonl, but the model's embedding has [0-9]+ rows" tok.log \
     && ok "ids beyond the embedding: $(grep -oE "gives id [0-9]+.*has [0-9]+ rows" tok.log | head -1)" \
     || fail "tok: no message with the numbers"

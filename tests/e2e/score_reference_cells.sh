@@ -55,13 +55,13 @@ if [ "$rc" -ne 0 ]; then
 else
   grep -q "^conditional_entropy" "$work/fp16.txt"
 fi
-# A model the FLOPs profile cannot count fails its cell when planning (exit 4), before any batch is
-# scored, instead of ending the sweep after scoring (the Ruyi quirk needs an integer size in the name).
+# A model the FLOPs profile cannot count stops the run before any model loads (exit 2), instead of
+# ending the sweep after scoring (the Ruyi quirk needs an integer size in the name).
 rc=0
 "$ICSWEEP" score -m "$fixtures/llama_fp32" --name tiny-Ruyi-x -d "$fixtures/data.jsonl" -l 64 --device cpu --threads 1 \
   > "$work/ruyi.txt" 2>&1 || rc=$?
 cat "$work/ruyi.txt"
-[ "$rc" -eq 4 ] || { echo "expected exit 4 (cell failed), got $rc"; exit 1; }
-grep -q "flops: reference FLOPs for 'tiny-Ruyi-x': Ruyi quirk needs an integer size" "$work/ruyi.txt"
+[ "$rc" -eq 2 ] || { echo "expected exit 2 (found before loading), got $rc"; exit 1; }
+grep -q "FLOPs (reference profile): reference FLOPs for 'tiny-Ruyi-x': Ruyi quirk needs an integer size" "$work/ruyi.txt"
 ! grep -q "loaded tiny-Ruyi-x" "$work/ruyi.txt"
 echo "PASS"

@@ -28,6 +28,7 @@ PROVENANCE = {
     "transport": "in-process", "world_size": "1",
     "identity": '{"dataset bytes": "00", "dtype": "float32"}', "derived_settings": '{"bias": "-27"}',
     "weights_bytes": "99aa06d3014798d86001c324468d497f",
+    "sample_limit": "0", "partial": "false",  # a full cell (icsweep run --limit N writes N / "true")
 }
 
 
@@ -125,6 +126,8 @@ def write_index(directory, cells):
         for key in ("config_path", "config_text", "devices", "git_commit", "hosts", "icsweep_version",
                     "tokens_per_batch", "transport", "world_size"):
             f.attrs[key] = PROVENANCE[key]
+        f.attrs["cells_planned"] = str(len(cells))  # every planned cell has a file: none pending
+        f.attrs["cells_pending"] = ""
         f.attrs["icsweep_file_kind"] = "index"
         f.attrs["icsweep_schema_version"] = np.int64(1)
         g = f.create_group("cells")

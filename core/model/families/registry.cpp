@@ -29,6 +29,22 @@ const FamilyRow* find_family(const HfConfig& top, std::string* model_type) {
   return find_family(top.architecture(), *model_type);
 }
 
+std::vector<FamilyRow> family_rows() { return std::vector<FamilyRow>(std::begin(kRows), std::end(kRows)); }
+
+std::string family_problem(const std::string& model_dir, const HfConfig& top, int devices) {
+  std::string model_type;
+  const FamilyRow* row = find_family(top, &model_type);
+  if (!row)
+    return model_dir + "/config.json: unsupported architecture '" +
+           (top.architecture().empty() ? "model_type " + model_type : top.architecture()) +
+           "'; icsweep supports: " + supported_architectures();
+  if (devices > 1 && !row->splits)
+    return model_dir + ": splitting the layers across " + std::to_string(devices) + " devices (gpus: " +
+           std::to_string(devices) + ") is implemented for the " + splitting_families() + " families only; " +
+           row->architecture + " must fit on one device (gpus: 1)";
+  return "";
+}
+
 std::string supported_architectures() {
   std::string s;
   for (const auto& r : kRows) s += std::string(s.empty() ? "" : ", ") + r.architecture + " (" + r.model_type + ")";

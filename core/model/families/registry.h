@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "core/config/hf_config.h"
 #include "core/model/families/family_config.h"
@@ -26,6 +27,14 @@ size_t family_index(const FamilyRow& row);
 // The row for a config.json (its top level: architectures; its text model: model_type), nullptr
 // when none matches. `model_type` receives the text model's model_type.
 const FamilyRow* find_family(const HfConfig& top, std::string* model_type);
+
+// Every row, in registry order (`icsweep models` lists them).
+std::vector<FamilyRow> family_rows();
+
+// Why MODEL_DIR's config cannot be loaded by a family, "" when it can: an architecture (or, without
+// architectures, a model_type) no row implements, or `devices` > 1 for a family that does not split.
+// load_causal_lm throws it; the planner lists it before any model loads.
+std::string family_problem(const std::string& model_dir, const HfConfig& top, int devices);
 
 // "LlamaForCausalLM (llama), ...": every row, for messages.
 std::string supported_architectures();
