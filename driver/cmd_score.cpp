@@ -25,6 +25,17 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// The value of one of two spellings of an option (--bias and calc_ic.py's --numerator_bias); both
+// given with different values is a UsageError.
+template <typename T>
+std::optional<T> either(const po::variables_map& vm, const char* a, const char* b) {
+  if (vm.count(a) && vm.count(b) && vm[a].as<T>() != vm[b].as<T>())
+    throw UsageError(std::string("score: --") + a + " and --" + b + " are the same option with different values");
+  if (vm.count(a)) return vm[a].as<T>();
+  if (vm.count(b)) return vm[b].as<T>();
+  return std::nullopt;
+}
+
 // The one-cell sweep of `icsweep score`: the model, the dataset and the settings from the options.
 SweepConfig score_config(const po::variables_map& vm, const ModelLocation& location, const std::string& data_path,
                          const std::string& dtype) {
@@ -55,17 +66,6 @@ SweepConfig score_config(const po::variables_map& vm, const ModelLocation& locat
   config.settings.tokens_per_batch = vm["tokens-per-batch"].as<int64_t>();
   config.settings.threads = vm["threads"].as<int>();
   return config;
-}
-
-// The value of one of two spellings of an option (--bias and calc_ic.py's --numerator_bias); both
-// given with different values is a UsageError.
-template <typename T>
-std::optional<T> either(const po::variables_map& vm, const char* a, const char* b) {
-  if (vm.count(a) && vm.count(b) && vm[a].as<T>() != vm[b].as<T>())
-    throw UsageError(std::string("score: --") + a + " and --" + b + " are the same option with different values");
-  if (vm.count(a)) return vm[a].as<T>();
-  if (vm.count(b)) return vm[b].as<T>();
-  return std::nullopt;
 }
 
 // The reference script's report of the one cell; its file copied to --output when given.
