@@ -93,7 +93,7 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     auto index = torch::matmul(weights.unsqueeze(-2), scores).squeeze(-2);                               // (B, T, T)
     auto causal = torch::ones({t, t}, torch::TensorOptions().dtype(torch::kBool).device(x.device())).tril();
     index = index.masked_fill(causal.logical_not(), -std::numeric_limits<float>::infinity());
-    auto chosen = index.topk(std::min(config_.index_topk, t), -1).indices;                               // (B, T, K)
+    auto chosen = std::get<1>(index.topk(std::min(config_.index_topk, t), -1));                         // (B, T, K)
     auto selected = torch::zeros({b, t, t}, causal.options()).scatter(-1, chosen, true);
     return (selected & causal).unsqueeze(1);                                                             // (B, 1, T, T)
   }
