@@ -31,6 +31,7 @@ MODEL_TYPES = [
     "olmo3", "olmoe", "gemma", "gemma2", "phi", "gptj", "bloom", "stablelm", "starcoder2", "cohere",
     "smollm3", "qwen2_vl", "qwen2_5_vl", "qwen3_vl", "qwen3_vl_moe", "mllama", "glm4v", "exaone4",
     "ernie4_5", "ernie4_5_moe", "hunyuan_v1_moe", "dots1", "bailing_moe", "minimax", "apertus",
+    "minimax_m2", "mistral4",
 ]
 
 

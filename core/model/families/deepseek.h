@@ -12,6 +12,12 @@
 // MoE: routed SwiGLU experts plus n_shared_experts folded into one shared SwiGLU. V2 routes by
 // softmax (greedy or group_limited_greedy), V3 by sigmoid with e_score_correction_bias for the
 // choice only (group-limited, norm_topk_prob); both scale by routed_scaling_factor.
+//
+// Mistral4ForCausalLM (modeling_mistral4.py, Mistral Small 4) is V3's attention and MoE with three
+// changes: the router takes the softmax of model-dtype logits (no bias; V3's group rule), the
+// experts are stored stacked as transformers 5 saves them (experts.gate_up_proj / down_proj), and
+// q is scaled after rope by the Llama-4 factor 1 + llama_4_scaling_beta * log(1 + floor(p /
+// original_max_position_embeddings)) (rope_parameters).
 #pragma once
 
 #include <string>
@@ -21,7 +27,10 @@
 namespace icsweep {
 
 struct DeepseekConfig {
-  bool v3 = false;  // deepseek_v3 (sigmoid routing, rope_interleave) vs deepseek_v2
+  bool v3 = false;  // deepseek_v3 or mistral4 (rope in the model dtype, rope_interleave) vs deepseek_v2
+  bool mistral4 = false;  // softmax router without bias, stacked experts, the Llama-4 query scale
+  double llama4_scaling_beta = 0.0;           // mistral4: 0 = no query scale
+  int64_t llama4_original_max_position = 0;  // mistral4: the scale's block length
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // dense layers

@@ -37,3 +37,9 @@ ICSWEEP_FAMILY("Glm4MoeForCausalLM", "glm4_moe", "glm4_moe", true, glm4_moe_shap
 ICSWEEP_FAMILY("GptOssForCausalLM", "gpt_oss", "gpt_oss", true, gpt_oss_shape, load_gpt_oss)
 ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape, load_llama4)
 ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)
+// Model zoo III MoE families: ERNIE 4.5 MoE, Hunyuan-A13B, MiniMax-M2, Mistral 4.
+ICSWEEP_FAMILY("Ernie4_5_MoeForCausalLM", "ernie4_5_moe", "ernie4_5_moe", true, ernie4_5_moe_shape,
+               load_ernie4_5_moe)
+ICSWEEP_FAMILY("HunYuanMoEV1ForCausalLM", "hunyuan_v1_moe", "hunyuan_moe", true, hunyuan_moe_shape, load_hunyuan_moe)
+ICSWEEP_FAMILY("MiniMaxM2ForCausalLM", "minimax_m2", "minimax_m2", true, minimax_m2_shape, load_minimax_m2)
+ICSWEEP_FAMILY("Mistral4ForCausalLM", "mistral4", "deepseek", true, deepseek_shape, load_deepseek)
