@@ -38,27 +38,36 @@ torch::Tensor project_attention_output(const AttentionProjections& w, const torc
 
 torch::Tensor rotary_attention(const AttentionProjections& w, const HeadLayout& heads, const torch::Tensor& x,
                                const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask,
-                               RotaryFn rotate, double eps) {
+                               RotaryFn rotate, double eps, QkNorm qk_norm) {
   auto [q, k, v] = project_qkv(w, heads, x);  // (B, T, H|Hkv, Dh)
-  if (w.q_norm.defined()) {  // per head, before the transpose and rotary
+  const bool norms = w.q_norm.defined();
+  if (norms && qk_norm == QkNorm::kBeforeRotary) {  // per head, before the transpose and rotary
     q = rms_norm(q, w.q_norm, eps);
     k = rms_norm(k, w.k_norm, eps);
+  } else if (norms && qk_norm == QkNorm::kWholeProjection) {  // over (B, T, H*Dh) and (B, T, Hkv*Dh)
+    q = rms_norm(q.flatten(2), w.q_norm, eps).view(q.sizes());
+    k = rms_norm(k.flatten(2), w.k_norm, eps).view(k.sizes());
   }
   q = rotate(heads_first(q), cos, sin);  // (B, H, T, Dh)
   k = rotate(heads_first(k), cos, sin);  // (B, Hkv, T, Dh)
+  if (norms && qk_norm == QkNorm::kAfterRotary) {
+    q = rms_norm(q, w.q_norm, eps);
+    k = rms_norm(k, w.k_norm, eps);
+  }
   return project_attention_output(w, causal_attention(q, k, heads_first(v), mask));  // (B, T, D)
+}
+
+void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
+                       AttentionProjections& w, const char* q_name, const char* k_name) {
+  specs.push_back({prefix + q_name + ".weight", {heads.head_dim}, &w.q_norm});
+  specs.push_back({prefix + k_name + ".weight", {heads.head_dim}, &w.k_norm});
 }
 
 torch::Tensor llama4_query_scale(int64_t seq_len, double beta, int64_t original_max_position_embeddings,
                                  torch::Device device) {
-  auto t = torch::arange(seq_len, torch::TensorOptions().dtype(torch::kFloat32).device(device));  // (T)
-  return 1.0 + beta * torch::log1p(torch::floor(t / static_cast<double>(original_max_position_embeddings)));
-}
-
-void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
-                       AttentionProjections& w) {
-  specs.push_back({prefix + "q_norm.weight", {heads.head_dim}, &w.q_norm});
-  specs.push_back({prefix + "k_norm.weight", {heads.head_dim}, &w.k_norm});
+  auto positions = torch::arange(seq_len, torch::TensorOptions().dtype(torch::kInt64).device(device));  // (T)
+  auto blocks = torch::floor(positions / original_max_position_embeddings);  // true division: fp32
+  return 1 + beta * torch::log(1 + blocks);                                  // (T) fp32
 }
 
 }  // namespace icsweep

@@ -41,23 +41,29 @@ torch::Tensor project_attention_output(const AttentionProjections& w, const torc
 // (B, T, n, Dh) -> (B, n, T, Dh), a view: the layout attention and rotary take.
 inline torch::Tensor heads_first(const torch::Tensor& x) { return x.transpose(1, 2); }
 
+// Where the q/k RMSNorms sit: per head before the rotary embedding (Qwen3's q_norm / k_norm, Dh each),
+// per head after it (Hunyuan's query_layernorm / key_layernorm), or before it over the whole
+// projection at once (MiniMax-M2's q_norm (H*Dh) / k_norm (Hkv*Dh)).
+enum class QkNorm { kBeforeRotary, kAfterRotary, kWholeProjection };
+
 // The Llama attention (LlamaAttention and the families that copy it): fused q/k/v, the per-head
-// q_norm/k_norm when the weights have them (rms_norm with `eps`, on (B, T, H, Dh) as Qwen3Attention),
-// `rotate` on q and k (apply_rotary, apply_partial_rotary, ...), causal attention within `mask`
-// (attention_mask(); undefined: plain causal), o_proj. x: (B, T, D) -> (B, T, D); cos/sin: (T, Dr).
+// q_norm/k_norm when the weights have them (rms_norm with `eps`, where `qk_norm` says), `rotate` on q and k (apply_rotary, apply_partial_rotary, ...), causal
+// attention within `mask` (attention_mask(); undefined: plain causal), o_proj.
+// x: (B, T, D) -> (B, T, D); cos/sin: (T, Dr).
 using RotaryFn = torch::Tensor (*)(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 torch::Tensor rotary_attention(const AttentionProjections& w, const HeadLayout& heads, const torch::Tensor& x,
                                const torch::Tensor& cos, const torch::Tensor& sin, const torch::Tensor& mask,
-                               RotaryFn rotate, double eps = 0.0);
+                               RotaryFn rotate, double eps = 0.0, QkNorm qk_norm = QkNorm::kBeforeRotary);
 
-// The Llama-4 query scale by position (Ministral 3, Mistral 4: rope_parameters.llama_4_scaling_beta):
-// 1 + beta * log(1 + floor(t / original_max_position_embeddings)) for t in [0, seq_len), fp32 (T) on
-// `device`; exactly 1 below the original length. q (after rope) is multiplied by it in q's dtype.
+// The Llama-4 query scale by position (transformers' get_llama_4_attn_scale, Mistral 4 and Ministral 3
+// after rope): 1 + beta * log(1 + floor(p / original_max_position_embeddings)) for positions
+// p = 0..seq_len-1, in fp32 as torch computes it (exactly 1 below the original length). (T) fp32.
 torch::Tensor llama4_query_scale(int64_t seq_len, double beta, int64_t original_max_position_embeddings,
                                  torch::Device device);
 
-// Appends prefix + "q_norm.weight" and "k_norm.weight" (Dh each) into w.q_norm / w.k_norm.
+// Appends prefix + "q_norm.weight" and "k_norm.weight" (Dh each; other names: Hunyuan's
+// query_layernorm / key_layernorm) into w.q_norm / w.k_norm.
 void add_qk_norm_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const HeadLayout& heads,
-                       AttentionProjections& w);
+                       AttentionProjections& w, const char* q_name = "q_norm", const char* k_name = "k_norm");
 
 }  // namespace icsweep

@@ -62,10 +62,9 @@ Routing softmax_group_routing(const torch::Tensor& x, const torch::Tensor& gate,
   return {ids, weights * scaling};
 }
 
-Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
-                              int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling) {
-  auto scores = torch::sigmoid(torch::matmul(x.to(torch::kFloat32), gate.to(torch::kFloat32).t()));  // (N, E)
-  auto choice = scores + bias.to(torch::kFloat32).unsqueeze(0);                                        // (N, E)
+Routing biased_group_topk(const torch::Tensor& scores, const torch::Tensor& bias, int64_t top_k, int64_t n_group,
+                          int64_t topk_group, bool renormalize, double scaling) {
+  auto choice = bias.defined() ? scores + bias.unsqueeze(0) : scores;                                  // (N, E)
   if (n_group > 1) {
     auto grouped = choice.view({choice.size(0), n_group, -1});                                         // (N, G, E/G)
     const int64_t best = std::min<int64_t>(2, grouped.size(-1));
@@ -78,6 +77,12 @@ Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate,
   return {ids, weights * scaling};
 }
 
+Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
+                              int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling) {
+  auto scores = torch::sigmoid(torch::matmul(x.to(torch::kFloat32), gate.to(torch::kFloat32).t()));  // (N, E)
+  return biased_group_topk(scores, bias.to(torch::kFloat32), top_k, n_group, topk_group, renormalize, scaling);
+}
+
 torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
                                     const std::vector<SwigluWeights>& experts) {
   return grouped_experts(x, routing.ids, routing.weights, static_cast<int64_t>(experts.size()), x.size(-1),
@@ -86,14 +91,30 @@ torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routi
 
 void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
                             int64_t num_experts, int64_t moe_intermediate_size, int64_t n_shared_experts,
-                            bool score_bias, DeepseekMoeWeights& w) {
+                            bool score_bias, DeepseekMoeWeights& w, bool stacked_experts) {
+  const int64_t f = moe_intermediate_size;
   specs.push_back({prefix + "gate.weight", {num_experts, hidden}, &w.router});
   if (score_bias)  // transformers keeps e_score_correction_bias in fp32 whatever the model dtype
     specs.push_back({prefix + "gate.e_score_correction_bias", {num_experts}, &w.router_bias, false, keep_fp32});
-  add_expert_specs(specs, prefix + "experts.", kProjNames, hidden, moe_intermediate_size, num_experts, w.experts);
+  if (stacked_experts) {
+    specs.push_back({prefix + "experts.gate_up_proj", {num_experts, 2 * f, hidden}, &w.stacked_gate_up});
+    specs.push_back({prefix + "experts.down_proj", {num_experts, hidden, f}, &w.stacked_down});
+  } else {
+    add_expert_specs(specs, prefix + "experts.", kProjNames, hidden, f, num_experts, w.experts);
+  }
   if (n_shared_experts > 0)
     add_swiglu_specs(specs, prefix + "shared_experts.", kProjNames, hidden, moe_intermediate_size * n_shared_experts,
                      w.shared_experts);
+}
+
+void unstack_experts(DeepseekMoeWeights& w) {
+  if (!w.stacked_gate_up.defined()) return;
+  const int64_t e = w.stacked_gate_up.size(0);
+  w.experts.resize(e);
+  for (int64_t i = 0; i < e; ++i) {
+    w.experts[i].gate_up = w.stacked_gate_up[i];  // (2F, D): gate rows, then up rows
+    w.experts[i].down = w.stacked_down[i];        // (D, F)
+  }
 }
 
 torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing) {

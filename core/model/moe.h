@@ -43,11 +43,17 @@ Routing softmax_topk_routing(const torch::Tensor& x, const torch::Tensor& gate, 
 Routing softmax_group_routing(const torch::Tensor& x, const torch::Tensor& gate, int64_t top_k, int64_t n_group,
                               int64_t topk_group, double scaling);
 
-// DeepSeek-V3 / GLM-4.5 ("noaux_tc"): sigmoid of fp32 logits; `bias` (E, fp32
-// e_score_correction_bias) is added for the choice only: groups ranked by the sum of their two
-// best biased scores, the top `topk_group` kept (others zeroed), top-k of the biased scores. The
-// weights are the unbiased scores of the chosen experts, divided by their sum (+1e-20) when
-// `renormalize`, times `scaling`; fp32. x: (N, D); gate: (E, D).
+// The "noaux_tc" choice on router scores (N, E), whatever made them: `bias` (E, e.g. an
+// e_score_correction_bias; undefined: none) is added for the choice only (in fp32 when either is):
+// groups of E / n_group experts ranked by the sum of their two best biased scores, the top
+// `topk_group` kept (others zeroed), top-k of the biased scores. The weights are the unbiased scores
+// of the chosen experts, divided by their sum (+1e-20) when `renormalize`, times `scaling`, in the
+// scores' dtype.
+Routing biased_group_topk(const torch::Tensor& scores, const torch::Tensor& bias, int64_t top_k, int64_t n_group,
+                          int64_t topk_group, bool renormalize, double scaling);
+
+// DeepSeek-V3 / GLM-4.5 ("noaux_tc"): biased_group_topk on the sigmoid of fp32 logits, `bias` the
+// fp32 e_score_correction_bias (E); fp32 weights. x: (N, D); gate: (E, D).
 Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
                               int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling);
 
@@ -62,13 +68,23 @@ struct DeepseekMoeWeights {
   torch::Tensor router_bias;           // (E) fp32 e_score_correction_bias (sigmoid routing only)
   std::vector<SwigluWeights> experts;  // E, F = moe_intermediate_size
   SwigluWeights shared_experts;        // F = moe_intermediate_size * n_shared_experts; undefined when 0
+  // transformers 5's stacked experts as saved (Mistral 4): (E, 2F, D) [gate | up] rows, (E, D, F);
+  // unstack_experts() makes `experts` views of them.
+  torch::Tensor stacked_gate_up, stacked_down;
 };
 
-// Appends prefix + "gate.weight", "gate.e_score_correction_bias" (fp32, when `score_bias`),
-// "experts.<e>.{gate,up,down}_proj.weight" and, with shared experts, "shared_experts.*".
+// Appends prefix + "gate.weight", "gate.e_score_correction_bias" (fp32, when `score_bias`), the
+// routed experts ("experts.<e>.{gate,up,down}_proj.weight", or with `stacked_experts` transformers
+// 5's "experts.gate_up_proj" (E, 2F, D) and "experts.down_proj" (E, D, F)) and, with shared experts,
+// "shared_experts.*".
 void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
                             int64_t num_experts, int64_t moe_intermediate_size, int64_t n_shared_experts,
-                            bool score_bias, DeepseekMoeWeights& w);
+                            bool score_bias, DeepseekMoeWeights& w, bool stacked_experts = false);
+
+// After loading stacked experts: experts[e] = {gate_up: stacked_gate_up[e] (2F, D), down:
+// stacked_down[e] (D, F)}, views of the loaded tensors, so they run as any routed experts. Nothing
+// when the experts were loaded one by one.
+void unstack_experts(DeepseekMoeWeights& w);
 
 // The routed experts under `routing`, plus the shared experts when loaded. x: (N, D) -> (N, D).
 torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing);

@@ -129,10 +129,11 @@ CheckpointShape read_checkpoint(const fs::path& file) {
   return c;
 }
 
-// num_experts_per_tok as config.json (or its text_config) writes it; 0 for dense models.
+// num_experts_per_tok as config.json (or its text_config) writes it (ERNIE 4.5: moe_k, Hunyuan: moe_topk);
+// 0 for dense models.
 int64_t top_k_as_written(const nlohmann::json& config) {
   const auto& text = config.contains("text_config") ? config["text_config"] : config;
-  for (const char* key : {"num_experts_per_tok", "experts_per_token"})
+  for (const char* key : {"num_experts_per_tok", "experts_per_token", "moe_k", "moe_topk"})
     if (text.contains(key) && text[key].is_number_integer()) return text[key].get<int64_t>();
   return 0;
 }

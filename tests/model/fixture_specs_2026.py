@@ -136,7 +136,7 @@ FIXTURES = {
                                            num_local_experts=4, num_experts_per_tok=2,
                                            rope_parameters=rope(5000000.0, partial_rotary_factor=0.5)),
                                        tf.MiniMaxM2ForCausalLM)),
-    "mistral4_mla_moe": spec(lambda s: (cfg(tf.Mistral4Config, DS, n_routed_experts=4, n_group=1, topk_group=1,
+    "mistral4_mla_moe": spec(lambda s: (cfg(tf.Mistral4Config, DS, head_dim=24, n_routed_experts=4, n_group=1, topk_group=1,
                                             norm_topk_prob=True, routed_scaling_factor=1.0, rope_interleave=True,
                                             max_position_embeddings=256,
                                             rope_parameters=dict(ministral3_rope(), mscale=1.0, mscale_all_dim=1.0)),

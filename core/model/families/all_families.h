@@ -2,6 +2,7 @@
 #pragma once
 
 #include "core/model/families/deepseek.h"
+#include "core/model/families/ernie4_5_moe.h"
 #include "core/model/families/gemma3.h"
 #include "core/model/families/glm4.h"
 #include "core/model/families/glm4_moe.h"
@@ -9,10 +10,12 @@
 #include "core/model/families/gpt_neox.h"
 #include "core/model/families/gpt_oss.h"
 #include "core/model/families/hunyuan_dense.h"
+#include "core/model/families/hunyuan_moe.h"
 #include "core/model/families/internlm2.h"
 #include "core/model/families/llama.h"
 #include "core/model/families/llama4.h"
 #include "core/model/families/ministral3.h"
+#include "core/model/families/minimax_m2.h"
 #include "core/model/families/mixtral.h"
 #include "core/model/families/olmo2.h"
 #include "core/model/families/phi3.h"

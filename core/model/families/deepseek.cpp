@@ -45,7 +45,11 @@ struct DeepseekLayerWeights {
 };
 
 struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeights> {
-  using LayerwiseDecoder::LayerwiseDecoder;
+  DeepseekModel(DeepseekConfig config, std::vector<DeepseekLayerWeights> layers, LoadedDecoder loaded,
+                DecoderEnds ends)
+      : LayerwiseDecoder(std::move(config), std::move(layers), std::move(loaded), std::move(ends)) {
+    for (auto& l : layers_) unstack_experts(l.moe);  // Mistral 4's stacked experts
+  }
 
   // DeepseekV3DecoderLayer: x + attention(norm(x)), then x + moe(norm(x)) (a dense MLP in the first layers).
   torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
@@ -67,6 +71,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
     // V2 multiplies complex pairs in fp32 (cos/sin are fp32 then); V3 rotates in the model dtype.
     if (!config_.v3) return apply_rotary(deinterleave(x.to(torch::kFloat32)), cos, sin).to(x.scalar_type());
+    if (cos.size(-1) != x.size(-1)) {  // Mistral 4's one-frequency rope (deepseek_config.cpp): on every pair
+      const std::vector<int64_t> wide{cos.size(0), x.size(-1)};
+      return rotate(x, cos.narrow(-1, 0, 1).expand(wide), sin.narrow(-1, 0, 1).expand(wide));
+    }
     return apply_rotary(config_.rope_interleave ? deinterleave(x) : x, cos, sin);
   }
 
@@ -114,6 +122,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     auto k_rot = rotate(compressed.narrow(-1, rkv, dr).view({b, 1, t, dr}), cos, sin);          // (B, 1, T, Dr)
     auto q_rot = rotate(q.narrow(-1, dn, dr), cos, sin);                                        // (B, H, T, Dr)
     q = torch::cat({q.narrow(-1, 0, dn), q_rot}, -1);                                           // (B, H, T, Dqk)
+    if (config_.llama4_scaling_beta != 0.0)  // Mistral 4: per position, after rope
+      q = q * llama4_query_scale(t, config_.llama4_scaling_beta, config_.llama4_original_max_position, q.device())
+                  .view({1, 1, t, 1})
+                  .to(q.scalar_type());
     auto k = torch::cat({kv.narrow(-1, 0, dn), k_rot.expand({b, h, t, dr})}, -1);               // (B, H, T, Dqk)
     auto v = kv.narrow(-1, dn, dv);                                                             // (B, H, T, Dv)
     // causal_attention scales by qk_head_dim^-0.5; the yarn correction goes on q.
@@ -128,10 +140,15 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor moe(const DeepseekLayerWeights& w, const torch::Tensor& x) const {
     auto flat = x.reshape({-1, x.size(-1)});  // (N, D)
     const auto& c = config_;
-    auto routing = c.v3 ? sigmoid_group_routing(flat, w.moe.router, w.moe.router_bias, c.top_k, c.n_group,
-                                                c.topk_group, c.norm_topk_prob, c.routed_scaling_factor)
-                        : softmax_group_routing(flat, w.moe.router, c.top_k, c.n_group, c.topk_group,
-                                                c.routed_scaling_factor);
+    Routing routing;
+    if (c.mistral4)  // Mistral4TopkRouter: softmax of model-dtype logits, V3's choice without a bias
+      routing = biased_group_topk(torch::softmax(torch::matmul(flat, w.moe.router.t()), -1), {}, c.top_k, c.n_group,
+                                  c.topk_group, c.norm_topk_prob, c.routed_scaling_factor);
+    else if (c.v3)
+      routing = sigmoid_group_routing(flat, w.moe.router, w.moe.router_bias, c.top_k, c.n_group, c.topk_group,
+                                      c.norm_topk_prob, c.routed_scaling_factor);
+    else
+      routing = softmax_group_routing(flat, w.moe.router, c.top_k, c.n_group, c.topk_group, c.routed_scaling_factor);
     return deepseek_moe(w.moe, flat, routing).view(x.sizes());  // (B, T, D)
   }
 
@@ -181,7 +198,7 @@ std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
       return;
     }
     add_deepseek_moe_specs(specs, p + "mlp.", d, c.num_experts, c.moe_intermediate_size, c.n_shared_experts,
-                           /*score_bias=*/c.v3, l.moe);
+                           /*score_bias=*/c.v3 && !c.mistral4, l.moe, /*stacked_experts=*/c.mistral4);
   };
   // Published V3 checkpoints carry the multi-token-prediction layer(s) after the last decoder
   // layer (model.layers.61.* for 61 layers); transformers drops them, so do we.

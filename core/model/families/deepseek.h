@@ -19,6 +19,11 @@
 // times H_i^-0.5), rope on their first qk_rope_head_dim dims (rotate_half halves in V3.2, adjacent
 // pairs in GLM-5); attention then sees only the index_topk best keys of each query. GLM-5's
 // "shared" layers reuse the previous layer's selection.
+// Mistral4ForCausalLM (modeling_mistral4.py, Mistral Small 4) is V3's attention and MoE with three
+// changes: the router takes the softmax of model-dtype logits (no bias; V3's group rule), the
+// experts are stored stacked as transformers 5 saves them (experts.gate_up_proj / down_proj), and
+// q is scaled after rope by the Llama-4 factor 1 + llama_4_scaling_beta * log(1 + floor(p /
+// original_max_position_embeddings)) (rope_parameters).
 #pragma once
 
 #include <string>
@@ -29,7 +34,10 @@
 namespace icsweep {
 
 struct DeepseekConfig {
-  bool v3 = false;  // deepseek_v3 (sigmoid routing, rope_interleave) vs deepseek_v2
+  bool v3 = false;  // deepseek_v3 or mistral4 (rope in the model dtype, rope_interleave) vs deepseek_v2
+  bool mistral4 = false;  // softmax router without bias, stacked experts, the Llama-4 query scale
+  double llama4_scaling_beta = 0.0;           // mistral4: 0 = no query scale
+  int64_t llama4_original_max_position = 0;  // mistral4: the scale's block length
   int64_t vocab_size = 0;
   int64_t hidden_size = 0;
   int64_t intermediate_size = 0;  // dense layers

@@ -60,6 +60,20 @@ std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers
   if (!shared.empty() && shared[0])
     throw ModelError(config.source() + ": key 'indexer_types': the first layer cannot share a previous selection");
   return shared;
+// The rotary width: qk_rope_head_dim, except that Mistral4RotaryEmbedding takes int(head_dim *
+// partial_rotary_factor) with head_dim as config.json writes it (else qk_nope + qk_rope) and the factor
+// qk_rope / (qk_nope + qk_rope) unless written. Where that gives 2 (a head_dim below qk_nope + qk_rope,
+// as in tiny test configs), transformers' interleaved rotary broadcasts the one frequency over every
+// pair; any other width would not run in transformers.
+int64_t mistral4_rope_width(const HfConfig& config, const DeepseekConfig& c) {
+  if (!c.mistral4) return c.qk_rope_head_dim;
+  const double qk = static_cast<double>(c.qk_head_dim());
+  const double factor = partial_rotary_factor(config, static_cast<double>(c.qk_rope_head_dim) / qk);
+  const auto width = static_cast<int64_t>(static_cast<double>(config.get_int("head_dim", c.qk_head_dim())) * factor);
+  if (width != c.qk_rope_head_dim && width != 2)
+    throw ModelError(config.source() + ": head_dim * partial_rotary_factor (" + std::to_string(width) +
+                     " rotary dims) must equal qk_rope_head_dim (" + std::to_string(c.qk_rope_head_dim) + ")");
+  return width;
 }
 
 }  // namespace
@@ -67,7 +81,8 @@ std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers
 DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
   DeepseekConfig c;
   const bool sparse_attention = model_type == "deepseek_v32" || model_type == "glm_moe_dsa";
-  c.v3 = model_type == "deepseek_v3" || sparse_attention;  // V3 MLA and router
+  c.mistral4 = model_type == "mistral4";
+  c.v3 = model_type == "deepseek_v3" || c.mistral4 || sparse_attention;  // V3 MLA (and router, but Mistral 4's)
   c.vocab_size = config.get_int("vocab_size");
   c.hidden_size = config.get_int("hidden_size");
   c.intermediate_size = config.get_int("intermediate_size");
@@ -79,7 +94,8 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
   c.qk_rope_head_dim = config.get_int("qk_rope_head_dim");
   c.v_head_dim = config.get_int("v_head_dim");
   c.attention_bias = config.get_bool("attention_bias", false);
-  c.rope_interleave = model_type == "deepseek_v3" ? config.get_bool("rope_interleave", true) : true;
+  // V3 and Mistral 4 read rope_interleave; V2, V3.2 and GLM-5 always rotate adjacent pairs.
+  c.rope_interleave = model_type == "deepseek_v3" || c.mistral4 ? config.get_bool("rope_interleave", true) : true;
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
   const std::string act = config.get_string("hidden_act", "silu");
@@ -99,7 +115,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
   c.n_shared_experts = config.get_int("n_shared_experts", 0);
   c.routed_scaling_factor = config.get_double("routed_scaling_factor", 1.0);
   if (c.v3) {
-    // noaux_tc whatever scoring_func/topk_method say: transformers' DeepseekV3 has no other router.
+    // noaux_tc whatever scoring_func/topk_method say: transformers' DeepseekV3 and Mistral4 have no other router.
     c.n_group = positive(config, "n_group", config.get_int("n_group"));
     c.topk_group = positive(config, "topk_group", config.get_int("topk_group"));
     c.norm_topk_prob = config.get_bool("norm_topk_prob", true);
@@ -127,9 +143,17 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
       throw ModelError(config.source() + ": key 'index_head_dim' must be at least qk_rope_head_dim");
   }
   c.rope = RopeConfig::from_hf(config, c.qk_rope_head_dim);
+  c.rope = RopeConfig::from_hf(config, mistral4_rope_width(config, c));
   // Yarn with mscale_all_dim also sharpens the softmax (V2 and V3; the "factor" key as written).
-  std::optional<HfConfig> params = config.object("rope_parameters");
-  if (!params) params = config.object("rope_scaling");
+  const std::optional<HfConfig> params = rope_object(config);
+  if (params && c.mistral4 && params->has("llama_4_scaling_beta")) {
+    c.llama4_scaling_beta = params->get_double("llama_4_scaling_beta");
+    c.llama4_original_max_position =
+        params->get_int("original_max_position_embeddings", config.get_int("max_position_embeddings"));
+    if (c.llama4_original_max_position < 1)
+      throw ModelError(config.source() + ": rope_parameters 'original_max_position_embeddings' must be >= 1 for " +
+                       "llama_4_scaling_beta");
+  }
   if (params && c.rope.type != "default") {
     const double mscale_all_dim = params->get_double("mscale_all_dim", 0.0);
     if (mscale_all_dim != 0.0) {
@@ -144,6 +168,8 @@ void DeepseekConfig::check_loadable(const HfConfig& config) const {
   if (config.has("quantization_config"))
     throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
                      std::string(v3 ? "deepseek_v3" : "deepseek_v2") + "-style checkpoints (bf16/fp16/fp32)");
+                     std::string(mistral4 ? "mistral4" : v3 ? "deepseek_v3" : "deepseek_v2") +
+                     " checkpoints (bf16/fp16/fp32)");
   if (num_experts % n_group != 0 || topk_group > n_group ||
       top_k > topk_group * (num_experts / n_group))
     throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +

@@ -18,6 +18,11 @@ struct HunyuanDenseConfig : DecoderConfig {
   static HunyuanDenseConfig from_hf(const HfConfig& config);
 };
 
+// Hunyuan's rope (dense and MoE): with rope type dynamic and an "alpha" in rope_parameters /
+// rope_scaling, a plain rope over the whole head of base rope_theta * alpha^(Dh / (Dh - 2)) at every
+// length (DynamicNTKAlpha); otherwise RopeConfig::from_hf.
+RopeConfig hunyuan_rope(const HfConfig& config, int64_t head_dim);
+
 ModelShape hunyuan_dense_shape(const HfConfig& config, const std::string& model_type);
 // Llama's names plus self_attn.query_layernorm / key_layernorm (Dh each).
 std::unique_ptr<CausalLM> load_hunyuan_dense(const LoadRequest& request);

@@ -6,31 +6,34 @@
 
 namespace icsweep {
 
-HunyuanDenseConfig HunyuanDenseConfig::from_hf(const HfConfig& config) {
-  HunyuanDenseConfig c;
-  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, 1e-5);
-  c.attention_bias = config.get_bool("attention_bias", false);
-  require_silu_activation(config, "hunyuan_v1_dense");
-  // Remote-code options that transformers' HunYuanDenseV1 does not implement.
-  if (config.get_bool("use_cla", false))
-    throw ModelError(config.source() + ": key 'use_cla' is true (cross-layer attention), which neither transformers' "
-                     "HunYuanDenseV1 nor icsweep implements");
-
+RopeConfig hunyuan_rope(const HfConfig& config, int64_t head_dim) {
   // The rope object: rope_parameters (transformers 5) or rope_scaling (published configs:
   // {"type": "dynamic", "alpha": 1000.0, "factor": 1.0, ...}).
   const auto params = rope_object(config);
   const std::string type = params ? params->get_string("rope_type", params->get_string("type", "default")) : "default";
   const double alpha = params ? params->get_double("alpha", 0.0) : 0.0;
-  if (type == "dynamic" && alpha != 0.0) {
-    // HunYuanDenseV1RotaryEmbedding's DynamicNTKAlpha: a fixed base, independent of the length.
-    const double dim = static_cast<double>(c.heads.head_dim);
-    c.rope.dim = c.heads.head_dim;
-    c.rope.max_position_embeddings = config.get_int("max_position_embeddings", 2048);
-    c.rope.theta = params->get_double("rope_theta", config.get_double("rope_theta", 10000.0)) *
-                   std::pow(alpha, dim / (dim - 2.0));
-  } else {
-    c.rope = RopeConfig::from_hf(config, c.heads.head_dim);
-  }
+  if (type != "dynamic" || alpha == 0.0) return RopeConfig::from_hf(config, head_dim);
+  // HunYuan*RotaryEmbedding's DynamicNTKAlpha: a fixed base, independent of the length.
+  const double dim = static_cast<double>(head_dim);
+  RopeConfig rope;
+  rope.dim = head_dim;
+  rope.max_position_embeddings = config.get_int("max_position_embeddings", 2048);
+  rope.theta = params->get_double("rope_theta", config.get_double("rope_theta", 10000.0)) *
+               std::pow(alpha, dim / (dim - 2.0));
+  return rope;
+}
+
+HunyuanDenseConfig HunyuanDenseConfig::from_hf(const HfConfig& config) {
+  HunyuanDenseConfig c;
+  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, 1e-5);
+  c.attention_bias = config.get_bool("attention_bias", false);
+  require_silu_activation(config, config.model_type());  // hunyuan_v1_dense or hunyuan_v1_moe
+  // Remote-code options that transformers' HunYuan V1 classes do not implement.
+  if (config.get_bool("use_cla", false))
+    throw ModelError(config.source() + ": key 'use_cla' is true (cross-layer attention), which neither transformers' "
+                     "HunYuan V1 nor icsweep implements");
+
+  c.rope = hunyuan_rope(config, c.heads.head_dim);
   return c;
 }
 
