@@ -8,6 +8,7 @@
 #include "core/model/families/gpt2.h"
 #include "core/model/families/gpt_neox.h"
 #include "core/model/families/gpt_oss.h"
+#include "core/model/families/granite.h"
 #include "core/model/families/hunyuan_dense.h"
 #include "core/model/families/internlm2.h"
 #include "core/model/families/llama.h"

@@ -37,3 +37,5 @@ ICSWEEP_FAMILY("Glm4MoeForCausalLM", "glm4_moe", "glm4_moe", true, glm4_moe_shap
 ICSWEEP_FAMILY("GptOssForCausalLM", "gpt_oss", "gpt_oss", true, gpt_oss_shape, load_gpt_oss)
 ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape, load_llama4)
 ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)
+// Dense 2026 families (model zoo III): Granite, ERNIE 4.5, StableLM, Falcon.
+ICSWEEP_FAMILY("GraniteForCausalLM", "granite", "granite", true, granite_shape, load_granite)

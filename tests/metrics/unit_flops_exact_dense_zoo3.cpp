@@ -1,0 +1,40 @@
+// The `exact` FLOPs profile on the dense families of model zoo III (Granite, ERNIE 4.5, StableLM,
+// Falcon), each config read as its family reads it. Expected values are worked out by hand in the
+// comments; every case is one sequence of L = 4 tokens (4·5/2 = 10 attended keys per layer) over a
+// tiny model of d 64, 2 layers, 4 heads, V 100:
+//   FLOPs = 2 layers · 4 tokens · 2·(attention + MLP weights) + 2 layers · 2·H·(2·Dh)·10 + 4 · 2·64·100
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/common/errors.h"
+#include "core/metrics/flops.h"
+
+namespace icsweep {
+namespace {
+
+using nlohmann::json;
+
+json tiny(const std::string& model_type) {
+  return {{"model_type", model_type}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+          {"num_key_value_heads", 2}, {"intermediate_size", 128}, {"vocab_size", 100}};
+}
+
+double exact4(const json& config) { return exact_flops(HfConfig(config, "config.json"), {4}).total_flops; }
+
+// Dh 16: q 64·64 = 4,096, k and v 2·64·32 = 4,096, o 4,096 -> 12,288; gated MLP 3·64·128 = 24,576.
+// 2·4·2·36,864 = 589,824 + attention 2·(2·4·32·10 = 2,560) = 5,120 + lm_head 51,200 = 646,144.
+constexpr double kGqaDh16 = 646144.0;
+
+TEST(ExactFlopsZoo3, GraniteMultipliersCostNothing) {
+  json config = tiny("granite");
+  EXPECT_EQ(exact4(config), kGqaDh16);
+  config["embedding_multiplier"] = 12.0;
+  config["residual_multiplier"] = 0.22;
+  config["attention_multiplier"] = 0.015625;
+  config["logits_scaling"] = 8.0;
+  EXPECT_EQ(exact4(config), kGqaDh16);  // scalars on activations: no matmul weights
+}
+
+}  // namespace
+}  // namespace icsweep
