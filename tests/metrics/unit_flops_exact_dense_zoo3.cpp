@@ -36,5 +36,17 @@ TEST(ExactFlopsZoo3, GraniteMultipliersCostNothing) {
   EXPECT_EQ(exact4(config), kGqaDh16);  // scalars on activations: no matmul weights
 }
 
+TEST(ExactFlopsZoo3, Ernie45HeadDimIsTheClassDefaultUnlessGiven) {
+  json config = tiny("ernie4_5");
+  // Ernie4_5Config's head_dim 128 when absent: q 64·512 = 32,768, k and v 2·64·256 = 32,768, o 32,768
+  // -> 98,304; + MLP 24,576 = 122,880. 2·4·2·122,880 = 1,966,080 + attention 2·(2·4·256·10 = 20,480)
+  // = 40,960 + lm_head 51,200 = 2,058,240.
+  EXPECT_EQ(exact4(config), 2058240.0);
+  config["head_dim"] = nullptr;  // None: hidden_size / heads = 16
+  EXPECT_EQ(exact4(config), kGqaDh16);
+  config["head_dim"] = 32;  // q, k+v, o 8,192 each -> 24,576 + 24,576 = 49,152: 786,432 + 2·5,120 + 51,200
+  EXPECT_EQ(exact4(config), 847872.0);
+}
+
 }  // namespace
 }  // namespace icsweep

@@ -39,3 +39,4 @@ ICSWEEP_FAMILY("Llama4ForCausalLM", "llama4_text", "llama4", true, llama4_shape,
 ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama4_shape, load_llama4)
 // Dense 2026 families (model zoo III): Granite, ERNIE 4.5, StableLM, Falcon.
 ICSWEEP_FAMILY("GraniteForCausalLM", "granite", "granite", true, granite_shape, load_granite)
+ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_shape, load_ernie4_5)
