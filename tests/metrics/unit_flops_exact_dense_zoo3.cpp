@@ -48,5 +48,13 @@ TEST(ExactFlopsZoo3, Ernie45HeadDimIsTheClassDefaultUnlessGiven) {
   EXPECT_EQ(exact4(config), 847872.0);
 }
 
+TEST(ExactFlopsZoo3, StableLmIgnoresAHeadDimKey) {
+  json config = tiny("stablelm");
+  config["head_dim"] = 32;  // StableLmAttention: head_dim = hidden_size / heads = 16 regardless
+  config["qk_layernorm"] = true;
+  config["use_parallel_residual"] = true;
+  EXPECT_EQ(exact4(config), kGqaDh16);
+}
+
 }  // namespace
 }  // namespace icsweep
