@@ -56,5 +56,41 @@ TEST(ExactFlopsZoo3, StableLmIgnoresAHeadDimKey) {
   EXPECT_EQ(exact4(config), kGqaDh16);
 }
 
+json tiny_falcon() {
+  return {{"model_type", "falcon"}, {"hidden_size", 64}, {"num_hidden_layers", 2}, {"num_attention_heads", 4},
+          {"vocab_size", 100}};
+}
+
+TEST(ExactFlopsZoo3, FalconLayoutsSetTheKvHeads) {
+  // Multi-query (the class default): query_key_value 64·(64 + 2·16) = 6,144 + dense 4,096 = 10,240;
+  // ungated MLP ffn_hidden_size 4·64 = 256: 2·64·256 = 32,768. 2·4·2·43,008 = 688,128 + attention
+  // 2·(2·4·32·10) = 5,120 + lm_head 51,200 = 744,448.
+  json config = tiny_falcon();
+  EXPECT_EQ(exact4(config), 744448.0);
+  // The new decoder with 2 kv heads and ffn_hidden_size 96: 64·(64 + 64) = 8,192 + 4,096 = 12,288;
+  // MLP 2·64·96 = 12,288. 2·4·2·24,576 = 393,216 + 5,120 + 51,200 = 449,536.
+  config["new_decoder_architecture"] = true;
+  config["num_kv_heads"] = 2;
+  config["ffn_hidden_size"] = 96;
+  EXPECT_EQ(exact4(config), 449536.0);
+  // Falcon-RW: neither, every head its own k and v: 4·4,096 = 16,384 + 32,768 = 49,152;
+  // 2·4·2·49,152 = 786,432 + 5,120 + 51,200 = 842,752. ALiBi adds no matmul.
+  config = tiny_falcon();
+  config["multi_query"] = false;
+  config["alibi"] = true;
+  config["parallel_attn"] = false;
+  EXPECT_EQ(exact4(config), 842752.0);
+}
+
+TEST(ExactFlopsZoo3, FalconLayoutsTransformersCannotRunAreRefused) {
+  json config = tiny_falcon();
+  config["new_decoder_architecture"] = true;
+  config["parallel_attn"] = false;
+  EXPECT_THROW(exact4(config), ModelError);
+  config = tiny_falcon();
+  config["num_ln_in_parallel_attn"] = 2;  // ln_attn/ln_mlp without the new decoder
+  EXPECT_THROW(exact4(config), ModelError);
+}
+
 }  // namespace
 }  // namespace icsweep

@@ -41,3 +41,4 @@ ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama
 ICSWEEP_FAMILY("GraniteForCausalLM", "granite", "granite", true, granite_shape, load_granite)
 ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_shape, load_ernie4_5)
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
+ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
