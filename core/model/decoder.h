@@ -121,7 +121,8 @@ class DecoderModel : public CausalLM {
   DecoderModel(LoadedDecoder loaded, DecoderEnds ends)
       : info_(std::move(loaded.info)), dtype_(loaded.dtype), device_(loaded.device),
         layer_devices_(std::move(loaded.layer_devices)), ends_(std::move(ends)) {}
-  torch::Tensor embed(const torch::Tensor& ids) const { return torch::embedding(ends_.embed_tokens, ids); }
+  // The embedding lookup (B, T) -> (B, T, D); a family that scales it (Granite) overrides it.
+  virtual torch::Tensor embed(const torch::Tensor& ids) const { return torch::embedding(ends_.embed_tokens, ids); }
 
   ModelInfo info_;
   torch::ScalarType dtype_;

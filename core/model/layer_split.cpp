@@ -18,7 +18,7 @@ std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, co
   for (int64_t i = 0; i < num_layers; ++i) layer_devices.push_back(layer_device(devices, i, num_layers));
   const std::string prefix = base + "layers.";
   for (auto& spec : specs) {
-    if (spec.name == base + "norm.weight" || spec.name == head) {
+    if (spec.name == base + "norm.weight" || spec.name == base + "norm.bias" || spec.name == head) {
       spec.device = devices.back();
     } else if (spec.name.rfind(prefix, 0) == 0) {
       const int64_t layer = std::strtoll(spec.name.c_str() + prefix.size(), nullptr, 10);

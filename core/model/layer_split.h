@@ -19,8 +19,8 @@ namespace icsweep {
 torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
 
 // Places the rows of a model split across `devices`: "<base>layers.<i>.*" on layer i's device,
-// "<base>norm.weight" and `head` on the last, the rest (the embedding) on the first (the load's
-// default device). Returns the (L) layer devices.
+// "<base>norm.weight" (and a LayerNorm's "<base>norm.bias") and `head` on the last, the rest (the
+// embedding) on the first (the load's default device). Returns the (L) layer devices.
 std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
                                               int64_t num_layers, const std::string& base = "model.",
                                               const std::string& head = "lm_head.weight");

@@ -124,8 +124,8 @@ torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device devi
 }
 
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               const torch::Tensor& mask) {
-  return compat::attention(q, k, v, mask);
+                               const torch::Tensor& mask, std::optional<double> scale) {
+  return compat::attention(q, k, v, mask, scale);
 }
 
 void fuse_rows(std::initializer_list<torch::Tensor*> parts, torch::Tensor& fused) {

@@ -6,6 +6,7 @@
 #include <torch/torch.h>
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -49,9 +50,10 @@ torch::Tensor repeat_kv(const torch::Tensor& x, int64_t n_rep);
 torch::Tensor attention_mask(int64_t seq_len, int64_t window, torch::Device device);
 
 // Causal attention: q (B, H, T, Dh), k/v (B, Hkv, T, Dh) with Hkv dividing H (grouped-query heads
-// shared without copies where torch allows) -> (B, H, T, Dh); `mask` from attention_mask().
+// shared without copies where torch allows) -> (B, H, T, Dh); `mask` from attention_mask(); softmax
+// scale 1/sqrt(Dh) unless `scale` is given (Granite's attention_multiplier).
 torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, const torch::Tensor& v,
-                               const torch::Tensor& mask);
+                               const torch::Tensor& mask, std::optional<double> scale = std::nullopt);
 
 // cat(*parts, 0) into `fused`, releasing the parts; nothing when the first part is undefined (no
 // bias). Fusing q/k/v or gate/up at load: one GEMM where the Hub stores several.

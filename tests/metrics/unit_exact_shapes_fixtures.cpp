@@ -122,7 +122,8 @@ CheckpointShape read_checkpoint(const fs::path& file) {
       add_tensor(c.layers[std::stoll(m[1])], m[2], shape);
       c.mla = c.mla || contains(name, "kv_a_proj_with_mqa");
     } else if (ends_with(name, "embed_tokens.weight") || ends_with(name, "wte.weight") ||
-               ends_with(name, "embed_in.weight") || ends_with(name, "tok_embeddings.weight")) {
+               ends_with(name, "embed_in.weight") || ends_with(name, "tok_embeddings.weight") ||
+               ends_with(name, "word_embeddings.weight")) {
       c.embedding = elements(shape);
     }
   }

@@ -60,6 +60,8 @@ std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers
   if (!shared.empty() && shared[0])
     throw ModelError(config.source() + ": key 'indexer_types': the first layer cannot share a previous selection");
   return shared;
+}
+
 // The rotary width: qk_rope_head_dim, except that Mistral4RotaryEmbedding takes int(head_dim *
 // partial_rotary_factor) with head_dim as config.json writes it (else qk_nope + qk_rope) and the factor
 // qk_rope / (qk_nope + qk_rope) unless written. Where that gives 2 (a head_dim below qk_nope + qk_rope,
@@ -167,9 +169,8 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
 void DeepseekConfig::check_loadable(const HfConfig& config) const {
   if (config.has("quantization_config"))
     throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
-                     std::string(v3 ? "deepseek_v3" : "deepseek_v2") + "-style checkpoints (bf16/fp16/fp32)");
                      std::string(mistral4 ? "mistral4" : v3 ? "deepseek_v3" : "deepseek_v2") +
-                     " checkpoints (bf16/fp16/fp32)");
+                     "-style checkpoints (bf16/fp16/fp32)");
   if (num_experts % n_group != 0 || topk_group > n_group ||
       top_k > topk_group * (num_experts / n_group))
     throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +

@@ -84,6 +84,14 @@ double partial_rotary_factor(const HfConfig& config, double fallback) {
   return config.get_double("rotary_pct", fallback);
 }
 
+int64_t partial_rotary_dims(const HfConfig& config, int64_t head_dim, double fallback) {
+  const auto dims = static_cast<int64_t>(static_cast<double>(head_dim) * partial_rotary_factor(config, fallback));
+  if (dims < 2 || dims > head_dim)
+    throw ModelError(config.source() + ": key 'partial_rotary_factor' gives " + std::to_string(dims) +
+                     " rotary dims for head_dim " + std::to_string(head_dim));
+  return dims;
+}
+
 std::optional<HfConfig> rope_object(const HfConfig& config) {
   if (auto p = config.object("rope_parameters")) return p;
   return config.object("rope_scaling");

@@ -92,6 +92,10 @@ std::optional<HfConfig> rope_object(const HfConfig& config);
 // `fallback` (the family's default).
 double partial_rotary_factor(const HfConfig& config, double fallback);
 
+// The rotary dims of a head: int(head_dim * partial_rotary_factor(config, fallback)); ModelError
+// naming config.json unless 2 <= dims <= head_dim.
+int64_t partial_rotary_dims(const HfConfig& config, int64_t head_dim, double fallback);
+
 // transformers' ACT2FN names layers.h's activation() implements: gelu, gelu_new, gelu_fast,
 // gelu_pytorch_tanh, silu, swish, relu.
 bool activation_supported(const std::string& name);

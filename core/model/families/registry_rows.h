@@ -48,3 +48,8 @@ ICSWEEP_FAMILY("Ernie4_5_MoeForCausalLM", "ernie4_5_moe", "ernie4_5_moe", true, 
 ICSWEEP_FAMILY("HunYuanMoEV1ForCausalLM", "hunyuan_v1_moe", "hunyuan_moe", true, hunyuan_moe_shape, load_hunyuan_moe)
 ICSWEEP_FAMILY("MiniMaxM2ForCausalLM", "minimax_m2", "minimax_m2", true, minimax_m2_shape, load_minimax_m2)
 ICSWEEP_FAMILY("Mistral4ForCausalLM", "mistral4", "deepseek", true, deepseek_shape, load_deepseek)
+// Dense 2026 families (model zoo III): Granite, ERNIE 4.5, StableLM, Falcon.
+ICSWEEP_FAMILY("GraniteForCausalLM", "granite", "granite", true, granite_shape, load_granite)
+ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_shape, load_ernie4_5)
+ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
+ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
