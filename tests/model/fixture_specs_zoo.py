@@ -152,8 +152,10 @@ def gpt_oss_mxfp4(path, model):
                                                 quantization_config=tf.Mxfp4Config(dequantize=True)).float().eval()
 
 
-def spec(build, lengths=LENGTHS, batch_invariant=True, after=None):
-    return dict(build=build, lengths=lengths, batch_invariant=batch_invariant, after=after)
+def spec(build, lengths=LENGTHS, batch_invariant=True, after=None, attn="eager"):
+    """attn: the attention implementation the reference numbers come from (eager unless transformers'
+    eager path of that family is wrong, as Falcon's ALiBi in 5.17, which adds the bias twice)."""
+    return dict(build=build, lengths=lengths, batch_invariant=batch_invariant, after=after, attn=attn)
 
 
 MOE = dict(DENSE, intermediate_size=96)

@@ -184,10 +184,10 @@ def perturb(model, seed, all_biases=False):
 
 def gen_fixture(name, spec, out_dir, seed):
     torch.manual_seed(seed)
-    after = None
+    after, attn = None, "eager"
     if isinstance(spec, dict):  # fixture_specs_zoo.py, fixture_specs_2026.py
         config, model_cls = spec["build"](seed)
-        lengths, batch_invariant, after = spec["lengths"], spec["batch_invariant"], spec["after"]
+        lengths, batch_invariant, after, attn = spec["lengths"], spec["batch_invariant"], spec["after"], spec["attn"]
     else:
         cfg_cls, model_cls, kwargs, rope, lengths, batch_invariant = spec[:6]
         config = make_config(cfg_cls, kwargs, rope, spec[6] if len(spec) > 6 else BASE)
@@ -201,7 +201,7 @@ def gen_fixture(name, spec, out_dir, seed):
             os.remove(os.path.join(path, extra))
     # Reload from disk to score exactly what the fixture holds (after rewriting it into the
     # published layout, when the spec says so).
-    model = model_cls.from_pretrained(path, attn_implementation="eager").float().eval()
+    model = model_cls.from_pretrained(path, attn_implementation=attn).float().eval()
     if after is not None:
         model = after(path, model)
     config = getattr(config, "text_config", None) or config
@@ -214,6 +214,7 @@ def gen_fixture(name, spec, out_dir, seed):
         "architecture": model_cls.__name__,
         "tensors": tensor_shapes(os.path.join(path, "model.safetensors")),
         "batch_invariant": batch_invariant,
+        "attn_implementation": attn,
         "sequences": [{"ids": s, "nll_bits": bits(model, s)} for s in seqs],
     }
     with open(os.path.join(path, "logprobs.json"), "w") as f:

@@ -43,9 +43,9 @@ def main():
             extra["quantization_config"] = Mxfp4Config(dequantize=True)
         # Multimodal wrappers (Mistral 3) load through the image-text class; their logits are the text model's.
         auto = AutoModelForImageTextToText if config.get("architectures", [""])[0] in WRAPPERS else AutoModelForCausalLM
-        model = auto.from_pretrained(path, attn_implementation="eager", dtype=torch.bfloat16,
-                                                     **extra).to("cuda").eval()
         ref = json.load(open(ref_path))
+        model = auto.from_pretrained(path, attn_implementation=ref.get("attn_implementation", "eager"), dtype=torch.bfloat16,
+                                                     **extra).to("cuda").eval()
         diffs = []
         with torch.no_grad():
             for s in ref["sequences"]:

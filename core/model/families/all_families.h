@@ -25,4 +25,5 @@
 #include "core/model/families/qwen2_moe.h"
 #include "core/model/families/qwen3.h"
 #include "core/model/families/qwen3_moe.h"
+#include "core/model/families/smollm3.h"
 #include "core/model/families/stablelm.h"

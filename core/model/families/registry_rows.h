@@ -53,3 +53,4 @@ ICSWEEP_FAMILY("GraniteForCausalLM", "granite", "granite", true, granite_shape, 
 ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_shape, load_ernie4_5)
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
 ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
+ICSWEEP_FAMILY("SmolLM3ForCausalLM", "smollm3", "smollm3", true, smollm3_shape, load_smollm3)
