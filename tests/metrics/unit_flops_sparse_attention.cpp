@@ -1,4 +1,4 @@
-// The exact FLOPs profile of DeepSeek sparse attention (deepseek_v32, glm_moe_dsa) on the parity
+// The exact FLOPs profile of DeepSeek sparse attention (deepseek_v32) on the parity
 // fixture's config, written out by hand: d 64, 2 layers (the first dense), 4 heads, q LoRA 24, kv
 // LoRA 16, nope 16 + rope 8 = qk 24, v 16, 4 experts of 32 (top 2) + 1 shared, dense MLP 96,
 // vocabulary 256; indexer: top 6 keys, 2 heads of 16.
@@ -38,11 +38,6 @@ TEST(SparseAttentionFlops, DeepseekV32ByHand) {
   // Below index_topk the attention is dense: L = 4 attends Σ i+1 = 10 keys, as MLA without an indexer.
   const int64_t short_expected = 2 * (2 * 4 * proj + 320 * 10 + 68 * 10) + 2 * 4 * (18432 + 18688) + 2 * 4 * 64 * 256;
   EXPECT_EQ(exact_flops(fixture_config("deepseek_v32_indexer"), {4}).total_flops, short_expected);
-}
-
-// GLM-5 counts the same on the same shape (its indexer rotates adjacent pairs: no FLOPs difference).
-TEST(SparseAttentionFlops, GlmMoeDsaSameShape) {
-  EXPECT_EQ(exact_flops(fixture_config("glm_moe_dsa_indexer"), {8}).total_flops, 1312160);
 }
 
 }  // namespace

@@ -37,7 +37,7 @@ struct DeepseekLayerWeights {
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size
   DeepseekMoeWeights moe;                  // the other layers (V3: with e_score_correction_bias)
-  // Sparse attention's indexer (self_attn.indexer.*; absent in GLM-5's shared layers).
+  // Sparse attention's indexer (self_attn.indexer.*).
   torch::Tensor index_wq_b;                // (Hi*Di, Rq)
   torch::Tensor index_wk;                  // (Di, D)
   torch::Tensor index_k_norm, index_k_norm_bias;  // (Di) each: LayerNorm, eps 1e-6
@@ -55,8 +55,7 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
     const auto& w = layers_[i];
     const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
-    if (i == 0) selection_ = torch::Tensor();  // a new forward: no selection to share yet
-    auto h = x + attention(i, w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
+    auto h = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
     auto m = rms_norm(h, w.post_attention_layernorm, config_.rms_norm_eps);
     return h + (i >= config_.first_k_dense_replace ? moe(w, m) : swiglu(m, w.mlp));
   }
@@ -71,22 +70,19 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor rotate(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) const {
     // V2 multiplies complex pairs in fp32 (cos/sin are fp32 then); V3 rotates in the model dtype.
     if (!config_.v3) return apply_rotary(deinterleave(x.to(torch::kFloat32)), cos, sin).to(x.scalar_type());
-    if (cos.size(-1) != x.size(-1)) {  // Mistral 4's one-frequency rope (deepseek_config.cpp): on every pair
-      const std::vector<int64_t> wide{cos.size(0), x.size(-1)};
-      return rotate(x, cos.narrow(-1, 0, 1).expand(wide), sin.narrow(-1, 0, 1).expand(wide));
-    }
     return apply_rotary(config_.rope_interleave ? deinterleave(x) : x, cos, sin);
   }
 
   // The indexer's choice: (B, 1, T, T) bool "may attend", causal and among the index_topk best-scored
-  // keys of each query (DeepseekV32Indexer: scores in fp32, ties broken by torch::topk as there).
+  // keys of each query (DeepseekV32Indexer: scores in fp32; equal scores broken by torch::topk, as there:
+  // another order changes the fixture's numbers by 0.85 bits).
   torch::Tensor sparse_attention_mask(const DeepseekLayerWeights& w, const torch::Tensor& x, const torch::Tensor& q_latent,
                                       const torch::Tensor& cos, const torch::Tensor& sin) const {
     const int64_t b = x.size(0), t = x.size(1), hi = config_.index_n_heads, di = config_.index_head_dim;
     const int64_t dr = config_.qk_rope_head_dim;
     auto rope_first = [&](const torch::Tensor& v) {  // (B, n, T, Di): rope on the first Dr dims
       auto rot = v.narrow(-1, 0, dr);
-      rot = config_.index_rope_interleave ? apply_rotary(deinterleave(rot), cos, sin) : apply_rotary(rot, cos, sin);
+      rot = apply_rotary(rot, cos, sin);  // rotate_half halves, unlike the MLA's pairs
       return torch::cat({rot, v.narrow(-1, dr, di - dr)}, -1);
     };
     auto q = rope_first(torch::matmul(q_latent, w.index_wq_b.t()).view({b, t, hi, di}).transpose(1, 2));  // (B, Hi, T, Di)
@@ -106,7 +102,7 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     return (selected & causal).unsqueeze(1);                                                             // (B, 1, T, T)
   }
 
-  torch::Tensor attention(int64_t layer, const DeepseekLayerWeights& w, const torch::Tensor& x,
+  torch::Tensor attention(const DeepseekLayerWeights& w, const torch::Tensor& x,
                           const torch::Tensor& cos, const torch::Tensor& sin) const {
     const int64_t b = x.size(0), t = x.size(1), h = config_.num_heads;
     const int64_t dn = config_.qk_nope_head_dim, dr = config_.qk_rope_head_dim, dv = config_.v_head_dim;
@@ -130,10 +126,9 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     auto v = kv.narrow(-1, dn, dv);                                                             // (B, H, T, Dv)
     // causal_attention scales by qk_head_dim^-0.5; the yarn correction goes on q.
     if (config_.score_scale != 1.0) q = q * config_.score_scale;
-    if (config_.index_topk > 0 && !config_.indexer_shared[layer])
-      selection_ = sparse_attention_mask(w, x, q_latent, cos, sin);  // (B, 1, T, T); shared layers keep the last
-    if (selection_.defined()) selection_ = selection_.to(x.device());  // layers split across devices
-    auto out = causal_attention(q, k, v.contiguous(), selection_).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
+    torch::Tensor selection;  // (B, 1, T, T); undefined: plain causal
+    if (config_.index_topk > 0) selection = sparse_attention_mask(w, x, q_latent, cos, sin);
+    auto out = causal_attention(q, k, v.contiguous(), selection).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
     return linear(out, w.o_proj, w.o_bias);                                                     // (B, T, D)
   }
 
@@ -151,10 +146,6 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
       routing = softmax_group_routing(flat, w.moe.router, c.top_k, c.n_group, c.topk_group, c.routed_scaling_factor);
     return deepseek_moe(w.moe, flat, routing).view(x.sizes());  // (B, T, D)
   }
-
-  // Sparse attention: the last indexer's choice within the running forward (GLM-5's shared layers
-  // reuse it); undefined for dense MLA. Reset by layer 0; a model runs one forward at a time.
-  mutable torch::Tensor selection_;
 };
 
 }  // namespace
@@ -184,7 +175,7 @@ std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
       specs.push_back({a + "kv_a_proj_with_mqa.bias", {rkv + c.qk_rope_head_dim}, &l.kv_a_bias});
       specs.push_back({a + "o_proj.bias", {d}, &l.o_bias});
     }
-    if (c.index_topk > 0 && !c.indexer_shared[i]) {
+    if (c.index_topk > 0) {
       const std::string x = a + "indexer.";
       const int64_t hi = c.index_n_heads, di = c.index_head_dim;
       specs.push_back({x + "wq_b.weight", {hi * di, rq}, &l.index_wq_b});

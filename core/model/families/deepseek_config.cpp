@@ -35,44 +35,16 @@ int64_t leading_dense_layers(const HfConfig& config, int64_t num_layers) {
   return static_cast<int64_t>(dense);
 }
 
-// GlmMoeDsaConfig's indexer_types: as written, else index_topk_pattern ("F"ull / "S"hared per layer),
-// else full where max(i - index_skip_topk_offset + 1, 0) % index_topk_freq == 0. (L) true = shared.
-std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers) {
-  std::vector<std::string> types = config.get_strings("indexer_types");
-  if (types.empty() && config.has("index_topk_pattern")) {
-    for (char t : config.get_string("index_topk_pattern")) types.push_back(t == 'S' ? "shared" : t == 'F' ? "full" : "?");
-  }
-  std::vector<bool> shared;
-  if (types.empty()) {
-    const int64_t freq = std::max<int64_t>(config.get_int("index_topk_freq", 1), 1);
-    const int64_t offset = config.get_int("index_skip_topk_offset", 2);
-    for (int64_t i = 0; i < num_layers; ++i) shared.push_back(std::max<int64_t>(i - offset + 1, 0) % freq != 0);
-    return shared;
-  }
-  if (static_cast<int64_t>(types.size()) != num_layers)
-    throw ModelError(config.source() + ": key 'indexer_types' has " + std::to_string(types.size()) + " entries for " +
-                     std::to_string(num_layers) + " layers");
-  for (const auto& t : types) {
-    if (t != "full" && t != "shared")
-      throw ModelError(config.source() + ": key 'indexer_types' holds '" + t + "' (expected full or shared)");
-    shared.push_back(t == "shared");
-  }
-  if (!shared.empty() && shared[0])
-    throw ModelError(config.source() + ": key 'indexer_types': the first layer cannot share a previous selection");
-  return shared;
-}
-
-// The rotary width: qk_rope_head_dim, except that Mistral4RotaryEmbedding takes int(head_dim *
-// partial_rotary_factor) with head_dim as config.json writes it (else qk_nope + qk_rope) and the factor
-// qk_rope / (qk_nope + qk_rope) unless written. Where that gives 2 (a head_dim below qk_nope + qk_rope,
-// as in tiny test configs), transformers' interleaved rotary broadcasts the one frequency over every
-// pair; any other width would not run in transformers.
+// The rotary width: qk_rope_head_dim. Mistral4RotaryEmbedding takes int(head_dim * partial_rotary_factor)
+// with head_dim as config.json writes it (else qk_nope + qk_rope) and the factor qk_rope / (qk_nope +
+// qk_rope) unless written: a config where that is not qk_rope_head_dim is refused (transformers would
+// rotate a different width than the rope slice).
 int64_t mistral4_rope_width(const HfConfig& config, const DeepseekConfig& c) {
   if (!c.mistral4) return c.qk_rope_head_dim;
   const double qk = static_cast<double>(c.qk_head_dim());
   const double factor = partial_rotary_factor(config, static_cast<double>(c.qk_rope_head_dim) / qk);
   const auto width = static_cast<int64_t>(static_cast<double>(config.get_int("head_dim", c.qk_head_dim())) * factor);
-  if (width != c.qk_rope_head_dim && width != 2)
+  if (width != c.qk_rope_head_dim)
     throw ModelError(config.source() + ": head_dim * partial_rotary_factor (" + std::to_string(width) +
                      " rotary dims) must equal qk_rope_head_dim (" + std::to_string(c.qk_rope_head_dim) + ")");
   return width;
@@ -82,7 +54,7 @@ int64_t mistral4_rope_width(const HfConfig& config, const DeepseekConfig& c) {
 
 DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
   DeepseekConfig c;
-  const bool sparse_attention = model_type == "deepseek_v32" || model_type == "glm_moe_dsa";
+  const bool sparse_attention = model_type == "deepseek_v32";
   c.mistral4 = model_type == "mistral4";
   c.v3 = model_type == "deepseek_v3" || c.mistral4 || sparse_attention;  // V3 MLA (and router, but Mistral 4's)
   c.vocab_size = config.get_int("vocab_size");
@@ -96,7 +68,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
   c.qk_rope_head_dim = config.get_int("qk_rope_head_dim");
   c.v_head_dim = config.get_int("v_head_dim");
   c.attention_bias = config.get_bool("attention_bias", false);
-  // V3 and Mistral 4 read rope_interleave; V2, V3.2 and GLM-5 always rotate adjacent pairs.
+  // V3 and Mistral 4 read rope_interleave; V2 and V3.2 always rotate adjacent pairs.
   c.rope_interleave = model_type == "deepseek_v3" || c.mistral4 ? config.get_bool("rope_interleave", true) : true;
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
@@ -136,9 +108,6 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
     c.index_topk = positive(config, "index_topk", config.get_int("index_topk"));
     c.index_n_heads = positive(config, "index_n_heads", config.get_int("index_n_heads"));
     c.index_head_dim = positive(config, "index_head_dim", config.get_int("index_head_dim"));
-    c.index_rope_interleave = model_type == "glm_moe_dsa";
-    c.indexer_shared = model_type == "glm_moe_dsa" ? glm_shared_indexers(config, c.num_layers)
-                                                   : std::vector<bool>(c.num_layers, false);
     if (c.q_lora_rank <= 0)
       throw ModelError(config.source() + ": key 'q_lora_rank' must be set: the sparse-attention indexer reads the q latent");
     if (c.index_head_dim < c.qk_rope_head_dim)
