@@ -2,12 +2,9 @@
 gen_parity_fixtures.py after fixture_specs_zoo.py (seeds follow the order of the two lists, so new
 specs go at the end). Same spec format as fixture_specs_zoo.py.
 """
-import os
-
-from safetensors.torch import load_file, save_file
 import transformers as tf
 
-from fixture_specs_zoo import DENSE, DS, MOE, LENGTHS, cfg, rope, spec  # noqa: F401
+from fixture_specs_zoo import DENSE, DS, MOE, LENGTHS, cfg, published_wrapper_names, rope, spec  # noqa: F401
 
 
 # ---- Ministral 3 / Mistral 3 --------------------------------------------------------------------
@@ -38,29 +35,11 @@ def mistral3(tied):
     return build
 
 
-def mistral3_published_names(path, model):
-    """transformers 5 saves model.language_model.* + lm_head.*; checkpoints written by 4.x (and some
-    published ones) hold language_model.model.* + language_model.lm_head.*: rename, reload through
-    transformers' own key mapping."""
-    f = os.path.join(path, "model.safetensors")
-    renamed = {}
-    for k, v in load_file(f).items():
-        for old, new in (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
-                         ("model.multi_modal_projector.", "multi_modal_projector."),
-                         ("lm_head.", "language_model.lm_head.")):
-            if k.startswith(old):
-                k = new + k[len(old):]
-                break
-        renamed[k] = v.contiguous()
-    save_file(renamed, f, metadata={"format": "pt"})
-    return tf.Mistral3ForConditionalGeneration.from_pretrained(path, attn_implementation="eager").float().eval()
-
-
 # ---- Falcon -------------------------------------------------------------------------------------
 FALCON = dict(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, vocab_size=256, layer_norm_epsilon=1e-5,
               initializer_range=0.1, max_position_embeddings=256, bos_token_id=1, eos_token_id=2)
 
-# ---- MLA + MoE (Mistral 4) and sparse-attention MLA (DeepSeek-V3.2, GLM-5) ---------------------
+# ---- MLA + MoE (Mistral 4) and sparse-attention MLA (DeepSeek-V3.2) ------------------------------
 DSA = dict(DS, n_routed_experts=4, n_group=1, topk_group=1, norm_topk_prob=True, routed_scaling_factor=2.5,
            index_topk=6, index_n_heads=2, index_head_dim=16)
 
@@ -70,7 +49,7 @@ FIXTURES = {
         hidden_size=48, head_dim=16, intermediate_size=96, num_key_value_heads=4, vocab_size=200,
         tie_word_embeddings=True, rope_parameters=ministral3_rope(factor=2.0, original=12, beta=0.3, mscale=0.9,
                                                                   mscale_all_dim=0.7)), tf.Ministral3ForCausalLM)),
-    "mistral3_ministral3_published": spec(mistral3(tied=False), after=mistral3_published_names),
+    "mistral3_ministral3_published": spec(mistral3(tied=False), after=published_wrapper_names(tf.Mistral3ForConditionalGeneration)),
     "mistral3_ministral3_tied_v5": spec(mistral3(tied=True)),
     "olmo3_window": spec(lambda s: (cfg(tf.Olmo3Config, num_hidden_layers=4, sliding_window=6,
                                         layer_types=["sliding_attention"] * 3 + ["full_attention"],
@@ -154,6 +133,4 @@ FIXTURES = {
                                        attn="sdpa"),
     "deepseek_v32_indexer": spec(lambda s: (cfg(tf.DeepseekV32Config, DSA, rope_interleave=True,
                                                 rope_parameters=rope(10000.0)), tf.DeepseekV32ForCausalLM)),
-    "glm_moe_dsa_indexer": spec(lambda s: (cfg(tf.GlmMoeDsaConfig, DSA, rope_parameters=rope(10000.0)),
-                                           tf.GlmMoeDsaForCausalLM)),
 }

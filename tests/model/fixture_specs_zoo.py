@@ -49,22 +49,25 @@ def gemma3_multimodal(seed):
         tf.Gemma3ForConditionalGeneration
 
 
-def gemma3_published_names(path, model):
-    """transformers 5 saves model.language_model.*; the published Gemma 3 checkpoints (and 4.x) use
-    language_model.model.*: rename, reload through transformers' own key mapping."""
-    f = os.path.join(path, "model.safetensors")
-    tensors = load_file(f)
-    renamed = {}
-    for k, v in tensors.items():
-        for old, new in (("model.language_model.", "language_model.model."), ("model.vision_tower.", "vision_tower."),
-                         ("model.multi_modal_projector.", "multi_modal_projector."),
-                         ("lm_head.", "language_model.lm_head.")):
-            if k.startswith(old):
-                k = new + k[len(old):]
-                break
-        renamed[k] = v.contiguous()
-    save_file(renamed, f, metadata={"format": "pt"})
-    return tf.Gemma3ForConditionalGeneration.from_pretrained(path, attn_implementation="eager").float().eval()
+def published_wrapper_names(model_cls):
+    """transformers 5 saves a multimodal wrapper as model.language_model.* + lm_head.*; the published
+    checkpoints written by 4.x (Gemma 3, some Mistral 3) hold language_model.model.* +
+    language_model.lm_head.*: an `after` that renames, then reloads through transformers' own key mapping."""
+    def after(path, model):
+        f = os.path.join(path, "model.safetensors")
+        renamed = {}
+        for k, v in load_file(f).items():
+            for old, new in (("model.language_model.", "language_model.model."),
+                             ("model.vision_tower.", "vision_tower."),
+                             ("model.multi_modal_projector.", "multi_modal_projector."),
+                             ("lm_head.", "language_model.lm_head.")):
+                if k.startswith(old):
+                    k = new + k[len(old):]
+                    break
+            renamed[k] = v.contiguous()
+        save_file(renamed, f, metadata={"format": "pt"})
+        return model_cls.from_pretrained(path, attn_implementation="eager").float().eval()
+    return after
 
 
 # ---- InternLM2 (not in transformers: remote code) -----------------------------------------------
@@ -174,7 +177,7 @@ FIXTURES = {
         layer_types=["full_attention", "sliding_attention", "full_attention"],
         rope_parameters={"sliding_attention": rope(10000.0), "full_attention": rope(1000000.0)}),
         tf.Gemma3ForCausalLM)),
-    "gemma3_multimodal_text": spec(gemma3_multimodal, after=gemma3_published_names),
+    "gemma3_multimodal_text": spec(gemma3_multimodal, after=published_wrapper_names(tf.Gemma3ForConditionalGeneration)),
     "glm4_gqa_bias": spec(lambda s: (cfg(tf.Glm4Config, head_dim=16, attention_bias=True, partial_rotary_factor=0.5,
                                          pad_token_id=0, eos_token_id=2,
                                          rope_parameters=rope(10000.0, partial_rotary_factor=0.5)),

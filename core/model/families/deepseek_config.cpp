@@ -50,6 +50,17 @@ int64_t mistral4_rope_width(const HfConfig& config, const DeepseekConfig& c) {
   return width;
 }
 
+// DeepSeek-V3.2's lightning indexer: index_topk, index_n_heads, index_head_dim (it reads the q latent).
+void read_indexer(const HfConfig& config, DeepseekConfig& c) {
+  c.index_topk = positive(config, "index_topk", config.get_int("index_topk"));
+  c.index_n_heads = positive(config, "index_n_heads", config.get_int("index_n_heads"));
+  c.index_head_dim = positive(config, "index_head_dim", config.get_int("index_head_dim"));
+  if (c.q_lora_rank <= 0)
+    throw ModelError(config.source() + ": key 'q_lora_rank' must be set: the sparse-attention indexer reads the q latent");
+  if (c.index_head_dim < c.qk_rope_head_dim)
+    throw ModelError(config.source() + ": key 'index_head_dim' must be at least qk_rope_head_dim");
+}
+
 }  // namespace
 
 DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
@@ -104,15 +115,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
     }
   }
 
-  if (sparse_attention) {
-    c.index_topk = positive(config, "index_topk", config.get_int("index_topk"));
-    c.index_n_heads = positive(config, "index_n_heads", config.get_int("index_n_heads"));
-    c.index_head_dim = positive(config, "index_head_dim", config.get_int("index_head_dim"));
-    if (c.q_lora_rank <= 0)
-      throw ModelError(config.source() + ": key 'q_lora_rank' must be set: the sparse-attention indexer reads the q latent");
-    if (c.index_head_dim < c.qk_rope_head_dim)
-      throw ModelError(config.source() + ": key 'index_head_dim' must be at least qk_rope_head_dim");
-  }
+  if (sparse_attention) read_indexer(config, c);
   c.rope = RopeConfig::from_hf(config, c.qk_rope_head_dim);
   c.rope = RopeConfig::from_hf(config, mistral4_rope_width(config, c));
   // Yarn with mscale_all_dim also sharpens the softmax (V2 and V3; the "factor" key as written).
