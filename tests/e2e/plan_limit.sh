@@ -67,6 +67,19 @@ for name, cell in h5py.File(sys.argv[1], "r")["cells"].items():
 print("ok   --limit 3: every cell partial, at most 3 samples")
 PY
 grep -q '"sample limit (--limit)":"3"' out-trial/journal.bin || fail "the journal's identity does not record the limit"
+# The leaderboard page built from the trial marks every cell partial (python3 -m analysis site).
+PYTHONPATH="$ICSWEEP_SOURCE_DIR" MPLBACKEND=Agg "$ICSWEEP_PYTHON" -m analysis site out-trial/results.h5 -o site-trial \
+  > site.log 2>&1 || fail "site: $(tail -3 site.log)"
+"$ICSWEEP_PYTHON" - out-trial/results.h5 site-trial/index.html <<'PY' || fail "the page does not mark the trial partial"
+import sys
+sys.path.insert(0, __import__("os").environ["ICSWEEP_SOURCE_DIR"])
+from analysis.load import load_cells
+cells = load_cells(sys.argv[1])
+assert len(cells) > 0 and bool(cells["partial"].all()), cells[["model_name", "data_name", "partial"]]
+page = open(sys.argv[2], encoding="utf-8").read()
+assert page.count('"partial"') >= len(cells), "fewer partial marks in the page than cells"
+print(f"ok   the page marks all {len(cells)} trial cells partial")
+PY
 "$ICSWEEP" run sweep.yaml --output out-trial > rescore.log 2>&1 || fail "full after trial: $(tail -3 rescore.log)"
 grep -q "its stored result is partial (--limit 3); scoring it in full" rescore.log || fail "no rescoring: $(head rescore.log)"
 check same out-full/results.h5 out-trial/results.h5 && echo "ok   a full run after a trial: the full run's numbers"
