@@ -204,4 +204,9 @@ torch::Tensor apply_interleaved_rotary(const torch::Tensor& x, const torch::Tens
   return torch::cat({out, x.narrow(-1, rotary, dh - rotary)}, -1);
 }
 
+torch::Tensor apply_interleaved_rotary_fp32(const torch::Tensor& x, const torch::Tensor& cos,
+                                            const torch::Tensor& sin) {
+  return apply_interleaved_rotary(x.to(torch::kFloat32), cos, sin).to(x.scalar_type());
+}
+
 }  // namespace icsweep

@@ -92,4 +92,7 @@ torch::Tensor scaled_attention(const torch::Tensor& q, const torch::Tensor& k, c
 // rope_cos_sin: (T, Dr), both halves equal. x: (B, H, T, Dh) with Dr <= Dh.
 torch::Tensor apply_interleaved_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
 
+// The same in fp32 (x cast up; cos/sin fp32), cast back to x's dtype: ERNIE 4.5's apply_rotary_pos_emb.
+torch::Tensor apply_interleaved_rotary_fp32(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin);
+
 }  // namespace icsweep

@@ -6,12 +6,6 @@
 namespace icsweep {
 namespace {
 
-// Ernie4_5's apply_rotary_pos_emb: the interleaved pairs rotated in fp32 (cos/sin fp32), cast back.
-// x: (B, H, T, Dh); cos/sin: (T, Dh) fp32.
-torch::Tensor ernie_rotary(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  return apply_interleaved_rotary(x.to(torch::kFloat32), cos, sin).to(x.scalar_type());
-}
-
 struct Ernie4_5Model final : LayerwiseDecoder<Ernie4_5Config, LlamaLayerWeights> {
   using LayerwiseDecoder::LayerwiseDecoder;
 
@@ -21,7 +15,7 @@ struct Ernie4_5Model final : LayerwiseDecoder<Ernie4_5Config, LlamaLayerWeights>
     const double eps = config_.rms_norm_eps;
     const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dh) each, fp32
     auto h = x + rotary_attention(w.attn, config_.heads, rms_norm(x, w.input_layernorm, eps), cos, sin, {},
-                                  ernie_rotary);
+                                  apply_interleaved_rotary_fp32);
     return h + swiglu(rms_norm(h, w.post_attention_layernorm, eps), w.mlp);
   }
   torch::Tensor final_norm(const torch::Tensor& x) const override {

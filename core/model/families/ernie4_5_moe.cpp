@@ -7,12 +7,6 @@
 namespace icsweep {
 namespace {
 
-// Ernie4_5_Moe's apply_rotary_pos_emb: adjacent pairs over the whole head, computed in fp32 (the
-// rotary tables stay fp32) and cast back. x: (B, H, T, Dh); cos/sin: (T, Dh) fp32.
-torch::Tensor rotate_pairs_fp32(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  return apply_interleaved_rotary(x.to(torch::kFloat32), cos, sin).to(x.scalar_type());
-}
-
 struct Ernie45MoeLayerWeights : AttentionMlpWeights {  // mlp: the dense layers'
   torch::Tensor input_layernorm;           // (D)
   torch::Tensor post_attention_layernorm;  // (D)
@@ -40,7 +34,7 @@ struct Ernie45MoeModel final : LayerwiseDecoder<Ernie45MoeConfig, Ernie45MoeLaye
     const double eps = config_.rms_norm_eps;
     const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dh) fp32
     auto h = x + rotary_attention(w.attn, config_.heads, rms_norm(x, w.input_layernorm, eps), cos, sin, {},
-                                  rotate_pairs_fp32);
+                                  apply_interleaved_rotary_fp32);
     auto m = rms_norm(h, w.post_attention_layernorm, eps);
     return h + (config_.sparse[i] ? moe(w.moe, m) : swiglu(m, w.mlp));
   }

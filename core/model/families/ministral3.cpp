@@ -1,8 +1,8 @@
 // Ministral3ForCausalLM and Mistral3ForConditionalGeneration's language model: forward and weight
-// table (config: ministral3_config.cpp).
+// table (config: ministral3_config.cpp; layer rows: core/model/llama_like.h).
 #include "core/model/families/ministral3.h"
 
-#include "core/model/llama.h"
+#include "core/model/llama_like.h"
 #include "core/model/multimodal.h"
 
 namespace icsweep {
@@ -33,12 +33,8 @@ struct Ministral3Model final : PreNormDecoder<Ministral3Config, LlamaLayerWeight
 
 std::unique_ptr<CausalLM> load_ministral3(const LoadRequest& request) {
   const auto c = Ministral3Config::from_hf(request.config);
-  const int64_t d = c.hidden_size;
   auto add_layer = [&](std::vector<WeightSpec>& specs, const std::string& p, int64_t, LlamaLayerWeights& l) {
-    specs.push_back({p + "input_layernorm.weight", {d}, &l.input_layernorm});
-    specs.push_back({p + "post_attention_layernorm.weight", {d}, &l.post_attention_layernorm});
-    add_attention_specs(specs, p + "self_attn.", d, c.heads, /*qkv_bias=*/false, /*o_bias=*/false, l.attn);
-    add_swiglu_specs(specs, p + "mlp.", kProjNames, d, c.intermediate_size, l.mlp);
+    add_llama_layer_specs(specs, p, c, /*biases=*/{}, l);  // Ministral3Attention / MLP: no biases
   };
   return load_decoder<Ministral3Model>(
       request, c, "ministral3", add_layer,
