@@ -14,7 +14,7 @@ and writes the same kind of logprobs.json to <out>/tiny_cli_<dirname>/.
 Run on the GPU machine (python3 with torch + transformers):
   python3 tests/model/gen_parity_fixtures.py [--out tests/fixtures] [--only NAME ...] [--tiny .carry/tiny_llama ...]
 It rewrites <out>/index.json (fixture_index.py) over every fixture folder in <out>: the one list the
-C++ parity and split tests are instantiated over. A new family adds its spec at the end of fixture_specs_2026.py (seeds follow the list order).
+C++ parity and split tests are instantiated over. A new family adds its spec at the end of fixture_specs_hybrid.py (seeds follow the list order).
 """
 import argparse
 import hashlib
@@ -32,6 +32,7 @@ import transformers
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fixture_index  # noqa: E402
 import fixture_specs_2026  # noqa: E402
+import fixture_specs_hybrid  # noqa: E402
 import fixture_specs_zoo  # noqa: E402
 from transformers import (AutoModelForCausalLM, AutoTokenizer, GPT2Config, GPT2LMHeadModel, GPTNeoXConfig,
                           GPTNeoXForCausalLM, LlamaConfig, LlamaForCausalLM, MistralConfig, MistralForCausalLM,
@@ -262,7 +263,8 @@ def main():
     print(f"transformers {transformers.__version__}, torch {torch.__version__}")
     failures = 0
     for i, (name, spec) in enumerate(list(FIXTURES.items()) + list(fixture_specs_zoo.FIXTURES.items()) +
-                                     list(fixture_specs_2026.FIXTURES.items())):
+                                     list(fixture_specs_2026.FIXTURES.items()) +
+                                     list(fixture_specs_hybrid.FIXTURES.items())):
         if args.only and name not in args.only:
             continue
         try:
