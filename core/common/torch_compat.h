@@ -47,6 +47,33 @@ inline torch::Tensor attention(const torch::Tensor& q, const torch::Tensor& k_in
 #endif
 }
 
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 8)
+#define ICSWEEP_HAS_GROUPED_MM 1
+#endif
+
+// True when grouped_mm() runs on rows like `a`: torch >= 2.8 (at::_grouped_mm), CUDA, bf16.
+inline bool grouped_mm_supported(const torch::Tensor& a) {
+#ifdef ICSWEEP_HAS_GROUPED_MM
+  return a.is_cuda() && a.scalar_type() == torch::kBFloat16;
+#else
+  (void)a;
+  return false;
+#endif
+}
+
+// One grouped GEMM over G groups of rows: rows offsets[g-1] <= r < offsets[g] of a (M, K) times
+// b[g] (K, N) -> (M, N); offsets (G) int32 cumulative row ends on a's device (a group may be empty).
+// Only where grouped_mm_supported(a).
+inline torch::Tensor grouped_mm(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& offsets) {
+#ifdef ICSWEEP_HAS_GROUPED_MM
+  return at::_grouped_mm(a, b, offsets);
+#else
+  (void)b, (void)offsets;
+  TORCH_CHECK(false, "grouped_mm needs libtorch >= 2.8 (this is ", TORCH_VERSION, ")");
+  return a;
+#endif
+}
+
 // True when this libtorch was built with CUDA and a device is visible.
 inline bool cuda_available() { return torch::cuda::is_available(); }
 

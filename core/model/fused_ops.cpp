@@ -22,6 +22,7 @@ const char* kernel_name(Kernel kernel) {
     case Kernel::kRope: return "rope";
     case Kernel::kSilu: return "silu";
     case Kernel::kNll: return "nll";
+    case Kernel::kExperts: return "experts";
   }
   return "?";
 }

@@ -9,11 +9,13 @@
 
 namespace icsweep::fused {
 
-enum class Kernel { kNorm, kRope, kSilu, kNll };
+// kExperts is not a kernel of ours: the routed experts as grouped GEMMs (moe.h) instead of one GEMM
+// chain per expert, switched like the kernels.
+enum class Kernel { kNorm, kRope, kSilu, kNll, kExperts };
 
 // True when `kernel` can run on x: a build with the CUDA kernels, x on a GPU in fp32/bf16/fp16, no
 // gradient wanted (they have no backward), and not switched off by the environment variable
-// ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, the
+// ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, experts, the
 // ones to keep on; for A/B benchmarks and to rule them out when chasing a numerical question).
 bool enabled(Kernel kernel, const torch::Tensor& x);
 

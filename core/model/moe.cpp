@@ -3,6 +3,9 @@
 #include <algorithm>
 
 #include "core/common/errors.h"
+#include "core/common/torch_compat.h"
+#include "core/model/fused_ops.h"
+#include "core/model/layers.h"
 
 namespace icsweep {
 namespace {
@@ -83,10 +86,59 @@ Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate,
   return biased_group_topk(scores, bias.to(torch::kFloat32), top_k, n_group, topk_group, renormalize, scaling);
 }
 
-torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
-                                    const std::vector<SwigluWeights>& experts) {
-  return grouped_experts(x, routing.ids, routing.weights, static_cast<int64_t>(experts.size()), x.size(-1),
-                         [&](int64_t e, const torch::Tensor& xe) { return swiglu(xe, experts[e]); });
+void RoutedExperts::stack() {
+  if (!gate_up.defined()) {  // loaded one by one: stack, expert by expert releasing the originals
+    if (each.empty()) return;
+    const auto& first = each.front();
+    const int64_t e = size(), f = first.gate.size(0), d = first.gate.size(1);
+    gate_up = torch::empty({e, 2 * f, d}, first.gate.options());
+    down = torch::empty({e, d, f}, first.down.options());
+    for (int64_t i = 0; i < e; ++i) {
+      auto& w = each[i];
+      gate_up[i].narrow(0, 0, f).copy_(w.gate);
+      gate_up[i].narrow(0, f, f).copy_(w.up);
+      down[i].copy_(w.down);
+      w.gate = w.up = w.down = torch::Tensor();
+    }
+  }
+  each.resize(gate_up.size(0));
+  for (int64_t i = 0; i < size(); ++i) {
+    each[i].gate_up = gate_up[i];  // (2F, D)
+    each[i].down = down[i];        // (D, F)
+  }
+}
+
+void add_expert_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
+                      int64_t hidden, int64_t intermediate, int64_t num_experts, RoutedExperts& experts) {
+  add_expert_specs(specs, prefix, names, hidden, intermediate, num_experts, experts.each);
+}
+
+namespace {
+
+// The grouped-GEMM form of grouped_experts over stacked SwiGLU experts: the N*K (token, expert)
+// slots sorted by expert once, gate/up and down as one grouped GEMM each, the products scattered
+// back to slot order and summed over k. No host synchronisation (the group ends stay on the GPU).
+torch::Tensor grouped_gemm_swiglu(const torch::Tensor& x, const Routing& routing, const RoutedExperts& experts) {
+  const int64_t n = x.size(0), k = routing.ids.size(1);
+  auto flat_ids = routing.ids.reshape({-1});                                                   // (N*K)
+  auto order = flat_ids.argsort(/*stable=*/true);                                              // slots by expert
+  auto ones = torch::ones_like(flat_ids, flat_ids.options().dtype(torch::kInt32));
+  auto ends = torch::zeros({experts.size()}, ones.options()).scatter_add_(0, flat_ids, ones).cumsum(0, torch::kInt32);
+  auto xs = x.index_select(0, order.div(k, "floor"));                                          // (N*K, D)
+  auto h = compat::grouped_mm(xs, experts.gate_up.transpose(1, 2), ends);                     // (N*K, 2F)
+  auto y = compat::grouped_mm(silu_mul(h), experts.down.transpose(1, 2), ends);               // (N*K, D)
+  y = y * routing.weights.reshape({-1}).index_select(0, order).unsqueeze(1);                   // promoted dtype
+  auto by_slot = torch::empty_like(y).index_copy_(0, order, y);                                // slot n*K + j
+  return by_slot.view({n, k, -1}).sum(1).to(x.scalar_type());                                  // (N, D)
+}
+
+}  // namespace
+
+torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing, const RoutedExperts& experts) {
+  if (experts.gate_up.defined() && compat::grouped_mm_supported(x) && fused::enabled(fused::Kernel::kExperts, x))
+    return grouped_gemm_swiglu(x, routing, experts);
+  return grouped_experts(x, routing.ids, routing.weights, experts.size(), x.size(-1),
+                         [&](int64_t e, const torch::Tensor& xe) { return swiglu(xe, experts.each[e]); });
 }
 
 void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
@@ -97,24 +149,14 @@ void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& p
   if (score_bias)  // transformers keeps e_score_correction_bias in fp32 whatever the model dtype
     specs.push_back({prefix + "gate.e_score_correction_bias", {num_experts}, &w.router_bias, false, keep_fp32});
   if (stacked_experts) {
-    specs.push_back({prefix + "experts.gate_up_proj", {num_experts, 2 * f, hidden}, &w.stacked_gate_up});
-    specs.push_back({prefix + "experts.down_proj", {num_experts, hidden, f}, &w.stacked_down});
+    specs.push_back({prefix + "experts.gate_up_proj", {num_experts, 2 * f, hidden}, &w.experts.gate_up});
+    specs.push_back({prefix + "experts.down_proj", {num_experts, hidden, f}, &w.experts.down});
   } else {
     add_expert_specs(specs, prefix + "experts.", kProjNames, hidden, f, num_experts, w.experts);
   }
   if (n_shared_experts > 0)
     add_swiglu_specs(specs, prefix + "shared_experts.", kProjNames, hidden, moe_intermediate_size * n_shared_experts,
                      w.shared_experts);
-}
-
-void unstack_experts(DeepseekMoeWeights& w) {
-  if (!w.stacked_gate_up.defined()) return;
-  const int64_t e = w.stacked_gate_up.size(0);
-  w.experts.resize(e);
-  for (int64_t i = 0; i < e; ++i) {
-    w.experts[i].gate_up = w.stacked_gate_up[i];  // (2F, D): gate rows, then up rows
-    w.experts[i].down = w.stacked_down[i];        // (D, F)
-  }
 }
 
 torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing) {

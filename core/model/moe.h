@@ -57,34 +57,48 @@ Routing biased_group_topk(const torch::Tensor& scores, const torch::Tensor& bias
 Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate, const torch::Tensor& bias,
                               int64_t top_k, int64_t n_group, int64_t topk_group, bool renormalize, double scaling);
 
-// grouped_experts over SwiGLU experts. x: (N, D) -> (N, D).
-torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing,
-                                    const std::vector<SwigluWeights>& experts);
+// The routed SwiGLU experts of one MoE block. Loaded one matrix per expert under the Hub's names
+// (add_expert_specs), or stacked as transformers 5 saves them; stack() then leaves both forms: the
+// stacked tensors (one grouped GEMM per projection for all experts, on CUDA in bf16) and `each`
+// expert as views of them (the per-expert loop elsewhere), no second copy.
+struct RoutedExperts {
+  std::vector<SwigluWeights> each;  // E
+  torch::Tensor gate_up;            // (E, 2F, D): gate rows, then up rows
+  torch::Tensor down;               // (E, D, F)
+  int64_t size() const { return static_cast<int64_t>(each.size()); }
+  void stack();  // after loading (one expert's matrices of extra memory at a time)
+};
+
+// E experts under prefix + "<e>." with `names` (D = hidden, F = intermediate).
+void add_expert_specs(std::vector<WeightSpec>& specs, const std::string& prefix, const SwigluNames& names,
+                      int64_t hidden, int64_t intermediate, int64_t num_experts, RoutedExperts& experts);
+
+// sum_k weight[n, k] * expert(ids[n, k], x[n]) over SwiGLU experts. x: (N, D) -> (N, D). Stacked
+// experts on CUDA in bf16 run as two grouped GEMMs over the tokens sorted by expert, with no
+// device-to-host transfer (fused::Kernel::kExperts; results equal grouped_experts' up to the
+// summation order of the k products); otherwise grouped_experts' loop over `each`.
+torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing, const RoutedExperts& experts);
 
 // DeepSeek's MoE block (DeepseekV3MoE; GLM-4.5's Glm4MoeMoE copies it), under "<layer>mlp.": the
 // router mlp.gate, the routed SwiGLU experts, and n_shared_experts folded into one shared SwiGLU.
 struct DeepseekMoeWeights {
   torch::Tensor router;                // (E, D) mlp.gate
   torch::Tensor router_bias;           // (E) fp32 e_score_correction_bias (sigmoid routing only)
-  std::vector<SwigluWeights> experts;  // E, F = moe_intermediate_size
+  RoutedExperts experts;               // E, F = moe_intermediate_size
   SwigluWeights shared_experts;        // F = moe_intermediate_size * n_shared_experts; undefined when 0
-  // transformers 5's stacked experts as saved (Mistral 4): (E, 2F, D) [gate | up] rows, (E, D, F);
-  // unstack_experts() makes `experts` views of them.
-  torch::Tensor stacked_gate_up, stacked_down;
+  void fuse() {                        // after loading
+    experts.stack();
+    shared_experts.fuse_gate_up();
+  }
 };
 
 // Appends prefix + "gate.weight", "gate.e_score_correction_bias" (fp32, when `score_bias`), the
 // routed experts ("experts.<e>.{gate,up,down}_proj.weight", or with `stacked_experts` transformers
 // 5's "experts.gate_up_proj" (E, 2F, D) and "experts.down_proj" (E, D, F)) and, with shared experts,
-// "shared_experts.*".
+// "shared_experts.*". Call w.fuse() after loading.
 void add_deepseek_moe_specs(std::vector<WeightSpec>& specs, const std::string& prefix, int64_t hidden,
                             int64_t num_experts, int64_t moe_intermediate_size, int64_t n_shared_experts,
                             bool score_bias, DeepseekMoeWeights& w, bool stacked_experts = false);
-
-// After loading stacked experts: experts[e] = {gate_up: stacked_gate_up[e] (2F, D), down:
-// stacked_down[e] (D, F)}, views of the loaded tensors, so they run as any routed experts. Nothing
-// when the experts were loaded one by one.
-void unstack_experts(DeepseekMoeWeights& w);
 
 // The routed experts under `routing`, plus the shared experts when loaded. x: (N, D) -> (N, D).
 torch::Tensor deepseek_moe(const DeepseekMoeWeights& w, const torch::Tensor& x, const Routing& routing);

@@ -9,11 +9,12 @@ struct SparseMoeLayerWeights : AttentionMlpWeights {  // attn with q/k norms (Qw
   torch::Tensor input_layernorm;           // (D)
   torch::Tensor post_attention_layernorm;  // (D)
   torch::Tensor router;                    // (E, D) <block>gate
-  std::vector<SwigluWeights> experts;      // E, F = moe_intermediate_size
+  RoutedExperts experts;                   // E, F = moe_intermediate_size
   SwigluWeights shared_expert;             // F = shared_expert_intermediate_size (Qwen2-MoE)
   torch::Tensor shared_expert_gate;        // (1, D) (Qwen2-MoE)
   void fuse() {
     AttentionMlpWeights::fuse();
+    experts.stack();
     shared_expert.fuse_gate_up();
   }
 };

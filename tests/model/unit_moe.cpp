@@ -38,34 +38,45 @@ TEST(GroupedExperts, MatchesHandComputedSums) {
 TEST(GroupedExperts, SwigluMatchesPerTokenLoop) {
   torch::manual_seed(0);
   const int64_t n = 7, d = 8, f = 5, e_count = 4, k = 2;
-  std::vector<SwigluWeights> experts(e_count);
-  for (auto& e : experts) {
+  RoutedExperts experts;
+  experts.each.resize(e_count);
+  for (auto& e : experts.each) {
     e.gate = torch::randn({f, d});
     e.up = torch::randn({f, d});
     e.down = torch::randn({d, f});
   }
+  const auto originals = experts.each;  // copies of the handles: the loaded matrices
   auto x = torch::randn({n, d});
   auto routing = softmax_topk_routing(x, torch::randn({e_count, d}), k, /*renormalize=*/true);
-  auto got = routed_swiglu_experts(x, routing, experts);
   auto expected = torch::zeros({n, d});
   for (int64_t t = 0; t < n; ++t)
     for (int64_t j = 0; j < k; ++j) {
-      const auto& e = experts[routing.ids[t][j].item<int64_t>()];
+      const auto& e = originals[routing.ids[t][j].item<int64_t>()];
       auto row = x[t].unsqueeze(0);
       auto y = torch::matmul(torch::silu(torch::matmul(row, e.gate.t())) * torch::matmul(row, e.up.t()), e.down.t());
       expected[t] += routing.weights[t][j] * y[0];
     }
-  EXPECT_TRUE(torch::allclose(got, expected, 1e-5, 1e-5));
-  // The same experts with gate and up fused into one (2F, D) matrix.
-  std::vector<SwigluWeights> fused;
-  for (const auto& e : experts) {
-    SwigluWeights copy = e;
-    copy.fuse_gate_up();
-    ASSERT_FALSE(copy.gate.defined());
-    ASSERT_EQ(copy.gate_up.size(0), 2 * f);
-    fused.push_back(copy);
+  // One matrix per expert, as loaded.
+  EXPECT_TRUE(torch::allclose(routed_swiglu_experts(x, routing, experts), expected, 1e-5, 1e-5));
+  // Stacked: (E, 2F, D) gate rows then up rows, (E, D, F); each expert a view of them.
+  experts.stack();
+  ASSERT_EQ(experts.gate_up.sizes(), (std::vector<int64_t>{e_count, 2 * f, d}));
+  ASSERT_EQ(experts.down.sizes(), (std::vector<int64_t>{e_count, d, f}));
+  for (int64_t e = 0; e < e_count; ++e) {
+    EXPECT_FALSE(experts.each[e].gate.defined());
+    EXPECT_TRUE(torch::equal(experts.gate_up[e].narrow(0, 0, f), originals[e].gate));
+    EXPECT_TRUE(torch::equal(experts.gate_up[e].narrow(0, f, f), originals[e].up));
+    EXPECT_TRUE(torch::equal(experts.down[e], originals[e].down));
+    EXPECT_EQ(experts.each[e].gate_up.data_ptr(), experts.gate_up[e].data_ptr());
   }
-  EXPECT_TRUE(torch::allclose(routed_swiglu_experts(x, routing, fused), expected, 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(routed_swiglu_experts(x, routing, experts), expected, 1e-5, 1e-5));
+  // Loaded stacked (transformers 5's experts.gate_up_proj / down_proj): stack() only makes the views.
+  RoutedExperts saved_stacked;
+  saved_stacked.gate_up = experts.gate_up.clone();
+  saved_stacked.down = experts.down.clone();
+  saved_stacked.stack();
+  ASSERT_EQ(saved_stacked.size(), e_count);
+  EXPECT_TRUE(torch::allclose(routed_swiglu_experts(x, routing, saved_stacked), expected, 1e-5, 1e-5));
 }
 
 TEST(Routing, SoftmaxTopkRenormalisesOverTheChosenExperts) {

@@ -48,7 +48,7 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   DeepseekModel(DeepseekConfig config, std::vector<DeepseekLayerWeights> layers, LoadedDecoder loaded,
                 DecoderEnds ends)
       : LayerwiseDecoder(std::move(config), std::move(layers), std::move(loaded), std::move(ends)) {
-    for (auto& l : layers_) unstack_experts(l.moe);  // Mistral 4's stacked experts
+    for (auto& l : layers_) l.moe.fuse();
   }
 
   // DeepseekV3DecoderLayer: x + attention(norm(x)), then x + moe(norm(x)) (a dense MLP in the first layers).

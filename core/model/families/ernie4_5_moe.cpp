@@ -13,7 +13,7 @@ struct Ernie45MoeLayerWeights : AttentionMlpWeights {  // mlp: the dense layers'
   DeepseekMoeWeights moe;                  // router (E, D) and router_bias (1, E) in fp32
   void fuse() {
     AttentionMlpWeights::fuse();
-    moe.shared_experts.fuse_gate_up();
+    moe.fuse();
   }
 };
 

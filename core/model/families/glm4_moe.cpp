@@ -13,7 +13,7 @@ struct Glm4MoeLayerWeights : AttentionMlpWeights {  // attn with q/k norms (use_
   DeepseekMoeWeights moe;                  // the other layers
   void fuse() {
     AttentionMlpWeights::fuse();
-    moe.shared_experts.fuse_gate_up();
+    moe.fuse();
   }
 };
 

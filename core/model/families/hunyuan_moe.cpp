@@ -11,7 +11,11 @@ struct HunyuanMoeLayerWeights : AttentionMlpWeights {  // attn.q_norm / k_norm: 
   torch::Tensor input_layernorm;           // (D)
   torch::Tensor post_attention_layernorm;  // (D)
   torch::Tensor router;                    // (E, D) fp32 mlp.gate.wg
-  std::vector<SwigluWeights> experts;      // E, F = intermediate_size
+  RoutedExperts experts;                   // E, F = intermediate_size
+  void fuse() {
+    AttentionMlpWeights::fuse();
+    experts.stack();
+  }
   // mlp: the shared MLP (mlp.shared_mlp), F = intermediate_size
 };
 

@@ -12,7 +12,11 @@ struct MinimaxM2LayerWeights : AttentionMlpWeights {  // attn.q_norm / k_norm ov
   torch::Tensor post_attention_layernorm;  // (D)
   torch::Tensor router;                    // (E, D) block_sparse_moe.gate
   torch::Tensor router_bias;               // (E) block_sparse_moe.e_score_correction_bias
-  std::vector<SwigluWeights> experts;      // E, F = intermediate_size
+  RoutedExperts experts;                   // E, F = intermediate_size
+  void fuse() {
+    AttentionMlpWeights::fuse();
+    experts.stack();
+  }
 };
 
 struct MinimaxM2Model final : PreNormDecoder<MinimaxM2Config, MinimaxM2LayerWeights> {
