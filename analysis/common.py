@@ -111,10 +111,22 @@ def check_confidence(confidence):
         raise ResultsError(f"--confidence {confidence}: must lie in (0, 1), e.g. 0.95")
 
 
+class _Deprecated(argparse.Action):
+    """An old spelling, hidden from --help: stores into the new option's dest and says so on stderr."""
+
+    def __init__(self, option_strings, dest, new_spelling, **kwargs):
+        self.new_spelling = new_spelling
+        super().__init__(option_strings, dest, help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        print(f"{parser.prog}: {option_string} is deprecated; use {self.new_spelling}", file=sys.stderr)
+        setattr(namespace, self.dest, values)
+
+
 def add_output_argument(parser, metavar, help_text, default=None):
-    """-o/--output, the one spelling of "where to write" (--out is accepted as an old alias)."""
+    """-o/--output, the one spelling of "where to write" (--out still works, with a deprecation note)."""
     parser.add_argument("-o", "--output", metavar=metavar, default=default, help=help_text)
-    parser.add_argument("--out", dest="output", default=default, help=argparse.SUPPRESS)
+    parser.add_argument("--out", dest="output", default=default, action=_Deprecated, new_spelling="--output")
 
 
 def series_of(cells):

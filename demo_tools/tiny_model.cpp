@@ -190,7 +190,7 @@ namespace {
 void check_options(const TinyModelOptions& o) {
   if (o.family != "llama" && o.family != "qwen2")
     throw UsageError("make-tiny-model: --family must be llama or qwen2, got '" + o.family + "'");
-  if (o.out_dir.empty()) throw UsageError("make-tiny-model: --out is required");
+  if (o.out_dir.empty()) throw UsageError("make-tiny-model: -o/--output is required");
   if (o.layers < 1 || o.hidden < 2 || o.heads < 1 || o.kv_heads < 1 || o.merges < 0)
     throw UsageError("make-tiny-model: sizes must be positive");
   if (o.hidden % o.heads != 0 || (o.hidden / o.heads) % 2 != 0 || o.heads % o.kv_heads != 0)

@@ -18,8 +18,8 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr const char* kUsage =
-    "Usage: icsweep make-tiny-model --family llama|qwen2 --out DIR [options]\n"
-    "       icsweep make-tiny-model --out DIR --train CORPUS.jsonl --steps N [options]\n\n"
+    "Usage: icsweep make-tiny-model --family llama|qwen2 -o DIR [options]\n"
+    "       icsweep make-tiny-model -o DIR --train CORPUS.jsonl --steps N [options]\n\n"
     "Writes a small checkpoint that Hugging Face transformers can load: config.json,\n"
     "model.safetensors (fp32), tokenizer.json (byte-level BPE whose merges are learned from\n"
     "--corpus, else from the --train texts, with <|endoftext|> as BOS) and tokenizer_config.json.\n"
@@ -31,7 +31,7 @@ constexpr const char* kUsage =
 void add_model_options(po::options_description& desc, TinyModelOptions& o) {
   desc.add_options()
       ("family", po::value(&o.family)->default_value(o.family), "llama | qwen2 (qwen2 adds q/k/v biases)")
-      ("out,o", po::value(&o.out_dir), "output directory (created)")
+      ("output,o", po::value(&o.out_dir), "output directory (created)")
       ("layers", po::value(&o.layers)->default_value(o.layers), "decoder layers")
       ("hidden", po::value(&o.hidden)->default_value(o.hidden), "hidden size")
       ("heads", po::value(&o.heads)->default_value(o.heads), "attention heads")
@@ -88,9 +88,10 @@ int cmd_make_tiny_model(const std::vector<std::string>& args) {
   add_training_options(train, t, train_path, text_field);
   desc.add(train);
   po::variables_map vm;
-  if (!parse_command_line("make-tiny-model", args, desc, "", &vm)) return 0;
+  // --out: the spelling before -o/--output (README "Commands").
+  if (!parse_command_line("make-tiny-model", args, desc, "", &vm, false, {{"--out", {"--output"}}})) return 0;
   if (o.out_dir.empty()) {
-    std::cerr << "icsweep make-tiny-model: --out DIR is required\n\n" << desc << "\n";
+    std::cerr << "icsweep make-tiny-model: -o/--output DIR is required\n\n" << desc << "\n";
     return 2;
   }
   try {

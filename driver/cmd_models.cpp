@@ -55,7 +55,7 @@ ModelCheck check_argument(const std::string& arg, const po::variables_map& vm) {
     return missing;
   }
   spec.dtype = vm["dtype"].as<std::string>();
-  spec.gpus = vm["gpus"].as<int>();
+  spec.gpus = vm["gpus-per-model"].as<int>();
   return check_model(spec, "reference", vm["max-length"].as<int64_t>());
 }
 
@@ -98,10 +98,14 @@ int cmd_models(const std::vector<std::string>& args) {
       ("format,f", po::value<std::string>()->default_value("table"), "table | csv | json | markdown")
       ("max-length,l", po::value<int64_t>()->default_value(1024), "T for the FLOPs per token (max_sample_length)")
       ("dtype", po::value<std::string>()->default_value("auto"), "auto | float32 | bfloat16 | float16")
-      ("gpus", po::value<int>()->default_value(1), "devices the layers would be split across (checks that the family splits)")
+      ("gpus-per-model", po::value<int>()->default_value(1),
+       "devices one model's layers would be split across, as a sweep's models[].gpus (checks that the family splits)")
       ("model", po::value<std::vector<std::string>>(), "model directories or repo ids (positional)");
   po::variables_map vm;
-  if (!parse_command_line("models", args, options, "model", &vm, /*repeat_positional=*/true)) return kExitOk;
+  // --gpus: the spelling before --gpus-per-model (plan's --gpus counts all GPUs of the estimate).
+  if (!parse_command_line("models", args, options, "model", &vm, /*repeat_positional=*/true,
+                          {{"--gpus", {"--gpus-per-model"}}}))
+    return kExitOk;
   const TableFormat format = parse_table_format(vm["format"].as<std::string>());
   if (vm["max-length"].as<int64_t>() < 2) throw UsageError("models: --max-length must be at least 2");
   if (!vm.count("model")) {

@@ -48,13 +48,16 @@ int cmd_run(const std::vector<std::string>& args) {
       ("dry-run", po::bool_switch(),
        "check everything as the run would before loading a model, print the plan (cells, samples, tokens, "
        "TFLOPs, estimated time: see icsweep plan --help) and exit without loading any weights")
-      ("format,f", po::value<std::string>()->default_value("table"), "--dry-run's table: table | csv | json | markdown");
+      ("format,f", po::value<std::string>()->default_value("table"),
+       "table | csv | json | markdown: the summary of the cells after the run (not table: stdout holds that alone, "
+       "progress and notes go to stderr), or --dry-run's plan");
   add_estimate_options(&visible);
   po::variables_map vm;
   if (!parse_command_line("run", args, visible, "sweep", &vm)) return kExitOk;
   if (!vm.count("sweep")) throw UsageError("run: missing SWEEP.yaml (see icsweep run --help)");
   int64_t limit = 0;
   if (vm.count("limit") && (limit = vm["limit"].as<int64_t>()) < 1) throw UsageError("run: --limit must be at least 1");
+  const TableFormat format = parse_table_format(vm["format"].as<std::string>());
   if (vm["dry-run"].as<bool>()) {
     PlanRequest plan;
     plan.config = load_sweep_config(vm["sweep"].as<std::string>());
@@ -66,7 +69,7 @@ int cmd_run(const std::vector<std::string>& args) {
     }
     plan.config.settings.sample_limit = limit;
     plan.check_visible_devices = true;
-    plan.format = parse_table_format(vm["format"].as<std::string>());
+    plan.format = format;
     read_estimate_options(vm, &plan);
     return print_sweep_plan(plan, std::cout, std::cerr);
   }
@@ -77,6 +80,7 @@ int cmd_run(const std::vector<std::string>& args) {
   if (vm.count("device")) request.device_override = vm["device"].as<std::string>();
   request.in_process_workers = vm["workers"].as<int>();
   request.sample_limit = limit;
+  request.summary_format = format;
   request.driver.force = vm["force"].as<bool>();
   if (vm.count("restart-cell")) request.driver.restart_cells = vm["restart-cell"].as<std::vector<std::string>>();
   request.driver.batch_timeout_seconds = vm["batch-timeout"].as<double>();

@@ -16,6 +16,7 @@
 #include "core/config/sweep_config.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
+#include "driver/run_summary.h"
 #include "driver/run_sweep.h"
 #include "driver/signals.h"
 
@@ -68,8 +69,8 @@ SweepConfig score_config(const po::variables_map& vm, const ModelLocation& locat
   return config;
 }
 
-// The reference script's report of the one cell; its file copied to --output when given.
-void print_cell(const CellSummary& c, const SweepConfig& config, const std::optional<fs::path>& out) {
+// The reference script's report of the one cell.
+void print_cell(const CellSummary& c, const SweepConfig& config) {
   const double bias = config.datasets.front().bias;
   auto attribute = [&](const char* key) {
     auto it = c.attributes.find(key);
@@ -92,16 +93,29 @@ void print_cell(const CellSummary& c, const SweepConfig& config, const std::opti
     std::printf("status %s\n", c.status.c_str());
     for (const auto& e : c.cell_errors) std::printf("  %s: %s\n", e.kind.c_str(), e.message.c_str());
   }
+}
+
+// --format table: print_cell; csv, json, markdown: the one row of `icsweep run --format`'s summary
+// (driver/run_summary.h), stdout holding nothing else. The cell's file copied to --output when given.
+void report_cell(const CellSummary& c, const SweepConfig& config, const std::optional<fs::path>& out,
+                 TableFormat format) {
+  if (format == TableFormat::kTable) {
+    print_cell(c, config);
+  } else {
+    SweepOutcome one;
+    one.cells.push_back(c);
+    std::fputs(render_table(run_summary_table(one, config), format).c_str(), stdout);
+  }
+  std::fflush(stdout);
   if (out && !c.file.empty()) {
     fs::create_directories(out->parent_path());
     fs::copy_file(c.file, *out, fs::copy_options::overwrite_existing);
-    std::printf("cell file: %s\n", out->c_str());
+    std::fprintf(format == TableFormat::kTable ? stdout : stderr, "cell file: %s\n", out->c_str());
   }
 }
 
-}  // namespace
-
-int cmd_score(const std::vector<std::string>& args) {
+// The options of `icsweep score`: its own spellings and calc_ic.py's.
+po::options_description score_options() {
   po::options_description options(
       "Usage: icsweep score -m MODEL_DIR -d DATA.jsonl [options]\n\n"
       "calc_ic.py's flags work too: -m, -d, -l, -n/--numerator_bias, -a/--attention_mechanism, -b (ignored).\n"
@@ -123,7 +137,8 @@ int cmd_score(const std::vector<std::string>& args) {
        "calc_ic.py's batch size: accepted and ignored. icsweep packs batches by tokens (--tokens-per-batch), "
        "which never changes the numbers; the bias b is --bias / -n")
       ("output,o", po::value<std::string>(), "write the cell's HDF5 file here")
-      ("out", po::value<std::string>(), "the same as --output (its older spelling)")
+      ("format,f", po::value<std::string>()->default_value("table"),
+       "table (the report above) | csv | json | markdown (the row of icsweep run --format's summary)")
       ("per-token", po::bool_switch(), "store every token's NLL in the cell file")
       ("name", po::value<std::string>(), "model name (FLOPs quirks match it; default: the repo name, else the directory name)")
       ("dtype", po::value<std::string>()->default_value("auto"),
@@ -134,9 +149,18 @@ int cmd_score(const std::vector<std::string>& args) {
       ("flops-profile", po::value<std::string>()->default_value("reference"), "reference | exact")
       ("tokens-per-batch", po::value<int64_t>()->default_value(0), "padded tokens per batch (0 = automatic)")
       ("threads", po::value<int>()->default_value(0), "CPU threads for torch (0 = default)");
+  return options;
+}
+
+}  // namespace
+
+int cmd_score(const std::vector<std::string>& args) {
+  const po::options_description options = score_options();
   po::variables_map vm;
-  if (!parse_command_line("score", args, options, "", &vm)) return kExitOk;
+  // --out: the spelling before -o/--output (README "Commands").
+  if (!parse_command_line("score", args, options, "", &vm, false, {{"--out", {"--output"}}})) return kExitOk;
   if (!vm.count("model") || !vm.count("data")) throw UsageError("score: -m MODEL_DIR and -d DATA.jsonl are required");
+  const TableFormat format = parse_table_format(vm["format"].as<std::string>());
 
   ModelLocation location;
   try {
@@ -154,9 +178,10 @@ int cmd_score(const std::vector<std::string>& args) {
               << " ignored: icsweep packs batches by tokens (--tokens-per-batch), which never changes the numbers; "
                  "the bias b is --bias (-n/--numerator_bias)\n";
   std::optional<fs::path> out;
-  if (const auto output = either<std::string>(vm, "output", "out")) {
-    out = fs::absolute(*output).lexically_normal();
-    if (fs::is_directory(*out)) throw UsageError("score: --output " + out->string() + " is a directory; give a file name (cell.h5)");
+  if (vm.count("output")) {
+    out = fs::absolute(vm["output"].as<std::string>()).lexically_normal();
+    if (fs::is_directory(*out))
+      throw UsageError("score: --output " + out->string() + " is a directory; give a file name (cell.h5)");
     const std::string problem = output_dir_problem(out->parent_path().string());
     if (!problem.empty()) throw UsageError("score: --output " + out->string() + ": " + problem);
   }
@@ -175,10 +200,11 @@ int cmd_score(const std::vector<std::string>& args) {
   RunRequest request;
   request.driver.progress_interval_seconds = 30;
   request.print_summary = false;
+  request.summary_format = format;  // progress to stderr unless table
   request.driver.scratch_output = true;
   SweepOutcome outcome;
   const int code = run_sweep_command(request, &outcome, &config);
-  if (!outcome.cells.empty()) print_cell(outcome.cells.front(), config, out);
+  if (!outcome.cells.empty()) report_cell(outcome.cells.front(), config, out, format);
   return code;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/common/errors.h"
+#include "core/store/text_table.h"
 #include "core/tokenizer/tokenizer.h"
 #include "driver/command_line.h"
 #include "driver/commands.h"
@@ -84,9 +85,9 @@ std::vector<TokenizedLine> tokenize_all(const Tokenizer& tokenizer,
   return out;
 }
 
-void print_stats(const std::vector<TokenizedLine>& lines, const std::string& name, const Tokenizer& tokenizer,
-                 int64_t max_length) {
-  // docs/design.md §1.2: per sample 8 * bytes(decode(ids[1:])) / (L - 1); plain mean over samples with L >= 2.
+// docs/design.md §1.2: per sample 8 * bytes(decode(ids[1:])) / (L - 1); plain mean over samples with L >= 2.
+// One row: dataset, max_length, samples, skipped, scored_tokens, text_bytes, bits_per_token, constant.
+TextTable stats_table(const std::vector<TokenizedLine>& lines, const std::string& name, int64_t max_length) {
   double sum_bits_per_token = 0;
   int64_t samples = 0, skipped = 0, scored_tokens = 0, text_bytes = 0;
   for (const TokenizedLine& line : lines) {
@@ -101,36 +102,52 @@ void print_stats(const std::vector<TokenizedLine>& lines, const std::string& nam
     ++samples;
   }
   const double mean = samples > 0 ? sum_bits_per_token / static_cast<double>(samples) : 0.0;
-  std::printf("# icsweep tokenize --stats  tokenizer %s (len %lld, fingerprint %s)  max_length %lld\n",
-              tokenizer.source().c_str(), static_cast<long long>(tokenizer.size()), tokenizer.fingerprint().c_str(),
-              static_cast<long long>(max_length));
-  std::printf("%-32s %8s %8s %14s %14s %16s %10s\n", "dataset", "samples", "skipped", "scored_tokens", "text_bytes",
-              "bits_per_token", "constant");
+  const double constant = std::round(mean * 100.0) / 100.0;
+  char mean_text[32], constant_text[32];
+  std::snprintf(mean_text, sizeof mean_text, "%.6f", mean);
+  std::snprintf(constant_text, sizeof constant_text, "%.2f", constant);
+  TextTable table;
+  table.add_column("dataset", true);
+  for (const char* c : {"max_length", "samples", "skipped", "scored_tokens", "text_bytes", "bits_per_token", "constant"})
+    table.add_column(c, false);
   const std::string short_name = name.substr(name.find_last_of('/') == std::string::npos ? 0 : name.find_last_of('/') + 1);
-  std::printf("%-32s %8lld %8lld %14lld %14lld %16.6f %10.2f\n", short_name.c_str(), static_cast<long long>(samples),
-              static_cast<long long>(skipped), static_cast<long long>(scored_tokens),
-              static_cast<long long>(text_bytes), mean, std::round(mean * 100.0) / 100.0);
+  table.rows.push_back({text_cell(short_name), integer_cell(max_length), integer_cell(samples), integer_cell(skipped), integer_cell(scored_tokens),
+                        integer_cell(text_bytes), number_cell(mean, mean_text), number_cell(constant, constant_text)});
+  return table;
+}
+
+// --format table: a comment line naming the tokenizer and max_length above the table; others: the table alone.
+void print_stats(const std::vector<TokenizedLine>& lines, const std::string& name, const Tokenizer& tokenizer,
+                 int64_t max_length, TableFormat format) {
+  if (format == TableFormat::kTable)
+    std::printf("# icsweep tokenize --stats  tokenizer %s (len %lld, fingerprint %s)  max_length %lld\n",
+                tokenizer.source().c_str(), static_cast<long long>(tokenizer.size()), tokenizer.fingerprint().c_str(),
+                static_cast<long long>(max_length));
+  std::fputs(render_table(stats_table(lines, name, max_length), format).c_str(), stdout);
 }
 
 }  // namespace
 
 int cmd_tokenize(const std::vector<std::string>& args) {
   po::options_description options(
-      "Usage: icsweep tokenize --tokenizer DIR [--special] [--max-length N] [--decode-tail] [--stats]\n"
-      "                        [--text-field text] [--threads N] [FILE.jsonl|-]\n\n"
+      "Usage: icsweep tokenize --tokenizer DIR [--special] [-l N] [--decode-tail] [--text-field text] [--threads N]\n"
+      "                        [--stats [--format table|csv|json|markdown]] [FILE.jsonl|-]\n\n"
       "Tokenizes the text field of every JSONL line (stdin when FILE is - or absent) exactly as Hugging Face\n"
       "transformers' AutoTokenizer does, and writes one JSON object per line: {\"line\", \"ids\"} plus, with\n"
       "--decode-tail, \"tail_tokens\" (len(ids) - 1) and \"tail_bytes\" (UTF-8 bytes of decode(ids[1:]), the\n"
       "reference text size). --stats prints instead the dataset's mean text bits per token (docs/design.md 1.2):\n"
       "special tokens on and --max-length 1024 unless given, mean over samples of 8*tail_bytes/tail_tokens,\n"
-      "and `constant`, that mean rounded to 2 decimals.\n\nOptions");
+      "and `constant`, that mean rounded to 2 decimals, as a table (--format).\n\nOptions");
   options.add_options()
       ("help,h", "show this help")
       ("tokenizer", po::value<std::string>(), "tokenizer directory (tokenizer.json or tokenizer.model)")
       ("special", po::bool_switch(), "add the tokenizer's special tokens (BOS/EOS) as transformers does")
-      ("max-length", po::value<int64_t>(), "truncate ids to the first N (0: no truncation)")
+      ("max-length,l", po::value<int64_t>(),
+       "truncate each text's ids to the first N tokens, as max_sample_length (0: no truncation; --stats: 1024 "
+       "unless given)")
       ("decode-tail", po::bool_switch(), "add tail_tokens and tail_bytes to every output line")
       ("stats", po::bool_switch(), "print the text bits per token summary instead of ids")
+      ("format,f", po::value<std::string>()->default_value("table"), "--stats' table: table | csv | json | markdown")
       ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
       ("threads", po::value<int>()->default_value(static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))),
        "encoding threads");
@@ -141,6 +158,8 @@ int cmd_tokenize(const std::vector<std::string>& args) {
     return kExitUsage;
   }
   const bool stats = vm["stats"].as<bool>();
+  const TableFormat format = parse_table_format(vm["format"].as<std::string>());
+  if (!stats && !vm["format"].defaulted()) throw UsageError("tokenize: --format applies to --stats only (ids are JSONL)");
   const bool special = vm["special"].as<bool>() || stats;
   const bool tails = vm["decode-tail"].as<bool>() || stats;
   const int64_t max_length = vm.count("max-length") ? vm["max-length"].as<int64_t>() : (stats ? 1024 : 0);
@@ -163,7 +182,7 @@ int cmd_tokenize(const std::vector<std::string>& args) {
     }
     const auto lines = tokenize_all(*tokenizer, texts, name, special, max_length, tails, threads);
     if (stats) {
-      print_stats(lines, name, *tokenizer, max_length);
+      print_stats(lines, name, *tokenizer, max_length, format);
       return kExitOk;
     }
     for (const TokenizedLine& line : lines) {

@@ -22,7 +22,7 @@ const char* const kUsage =
     "  models [MODEL ...]        supported architectures, or whether each model loads (no weights read)\n"
     "  report results.h5         the published columns of a sweep's results\n"
     "  tokenize --tokenizer DIR  tokenize JSONL texts as Hugging Face does\n"
-    "  make-tiny-model --out DIR write a tiny random Hugging Face checkpoint\n"
+    "  make-tiny-model -o DIR    write a tiny random Hugging Face checkpoint\n"
     "  slurm SWEEP.yaml          print an sbatch script for the sweep (requeues on exit code 75)\n"
     "  merge A.h5 B.h5 -o ALL.h5 join the results of several sweeps (e.g. a job array) into one index\n\n"
     "  --version                 print the version and commit\n";

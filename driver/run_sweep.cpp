@@ -8,6 +8,7 @@
 #include "core/common/errors.h"
 #include "core/score/devices.h"
 #include "core/store/text_table.h"
+#include "driver/run_summary.h"
 #include "driver/signals.h"
 #include "protocol/in_process_transport.h"
 #include "protocol/messages.h"
@@ -31,6 +32,11 @@ void check_output_writable(const std::string& dir) {
     throw ConfigError(problem + "; choose another with --output or settings.output_dir");
 }
 
+// Progress on stdout beside a readable summary; on stderr when stdout carries csv, json or markdown.
+std::ostream& progress_stream(const RunRequest& request) {
+  return request.summary_format == TableFormat::kTable ? std::cout : std::cerr;
+}
+
 int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOutcome* outcome) {
   const int workers = std::max(1, request.in_process_workers);
   InProcessHub hub(workers + 1);
@@ -48,7 +54,7 @@ int run_in_process(const SweepConfig& config, const RunRequest& request, SweepOu
   }
   auto transport = hub.connect(0);
   try {
-    *outcome = run_driver(config, *transport, request.driver, std::cout);
+    *outcome = run_driver(config, *transport, request.driver, progress_stream(request));
   } catch (const HungBatchError& e) {
     // A hung worker thread cannot be joined or cancelled: end the process (the journal is durable).
     std::cerr << "icsweep: " << e.what() << std::endl;
@@ -91,27 +97,6 @@ std::string slurm_step_problem(int world_size, bool* speak) {
          step_tasks + "), but the MPI world has 1 rank: the launcher did not join the tasks into one "
          "world. Start the ranks with srun --mpi=pmix (srun --mpi=list shows the plugins) or with mpirun "
          "inside the allocation";
-}
-
-// The cells, then what ic means here: the bias of each dataset and the FLOPs profile.
-void print_summary(const SweepOutcome& outcome, const SweepConfig& config) {
-  std::printf("\n%-40s %-8s %9s %11s %12s %20s %10s\n", "cell", "status", "constant", "NLL", "BF16_TFLOPs",
-              "information_capacity", "ic");
-  for (const auto& c : outcome.cells) {
-    const auto limit = c.attributes.find("sample_limit");
-    const bool partial = limit != c.attributes.end() && limit->second != "0";
-    std::printf("%-40s %-8s %9.2f %11.5f %12.6f %20.5f %10.5f%s%s\n", c.key.c_str(), c.status.c_str(), c.row.constant,
-                c.row.conditional_entropy, c.row.bf16_tflops, c.row.information_capacity, c.row.ic,
-                c.resumed ? "  (resumed)" : "", partial ? ("  (PARTIAL: --limit " + limit->second + ")").c_str() : "");
-    for (const auto& e : c.cell_errors) std::printf("    %s: %s\n", e.kind.c_str(), e.message.c_str());
-  }
-  std::string biases;
-  for (const auto& d : config.datasets) biases += (biases.empty() ? "" : ", ") + d.name + " " + shortest_round_trip(d.bias);
-  std::printf("ic = (constant - NLL + b) / log2 N, b by dataset (%s); information_capacity: the same without b.\n"
-              "N: FLOPs per token of the %s profile (models may override), T = %lld.\n",
-              biases.c_str(), config.settings.flops_profile.c_str(), static_cast<long long>(config.settings.max_sample_length));
-  std::printf("results: %s\n", outcome.index_file.c_str());
-  std::fflush(stdout);
 }
 
 }  // namespace
@@ -165,7 +150,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
   } else if (driver_rank) {
     auto transport = mpi->transport();
     try {
-      outcome = run_driver(config, *transport, request.driver, std::cout);
+      outcome = run_driver(config, *transport, request.driver, progress_stream(request));
     } catch (const HungBatchError& e) {
       abort_job(e.what(), kExitAborted);
     } catch (const ConfigError& e) {
@@ -194,7 +179,7 @@ int run_sweep_command(const RunRequest& request, SweepOutcome* outcome_out, cons
     }
     return kExitOk;
   }
-  if (request.print_summary) print_summary(outcome, config);
+  if (request.print_summary) print_run_summary(outcome, config, request.summary_format, stdout, stderr);
   if (outcome_out) *outcome_out = outcome;
   return code;
 }

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "core/config/sweep_config.h"
+#include "core/store/text_table.h"
 #include "driver/sweep_driver.h"
 
 namespace icsweep {
@@ -16,6 +17,9 @@ struct RunRequest {
   int in_process_workers = 1;
   int64_t sample_limit = 0;       // --limit: settings.sample_limit
   bool print_summary = true;      // the report table and the results path after the run
+  // --format of that summary (driver/run_summary.h); not table: progress goes to stderr, so that
+  // stdout holds the csv, json or markdown alone.
+  TableFormat summary_format = TableFormat::kTable;
   DriverOptions driver;
 };
 

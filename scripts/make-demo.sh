@@ -15,7 +15,7 @@ mkdir -p "$out/data" "$out/models"
 "$python" scripts/make_demo_data.py --root . --out "$out/data"
 train=(--family llama --merges 384 --train "$out/data/train.jsonl" --steps "$steps" --batch 8 --seq-len 128
        --lr 5e-3 --seed 1 --threads 1 --log-every 50)
-"$icsweep" make-tiny-model "${train[@]}" --out "$out/models/tiny-llama-s" --layers 1 --hidden 32 --heads 2 --kv-heads 1
-"$icsweep" make-tiny-model "${train[@]}" --out "$out/models/tiny-llama-m" --layers 2 --hidden 64 --heads 4 --kv-heads 2
-"$icsweep" make-tiny-model "${train[@]}" --out "$out/models/tiny-llama-l" --layers 3 --hidden 128 --heads 4 --kv-heads 2
+"$icsweep" make-tiny-model "${train[@]}" -o "$out/models/tiny-llama-s" --layers 1 --hidden 32 --heads 2 --kv-heads 1
+"$icsweep" make-tiny-model "${train[@]}" -o "$out/models/tiny-llama-m" --layers 2 --hidden 64 --heads 4 --kv-heads 2
+"$icsweep" make-tiny-model "${train[@]}" -o "$out/models/tiny-llama-l" --layers 3 --hidden 128 --heads 4 --kv-heads 2
 echo "demo inputs in $out/"

@@ -56,7 +56,7 @@ PY
 fi
 
 # --- a tokenizer whose ids pass the embedding's rows: found when planning, before any model loads (exit 2), with the numbers ---
-"$ICSWEEP" make-tiny-model --out models/bigtok --merges 1200 --corpus demo/data/train.jsonl >/dev/null 2>&1
+"$ICSWEEP" make-tiny-model -o models/bigtok --merges 1200 --corpus demo/data/train.jsonl >/dev/null 2>&1
 sweep tok.yaml shared-tok demo/models/tiny-llama-s "tokenizer: models/bigtok"
 if run tok 2 tok.yaml; then
   grep -qE "gives id [0-9]+ in line [0-9]+ of .*small.jsonl, but the model's embedding has [0-9]+ rows" tok.log \

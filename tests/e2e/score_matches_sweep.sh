@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# `icsweep score` on one pair prints the same numbers the sweep stored for that cell, and --out
+# `icsweep score` on one pair prints the same numbers the sweep stored for that cell, and --output
 # writes a cell file that h5py reads back with consistent aggregates.
 source "$(dirname "$0")/lib.bash"
 work=$(fresh_demo score_matches_sweep)
 "$ICSWEEP" run "$work/sweep.yaml" --output "$work/sweep"
 "$ICSWEEP" score -m "$work/demo/models/tiny-llama-s" -d "$work/demo/data/project_code.jsonl" -l 256 \
-  --dtype float32 --device cpu --threads 1 --tokens-per-batch 2048 --out "$work/cell.h5" | tee "$work/score.txt"
+  --dtype float32 --device cpu --threads 1 --tokens-per-batch 2048 --output "$work/cell.h5" | tee "$work/score.txt"
 "$ICSWEEP_PYTHON" - "$work" <<'PY'
 import re, sys, h5py
 work = sys.argv[1]

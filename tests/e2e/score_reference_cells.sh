@@ -8,7 +8,7 @@ fixtures="$ICSWEEP_SOURCE_DIR/tests/fixtures/reference_cells"
 work="$ICSWEEP_BINARY_DIR/test-scratch/score_reference_cells"
 rm -rf "$work" && mkdir -p "$work"
 for m in llama_fp32 gpt2_fp32; do
-  "$ICSWEEP" score -m "$fixtures/$m" -d "$fixtures/data.jsonl" -l 64 --device cpu --threads 1 --out "$work/$m.h5" \
+  "$ICSWEEP" score -m "$fixtures/$m" -d "$fixtures/data.jsonl" -l 64 --device cpu --threads 1 -o "$work/$m.h5" \
     > "$work/$m.txt"
   cat "$work/$m.txt"
 done

@@ -49,14 +49,14 @@ def test_top_level_help_lists_every_command(capsys):
 ])
 def test_command_writes_a_table(sweep, tmp_path, argv):
     out = tmp_path / "out.txt"
-    assert main([a.format(r=sweep) for a in argv] + ["--out", str(out)]) == 0
+    assert main([a.format(r=sweep) for a in argv] + ["-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "tiny-" in text and len(text.splitlines()) >= 3
 
 
 def test_fit_bias_cli_reports_the_planted_bias(sweep, tmp_path):
     out = tmp_path / "fit.csv"
-    main(["fit-bias", sweep, "--format", "csv", "--out", str(out)])
+    main(["fit-bias", sweep, "--format", "csv", "-o", str(out)])
     first = out.read_text().split("\n\n")[0].splitlines()  # "# fitted bias per dataset", header, rows
     fits = pd.read_csv(io.StringIO("\n".join(first[1:])))
     assert list(fits["data_name"]) == ["en", "code"]

@@ -37,9 +37,9 @@ def test_differences_and_unmatched_cells(tmp_path):
     assert s.loc["conditional_entropy", "cells_different"] == 1
     assert s.loc["sample nll_bits_per_token", "max_abs_diff"] == pytest.approx(0.5, rel=1e-9)
     assert s.loc["constant", "max_abs_diff"] == 0
-    assert main(["compare", a, b, "--tolerance", "0.1", "--out", str(tmp_path / "c.md")]) == 1
-    assert main(["compare", a, b, "--tolerance", "0.6", "--out", str(tmp_path / "c.md")]) == 0
+    assert main(["compare", a, b, "--tolerance", "0.1", "-o", str(tmp_path / "c.md")]) == 1
+    assert main(["compare", a, b, "--tolerance", "0.6", "-o", str(tmp_path / "c.md")]) == 0
     c = synth.write_sweep(str(tmp_path / "c"), specs(drop_last=True))
     _, _, unmatched = compare_frames(a, c)
     assert list(unmatched["only_in"]) == ["A"] and unmatched.iloc[0]["model_name"] == "y"
-    assert main(["compare", a, c, "--tolerance", "1", "--out", str(tmp_path / "c.md")]) == 1
+    assert main(["compare", a, c, "--tolerance", "1", "-o", str(tmp_path / "c.md")]) == 1

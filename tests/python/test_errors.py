@@ -22,7 +22,7 @@ def all_failed(tmp_path_factory):
     return index
 
 
-@pytest.mark.parametrize("command", [["plot", "--out", "OUT"], ["fit-bias"]])
+@pytest.mark.parametrize("command", [["plot", "-o", "OUT"], ["fit-bias"]])
 def test_all_cells_failed(all_failed, command, capsys, tmp_path):
     argv = [command[0], all_failed] + [str(tmp_path) if a == "OUT" else a for a in command[1:]]
     assert main(argv) == 1

@@ -75,10 +75,11 @@ def test_json_of_several_tables_is_an_object(sweep, tmp_path):
     assert payload["fitted bias per dataset"][0]["bias_fit"] == pytest.approx(-25.0, abs=1e-8)
 
 
-def test_old_out_spelling_still_works(sweep, tmp_path):
+def test_old_out_spelling_still_works(sweep, tmp_path, capsys):
     out = tmp_path / "old.csv"
     assert main(["table", sweep, "--bootstrap", "0", "-f", "csv", "--out", str(out)]) == 0
     assert out.read_text().startswith("model_name,")
+    assert capsys.readouterr().err.splitlines() == ["python3 -m analysis table: --out is deprecated; use --output"]
 
 
 def test_cell_columns_in_order(sweep):
