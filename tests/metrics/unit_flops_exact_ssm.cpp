@@ -6,7 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/common/errors.h"
 #include "core/metrics/flops.h"
+#include "core/model/families/ssm_config.h"
 
 namespace icsweep {
 namespace {
@@ -91,6 +93,20 @@ TEST(ExactFlopsSsm, ReferenceProfileSaysItTreatsEveryLayerAsAttention) {
   bool said = false;
   for (const auto& n : e.notes) said = said || n.find("treats every layer as attention") != std::string::npos;
   EXPECT_TRUE(said);
+}
+
+TEST(Mamba2Dims, TimeStepLimitInTransformers5sSpellingOfInfinity) {
+  json config = granite4_mamba_layer();
+  config["time_step_limit"] = {0.001, {{"__float__", "Infinity"}}};
+  const auto d = Mamba2Dims::from_hf(HfConfig(config, "config.json"), 128);
+  EXPECT_EQ(d.dt_min, 0.001);
+  EXPECT_EQ(d.dt_max, std::numeric_limits<double>::infinity());
+  EXPECT_EQ(d.head_dim, 16);  // "auto": 128 / 8
+  config["time_step_limit"] = {0.0, "x"};
+  EXPECT_THROW(Mamba2Dims::from_hf(HfConfig(config, "config.json"), 128), ModelError);
+  config["time_step_limit"] = {0.0, 1.0};
+  config["mamba_d_head"] = 32;  // 8 heads of 32 is not 128
+  EXPECT_THROW(Mamba2Dims::from_hf(HfConfig(config, "config.json"), 128), ModelError);
 }
 
 }  // namespace

@@ -5,6 +5,23 @@
 #include "core/common/errors.h"
 
 namespace icsweep {
+namespace {
+
+// One time_step_limit bound: a number, or transformers 5's spelling of a float JSON has no literal
+// for ({"__float__": "Infinity"}; also a bare string "Infinity", "-Infinity", "NaN").
+double json_float(const HfConfig& config, const nlohmann::json& v) {
+  if (v.is_number()) return v.get<double>();
+  const nlohmann::json* text = &v;
+  if (v.is_object() && v.contains("__float__")) text = &v["__float__"];
+  if (text->is_string()) {
+    const std::string s = text->get<std::string>();
+    if (s == "Infinity" || s == "inf") return std::numeric_limits<double>::infinity();
+    if (s == "-Infinity" || s == "-inf") return -std::numeric_limits<double>::infinity();
+  }
+  throw ModelError(config.source() + ": time_step_limit should hold two numbers, got " + v.dump());
+}
+
+}  // namespace
 
 Mamba2Dims Mamba2Dims::from_hf(const HfConfig& config, int64_t intermediate) {
   Mamba2Dims d;
@@ -19,8 +36,13 @@ Mamba2Dims Mamba2Dims::from_hf(const HfConfig& config, int64_t intermediate) {
   d.state = config.get_int("mamba_d_state");
   d.conv_kernel = config.get_int("mamba_d_conv");
   d.chunk = config.get_int("mamba_chunk_size");
-  const auto limit = config.get_doubles("time_step_limit");
-  if (limit.size() == 2) d.dt_min = limit[0], d.dt_max = limit[1];
+  // time_step_limit (default (0, inf)); null: no clamp (transformers' torch fallback fails on None).
+  const auto limit = config.json().find("time_step_limit");
+  if (limit != config.json().end() && !limit->is_null()) {
+    if (!limit->is_array() || limit->size() != 2)
+      throw ModelError(config.source() + ": time_step_limit should hold two numbers, got " + limit->dump());
+    d.dt_min = json_float(config, (*limit)[0]), d.dt_max = json_float(config, (*limit)[1]);
+  }
   if (d.heads * d.head_dim != intermediate)
     throw ModelError(config.source() + ": mamba_n_heads (" + std::to_string(d.heads) + ") × mamba_d_head (" +
                      std::to_string(d.head_dim) + ") must equal the Mamba intermediate size " +
