@@ -46,7 +46,8 @@ int64_t feed_forward_dim(const HfConfig& config) {
 
 Lfm2Config Lfm2Config::from_hf(const HfConfig& config) {
   Lfm2Config c;
-  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, config.get_double("norm_eps"));
+  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, 1e-5);
+  c.rms_norm_eps = config.get_double("norm_eps");  // every Lfm2RMSNorm's, whatever rms_norm_eps says
   c.intermediate_size = feed_forward_dim(config);
   // Lfm2Config takes the older tie_embedding over tie_word_embeddings.
   c.tie_word_embeddings = config.get_bool("tie_embedding", c.tie_word_embeddings);
