@@ -3,6 +3,7 @@
 // that; out_proj) or attention with per-head q/k RMSNorms before the rotary embedding (out_proj for
 // o_proj), each followed by a SwiGLU feed_forward (w1 gate, w3 up, w2 down) whose width follows
 // block_auto_adjust_ff_dim. Pre-norm (operator_norm, ffn_norm); the final norm is embedding_norm.
+// Every RMSNorm (q/k included) uses norm_eps; a config's rms_norm_eps is not read by Lfm2.
 #pragma once
 
 #include <string>
