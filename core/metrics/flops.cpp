@@ -346,6 +346,11 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
     view_notes.push_back(note);
   }
   e.notes.insert(e.notes.begin(), view_notes.begin(), view_notes.end());
+  // ---- Mamba-2 / short-convolution hybrids (Falcon-H1, Granite 4, LFM2) ----
+  const std::string type = config.text().model_type();
+  if (type == "falcon_h1" || type == "granitemoehybrid" || type == "lfm2")
+    e.notes.push_back("the leaderboard formula treats every layer as attention (" + type +
+                      " has Mamba-2 or short-convolution layers; the exact profile counts them as computed)");
   if (mla) e.notes.insert(e.notes.begin(), override_lower.empty() ? "name contains 'deepseek'" : "attention override 'mla'");
   return e;
 }

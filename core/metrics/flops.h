@@ -32,7 +32,7 @@ struct FlopsEstimate {
   // Dimensions the formula used, in order (e.g. {"hidden_size", 1024}; "d_k" = d // h), for tables.
   std::vector<std::pair<std::string, int64_t>> dimensions;
   // Where the total goes, in FLOPs (summing to total_flops): attention_projections, attention_core,
-  // mlp, lm_head.
+  // mlp, (conv_ssm_projections, conv_ssm_core where a model has Mamba-2 / short-conv layers,) lm_head.
   std::vector<std::pair<std::string, double>> breakdown;
 };
 
@@ -54,6 +54,8 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
 //               + shared expert(s) (+ Qwen-MoE's shared gate d))
 //   attention   2·h·(qk_dim + v_dim)·Σ_i keys(i)   (QKᵀ and weights·V; keys(i) = i + 1 causal,
 //               min(i + 1, W) on sliding-window layers, (i mod C) + 1 on chunked layers)
+//   Mamba-2 / short convolutions (Falcon-H1, Granite 4, LFM2): 2·L·(in_proj + out_proj weights), the
+//               depthwise conv 2·L·C·K, Mamba-2's chunked SSD scan as computed (flops_exact.cpp)
 // plus the LM head 2·L·d·V for every position. ModelError for a model_type outside core/model/.
 FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths);
 

@@ -1,5 +1,7 @@
 // The `exact` FLOPs profile: forward (prefill) FLOPs of scoring sequences of given lengths, for every
 // family icsweep implements (each family's shape, flops_shapes.h). What is counted is listed in flops.h.
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
@@ -22,6 +24,27 @@ Int attended_keys(int64_t L, int64_t window, int64_t chunk) {
   return Int(window) * (window + 1) / 2 + Int(L - window) * window;
 }
 
+// ---- Mamba-2 and short convolutions (Falcon-H1, Granite 4, LFM2; core/model/mamba2.h) ----
+
+// Multiply-adds of one layer's conv and SSD scan over a sequence of L tokens, as
+// core/model/mamba2.cpp computes them: the depthwise conv C·K per token; the scan in c = ceil(L / Q')
+// chunks of Q' = min(Q, L): C·Bᵀ per group G·c·Q'²·N, the diagonal blocks H·c·Q'²·P, the chunk
+// states H·c·Q'·P·N, the recurrence over chunks H·(c+1)²·P·N, the entering states' outputs
+// H·c·Q'·N·P. Elementwise work (decays, exponentials, gates, the D skip) is not counted.
+Int conv_ssm_core_macs(const LayerShape& l, int64_t L) {
+  Int macs = Int(L) * l.conv_channels * l.conv_kernel;
+  if (l.ssd_heads == 0) return macs;
+  const Int Q = std::min<int64_t>(l.ssd_chunk, L), c = (L + Q - 1) / Q;
+  const Int H = l.ssd_heads, P = l.ssd_head_dim, G = l.ssd_groups, N = l.ssd_state;
+  return macs + G * c * Q * Q * N + H * c * Q * Q * P + 2 * H * c * Q * P * N + H * (c + 1) * (c + 1) * P * N;
+}
+
+bool has_conv_ssm(const ModelShape& shape) {
+  return std::any_of(shape.layers.begin(), shape.layers.end(), [](const LayerShape& l) { return l.conv_channels > 0; });
+}
+
+// ---- end Mamba-2 / short convolutions ----
+
 }  // namespace
 
 FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths) {
@@ -29,7 +52,7 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
   const ModelShape shape = exact_model_shape(config, context);
   if (lengths.empty()) throw ModelError(context + ": no sequence lengths given");
 
-  Int tokens = 0, proj = 0, attn = 0, mlp = 0;
+  Int tokens = 0, proj = 0, attn = 0, mlp = 0, ssm_proj = 0, ssm_core = 0;
   for (int64_t L : lengths) {
     if (L < 1) throw ModelError(context + ": sequence length must be at least 1, got " + std::to_string(L));
     tokens += L;
@@ -38,10 +61,12 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
       mlp += Int(2) * L * l.mlp_weights;
       const Int keys = l.top_k_keys > 0 ? attended_keys(L, l.top_k_keys, 0) : attended_keys(L, l.window, l.chunk);
       attn += Int(2) * l.heads * (l.qk_dim + l.v_dim) * keys + Int(l.indexer_per_key) * attended_keys(L, 0, 0);
+      ssm_proj += Int(2) * L * l.ssm_proj_weights;
+      ssm_core += Int(2) * conv_ssm_core_macs(l, L);
     }
   }
   const Int lm_head = Int(2) * tokens * shape.lm_head_weights;
-  const Int total = proj + mlp + attn + lm_head;
+  const Int total = proj + mlp + attn + ssm_proj + ssm_core + lm_head;
 
   FlopsEstimate e;
   e.profile = "exact";
@@ -55,6 +80,12 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
                  {"attention_core", static_cast<double>(attn)},
                  {"mlp", static_cast<double>(mlp)},
                  {"lm_head", static_cast<double>(lm_head)}};
+  if (has_conv_ssm(shape)) {
+    e.breakdown.insert(e.breakdown.end() - 1, {{"conv_ssm_projections", static_cast<double>(ssm_proj)},
+                                               {"conv_ssm_core", static_cast<double>(ssm_core)}});
+    e.notes.push_back("Mamba-2 / short-convolution layers as computed: in_proj and out_proj, the causal depthwise conv, "
+                      "the chunked SSD scan (chunk min(mamba_chunk_size, L))");
+  }
   return e;
 }
 

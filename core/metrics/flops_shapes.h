@@ -23,6 +23,17 @@ struct LayerShape {
   int64_t top_k_keys = 0;         // sparse attention (DSA): at most this many of the causal keys per query; 0 = all
   int64_t indexer_per_key = 0;    // DSA lightning indexer per (query, causal key): 2·H_i·D_i + 2·H_i; 0 = none
   int64_t mlp_weights = 0;        // active MLP weights per token: dense, or router + top-k experts + shared
+
+  // ---- Mamba-2 and short convolutions (Falcon-H1, Granite 4, LFM2): the mixer as computed ----
+  int64_t ssm_proj_weights = 0;   // in_proj + out_proj weights seen by each token (Mamba-2 mixer, LFM2 short conv)
+  int64_t conv_channels = 0;      // causal depthwise conv1d over C channels with a kernel of K: C·K per token
+  int64_t conv_kernel = 0;        // K
+  int64_t ssd_heads = 0;          // Mamba-2's chunked SSD scan: H heads of P channels; 0 = no scan
+  int64_t ssd_head_dim = 0;       // P
+  int64_t ssd_groups = 0;         // G groups sharing B and C
+  int64_t ssd_state = 0;          // N state channels
+  int64_t ssd_chunk = 0;          // Q: the scan's chunk (mamba_chunk_size), min(Q, L) for a shorter sequence
+  // ---- end Mamba-2 / short convolutions ----
 };
 
 struct ModelShape {

@@ -63,6 +63,11 @@ struct LayerTensors {
   int64_t expert = 0;         // one routed expert's matrix elements
   int64_t output_inputs = 0;  // input width of the attention output projection (heads x v width)
   int64_t query_rows = 0;     // rows of the query projection (q_b_proj with a q LoRA)
+  // Mamba-2 mixers (mamba.*) and LFM2's short convolutions (conv.*):
+  int64_t ssm_proj = 0;       // in_proj and out_proj elements
+  int64_t conv_channels = 0;  // the depthwise conv weight (C, 1, K)
+  int64_t conv_kernel = 0;
+  int64_t ssd_heads = 0;      // A_log (H)
 };
 
 // The layer's per-token MLP weights with `top_k` routed experts.
@@ -83,7 +88,28 @@ void add_expert_tensor(LayerTensors& l, const std::string& name, const std::vect
   }
 }
 
+// Granite 4's block_sparse_moe: router.layer (E, D), input_linear (E, 2F, D), output_linear (E, D, F).
+bool add_granite_moe_tensor(LayerTensors& l, const std::string& module, const std::vector<int64_t>& shape) {
+  if (!contains(module, "block_sparse_moe.")) return false;
+  if (ends_with(module, "router.layer.weight"))
+    l.router = elements(shape);
+  else if (shape.size() == 3)
+    add_expert_tensor(l, module, shape);
+  return shape.size() == 3 || ends_with(module, "router.layer.weight");
+}
+
+// Mamba-2 (mamba.*) and LFM2's short convolution (conv.*): true when the tensor is one of theirs.
+bool add_conv_ssm_tensor(LayerTensors& l, const std::string& module, const std::vector<int64_t>& shape) {
+  if (!contains(module, "mamba.") && module.rfind("conv.", 0) != 0) return false;
+  if (shape.size() == 2 && (ends_with(module, "in_proj.weight") || ends_with(module, "out_proj.weight")))
+    l.ssm_proj += elements(shape);
+  if (shape.size() == 3) l.conv_channels = shape[0], l.conv_kernel = shape[2];
+  if (ends_with(module, "A_log")) l.ssd_heads = shape[0];
+  return true;
+}
+
 void add_tensor(LayerTensors& l, const std::string& module, const std::vector<int64_t>& shape) {
+  if (add_conv_ssm_tensor(l, module, shape) || add_granite_moe_tensor(l, module, shape)) return;
   const bool attention = contains(module, "self_attn.") || contains(module, "attn.") || contains(module, "attention.");
   if (contains(module, ".experts.")) {
     add_expert_tensor(l, module, shape);
@@ -93,7 +119,7 @@ void add_tensor(LayerTensors& l, const std::string& module, const std::vector<in
   if (attention) {
     l.attention += elements(shape);
     if (ends_with(module, "o_proj.weight") || ends_with(module, "attention.dense.weight") ||
-        ends_with(module, "attention.wo.weight"))
+        ends_with(module, "attention.wo.weight") || ends_with(module, "self_attn.out_proj.weight"))
       l.output_inputs = shape[1];
     if (ends_with(module, "attn.c_proj.weight")) l.output_inputs = shape[0];  // Conv1D: (in, out)
     if (ends_with(module, "q_b_proj.weight") || ends_with(module, "self_attn.q_proj.weight")) l.query_rows = shape[0];
@@ -164,6 +190,10 @@ TEST_P(ExactShapeOfFixture, PerLayerWeightsAndHeadsEqualTheCheckpointTensors) {
     EXPECT_EQ(s.attention_weights, t.attention);
     EXPECT_EQ(s.mlp_weights, mlp_weights(t, t.experts > 0 ? top_k : 0));
     EXPECT_EQ(s.heads * s.v_dim, t.output_inputs);
+    EXPECT_EQ(s.ssm_proj_weights, t.ssm_proj);
+    EXPECT_EQ(s.conv_channels, t.conv_channels);
+    EXPECT_EQ(s.conv_kernel, t.conv_kernel);
+    EXPECT_EQ(s.ssd_heads, t.ssd_heads);
     if (tensors.mla)
       EXPECT_EQ(s.heads * s.qk_dim, t.query_rows);
     else

@@ -53,3 +53,8 @@ ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_sha
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
 ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
 ICSWEEP_FAMILY("SmolLM3ForCausalLM", "smollm3", "smollm3", true, smollm3_shape, load_smollm3)
+// State-space and short-convolution hybrids (issue 23): Falcon-H1, Granite 4, LFM2 (core/model/mamba2.h).
+ICSWEEP_FAMILY("FalconH1ForCausalLM", "falcon_h1", "falcon_h1", true, falcon_h1_shape, load_falcon_h1)
+ICSWEEP_FAMILY("GraniteMoeHybridForCausalLM", "granitemoehybrid", "granitemoehybrid", true, granitemoehybrid_shape,
+               load_granitemoehybrid)
+ICSWEEP_FAMILY("Lfm2ForCausalLM", "lfm2", "lfm2", true, lfm2_shape, load_lfm2)
