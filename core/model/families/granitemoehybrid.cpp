@@ -13,17 +13,17 @@ struct GraniteMoeHybridLayerWeights {
   Mamba2Weights mamba;                                       // Mamba-2 layers
   AttentionProjections attn;                                 // attention layers: self_attn.*
   DeepseekMoeWeights moe;  // block_sparse_moe (router, stacked experts) + shared_mlp as the shared expert
-  void fuse() { if (attn.q_proj.defined()) attn.fuse_qkv(); }
+  void fuse() {
+    if (attn.q_proj.defined()) attn.fuse_qkv();
+    moe.fuse();  // the stacked experts' per-expert views
+  }
 };
 
 struct GraniteMoeHybridModel final : PreNormDecoder<GraniteMoeHybridConfig, GraniteMoeHybridLayerWeights> {
   GraniteMoeHybridModel(GraniteMoeHybridConfig config, std::vector<GraniteMoeHybridLayerWeights> layers,
                         LoadedDecoder loaded, DecoderEnds ends)
       : PreNormDecoder(std::move(config), std::move(layers), std::move(loaded), std::move(ends)) {
-    for (auto& l : layers_) {
-      l.fuse();
-      unstack_experts(l.moe);
-    }
+    for (auto& l : layers_) l.fuse();
   }
 
   torch::Tensor embed(const torch::Tensor& ids) const override {
@@ -80,8 +80,8 @@ std::unique_ptr<CausalLM> load_granitemoehybrid(const LoadRequest& request) {
     if (e == 0) return;
     const std::string m = p + "block_sparse_moe.";
     specs.push_back({m + "router.layer.weight", {e, d}, &l.moe.router});
-    specs.push_back({m + "input_linear.weight", {e, 2 * f, d}, &l.moe.stacked_gate_up});
-    specs.push_back({m + "output_linear.weight", {e, d, f}, &l.moe.stacked_down});
+    specs.push_back({m + "input_linear.weight", {e, 2 * f, d}, &l.moe.experts.gate_up});
+    specs.push_back({m + "output_linear.weight", {e, d, f}, &l.moe.experts.down});
   };
   return load_decoder<GraniteMoeHybridModel>(request, c, "granitemoehybrid", add_layer);
 }
