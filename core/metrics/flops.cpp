@@ -284,6 +284,17 @@ FlopsEstimate reference_dense(const ConfigReader& cfg, const std::string& model_
   return e;
 }
 
+// ---- Gated DeltaNet (Qwen3.5, Qwen3-Next) ----
+// True when the text model has Gated DeltaNet layers: layer_types lists "linear_attention", or (no
+// layer_types) its model_type defaults to them.
+bool has_gated_deltanet_layers(const HfConfig& text) {
+  const auto types = text.get_strings("layer_types");
+  if (!types.empty()) return std::find(types.begin(), types.end(), "linear_attention") != types.end();
+  const std::string type = text.model_type();
+  return type == "qwen3_5_text" || type == "qwen3_5_moe_text" || type == "qwen3_next";
+}
+// ---- end Gated DeltaNet ----
+
 }  // namespace
 
 bool parse_size_billions(const std::string& name, double* billions) {
@@ -347,6 +358,9 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
   }
   e.notes.insert(e.notes.begin(), view_notes.begin(), view_notes.end());
   if (mla) e.notes.insert(e.notes.begin(), override_lower.empty() ? "name contains 'deepseek'" : "attention override 'mla'");
+  if (has_gated_deltanet_layers(config.text()))
+    e.notes.push_back("the formula treats every layer as attention: its Gated DeltaNet (linear attention) layers are "
+                      "counted as softmax attention layers (the exact profile counts them as computed)");
   return e;
 }
 

@@ -54,6 +54,8 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
 //               + shared expert(s) (+ Qwen-MoE's shared gate d))
 //   attention   2·h·(qk_dim + v_dim)·Σ_i keys(i)   (QKᵀ and weights·V; keys(i) = i + 1 causal,
 //               min(i + 1, W) on sliding-window layers, (i mod C) + 1 on chunked layers)
+//   Gated DeltaNet layers (Qwen3.5, Qwen3-Next) instead of attention: their projections as above, the
+//               causal conv and the chunked delta rule as computed (flops_exact.cpp, "gated_deltanet_core")
 // plus the LM head 2·L·d·V for every position. ModelError for a model_type outside core/model/.
 FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths);
 

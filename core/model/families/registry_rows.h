@@ -53,3 +53,9 @@ ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_sha
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
 ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
 ICSWEEP_FAMILY("SmolLM3ForCausalLM", "smollm3", "smollm3", true, smollm3_shape, load_smollm3)
+// Gated DeltaNet hybrids: Qwen3.5 (dense and MoE, text-only and multimodal wrappers) and Qwen3-Next.
+ICSWEEP_FAMILY("Qwen3_5ForCausalLM", "qwen3_5_text", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
+ICSWEEP_FAMILY("Qwen3_5ForConditionalGeneration", "qwen3_5", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
+ICSWEEP_FAMILY("Qwen3_5MoeForCausalLM", "qwen3_5_moe_text", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
+ICSWEEP_FAMILY("Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
+ICSWEEP_FAMILY("Qwen3NextForCausalLM", "qwen3_next", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
