@@ -6,22 +6,25 @@ namespace icsweep {
 
 Qwen3_5Config Qwen3_5Config::from_hf(const HfConfig& config) {
   Qwen3_5Config c;
-  const bool moe = config.has("num_experts");
+  c.next_layout = config.model_type() == "qwen3_next";
+  const bool moe = c.next_layout || config.model_type() == "qwen3_5_moe_text";
   // Qwen3.5-MoE has no dense MLP (no intermediate_size); Qwen3-Next keeps one for its mlp_only_layers.
-  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, 1e-6, 0, /*dense_mlp=*/!moe);
+  static_cast<DecoderConfig&>(c) = DecoderConfig::read(config, 1e-6, 0, /*dense_mlp=*/!moe || c.next_layout);
   c.linear = GatedDeltaNetDims::from_hf(config);
   c.linear_layer = linear_attention_layers(config, c.num_layers);
-  c.next_layout = config.model_type() == "qwen3_next";
   require_silu_activation(config, config.model_type());
   if (moe) {
     c.num_experts = config.get_int("num_experts");
     c.top_k = config.get_int("num_experts_per_tok");
     c.moe_intermediate_size = config.get_int("moe_intermediate_size");
     c.shared_expert_intermediate_size = config.get_int("shared_expert_intermediate_size");
-    c.norm_topk_prob = config.get_bool("norm_topk_prob", true);  // Qwen3.5-MoE always renormalises
-    require_top_k(config, c.top_k, c.num_experts, "num_experts");
+    // Qwen3_5MoeTopKRouter always renormalises; Qwen3NextTopKRouter where norm_topk_prob says.
+    c.norm_topk_prob = !c.next_layout || config.get_bool("norm_topk_prob", true);
+    if (c.num_experts > 0) require_top_k(config, c.top_k, c.num_experts, "num_experts");
   }
-  c.sparse = qwen_sparse_layers(config, c.num_layers, c.num_experts);
+  // Qwen3-Next: sparse where qwen_sparse_layers() says; Qwen3.5-MoE: every layer.
+  c.sparse = c.next_layout ? qwen_sparse_layers(config, c.num_layers, c.num_experts)
+                           : std::vector<bool>(c.num_layers, moe && c.num_experts > 0);
   c.rope = RopeConfig::from_hf(config, partial_rotary_dims(config, c.heads.head_dim, 0.25));
   return c;
 }
