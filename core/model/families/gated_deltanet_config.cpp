@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/common/errors.h"
+#include "core/model/families/layer_type_config.h"
 
 namespace icsweep {
 
@@ -26,19 +27,9 @@ GatedDeltaNetDims GatedDeltaNetDims::from_hf(const HfConfig& config) {
 
 std::vector<bool> linear_attention_layers(const HfConfig& config, int64_t num_layers) {
   std::vector<bool> linear;
-  const auto layer_types = config.get_strings("layer_types");
-  if (!layer_types.empty()) {
-    if (layer_types.size() != static_cast<size_t>(num_layers))
-      throw ModelError(config.source() + ": key 'layer_types' has " + std::to_string(layer_types.size()) +
-                       " entries for " + std::to_string(num_layers) + " layers");
-    for (const auto& type : layer_types) {
-      if (type != "linear_attention" && type != "full_attention")
-        throw ModelError(config.source() + ": key 'layer_types' holds '" + type +
-                         "' (expected linear_attention or full_attention)");
-      linear.push_back(type == "linear_attention");
-    }
-    return linear;
-  }
+  const auto layer_types = checked_layer_types(config, num_layers, "linear_attention", "full_attention");
+  for (const auto& type : layer_types) linear.push_back(type == "linear_attention");
+  if (!layer_types.empty()) return linear;
   const int64_t interval = config.get_int("full_attention_interval", 4);
   if (interval <= 0) throw ModelError(config.source() + ": key 'full_attention_interval' must be positive");
   for (int64_t i = 0; i < num_layers; ++i) linear.push_back((i + 1) % interval != 0);
