@@ -12,6 +12,8 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
 
 #include "core/model/causal_lm.h"
 #include "core/model/safetensors.h"
@@ -109,18 +111,34 @@ torch::Tensor hidden_of(const std::string& dir) {
   return model->forward_hidden(torch::arange(1, 71, torch::kInt64).remainder(kV).view({1, 70}));  // two chunks
 }
 
+// As Fixture/FixtureSplit: the layers split over the same device listed twice give the whole model's
+// numbers bit for bit (linear and attention layers, MoE and its shared expert on the second half).
+void expect_splits_like_the_whole(const std::string& dir) {
+  torch::InferenceMode guard;
+  const torch::Device cpu("cpu");
+  auto whole = load_causal_lm(dir, torch::kFloat32, cpu);
+  auto split = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>(2, cpu));
+  const auto ids = torch::randint(0, kV, {2, 70}, torch::TensorOptions().dtype(torch::kInt64));
+  EXPECT_TRUE(torch::equal(split->forward_hidden(ids), whole->forward_hidden(ids)));
+  EXPECT_EQ(split->info().num_parameters, whole->info().num_parameters);
+}
+
 TEST(Qwen3_5Layouts, NextTextOnlyWrapperAndStackedExpertsGiveTheSameModel) {
   const auto tensors = random_qwen3_5_moe();
   auto text = text_config("qwen3_5_moe_text");
   text["architectures"] = {"Qwen3_5MoeForCausalLM"};
-  const auto reference = hidden_of(write_model("qwen3_5_moe_text_layout", text, tensors));
+  const std::string text_dir = write_model("qwen3_5_moe_text_layout", text, tensors);
+  const auto reference = hidden_of(text_dir);
+  expect_splits_like_the_whole(text_dir);
 
   auto next = tensors;
   to_qwen3_next_layout(next);
   next["mtp.fc.weight"] = torch::zeros({kD, 2 * kD});  // the multi-token-prediction head: never loaded
   auto next_config = text_config("qwen3_next");
   next_config["architectures"] = {"Qwen3NextForCausalLM"};
-  EXPECT_TRUE(torch::allclose(hidden_of(write_model("qwen3_next_layout", next_config, next)), reference, 1e-5, 1e-5));
+  const std::string next_dir = write_model("qwen3_next_layout", next_config, next);
+  EXPECT_TRUE(torch::allclose(hidden_of(next_dir), reference, 1e-5, 1e-5));
+  expect_splits_like_the_whole(next_dir);
 
   std::map<std::string, torch::Tensor> wrapped = {{"model.visual.patch_embed.proj.weight", torch::zeros({4, 4})}};
   for (const auto& [n, t] : tensors)
