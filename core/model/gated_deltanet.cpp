@@ -49,7 +49,6 @@ torch::Tensor scan_chunks(const torch::Tensor& q_decayed, const torch::Tensor& k
                             new_values.options());  // (B, H, Dk, Dv): zero for every sample
   auto out = torch::zeros_like(new_values);
   for (int64_t i = 0; i < n; ++i) {
-    using torch::indexing::Slice;
     const auto at = [i](const torch::Tensor& t) { return t.select(2, i); };
     auto v_new = at(new_values) - torch::matmul(at(k_cumdecay), state);  // (B, H, C, Dv)
     out.select(2, i).copy_(torch::matmul(at(q_decayed), state) + torch::matmul(at(intra), v_new));
@@ -119,8 +118,7 @@ torch::Tensor chunk_gated_delta_rule(const torch::Tensor& q_in, const torch::Ten
                                                          /*unitriangular=*/true);
   const auto k_cumdecay = torch::linalg_solve_triangular(system, k_beta * cum.exp().unsqueeze(-1), /*upper=*/false,
                                                          /*left=*/true, /*unitriangular=*/true);
-  using torch::indexing::Slice;
-  const auto last = cum.index({Slice(), Slice(), Slice(), Slice(-1, torch::indexing::None)});  // (B, H, n, 1)
+  const auto last = cum.narrow(-1, chunk - 1, 1);  // (B, H, n, 1): the log-decay over each whole chunk
   const auto out = scan_chunks(q * cum.exp().unsqueeze(-1), k * (last - cum).exp().unsqueeze(-1), new_values,
                                k_cumdecay, intra, last.exp().unsqueeze(-1));  // (B, H, n, C, Dv)
   return out.reshape({b, h, n * chunk, dv}).narrow(2, 0, t).transpose(1, 2).contiguous().to(v_in.scalar_type());

@@ -30,6 +30,7 @@ struct Qwen3_5Model final : LayerwiseDecoder<Qwen3_5Config, Qwen3_5LayerWeights>
       l.linear_attn.fuse(config_.linear);
       unstack_experts(l.moe);  // transformers 5's stacked experts
     }
+    ends_.norm = ends_.norm.to(torch::kFloat32) + 1.0;  // zero-centred, as the layers' norms (load_qwen3_5)
   }
 
   // Qwen3_5DecoderLayer: x + mixer(norm(x)), then x + mlp(norm(x)); the norms zero-centred, in fp32.
