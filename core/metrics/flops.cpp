@@ -284,6 +284,17 @@ FlopsEstimate reference_dense(const ConfigReader& cfg, const std::string& model_
   return e;
 }
 
+// ---- Gated DeltaNet (Qwen3.5, Qwen3-Next) ----
+// True when the text model has Gated DeltaNet layers: layer_types lists "linear_attention", or (no
+// layer_types) its model_type defaults to them.
+bool has_gated_deltanet_layers(const HfConfig& text) {
+  const auto types = text.get_strings("layer_types");
+  if (!types.empty()) return std::find(types.begin(), types.end(), "linear_attention") != types.end();
+  const std::string type = text.model_type();
+  return type == "qwen3_5_text" || type == "qwen3_5_moe_text" || type == "qwen3_next";
+}
+// ---- end Gated DeltaNet ----
+
 }  // namespace
 
 bool parse_size_billions(const std::string& name, double* billions) {
@@ -346,12 +357,15 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
     view_notes.push_back(note);
   }
   e.notes.insert(e.notes.begin(), view_notes.begin(), view_notes.end());
-  // ---- Mamba-2 / short-convolution hybrids (Falcon-H1, Granite 4, LFM2) ----
-  const std::string type = config.text().model_type();
-  if (type == "falcon_h1" || type == "granitemoehybrid" || type == "lfm2")
-    e.notes.push_back("the leaderboard formula treats every layer as attention (" + type +
-                      " has Mamba-2 or short-convolution layers; the exact profile counts them as computed)");
   if (mla) e.notes.insert(e.notes.begin(), override_lower.empty() ? "name contains 'deepseek'" : "attention override 'mla'");
+  // Hybrids: the formula counts their linear-recurrent layers as softmax attention layers.
+  const std::string type = config.text().model_type();
+  const char* recurrent = has_gated_deltanet_layers(config.text())                           ? "Gated DeltaNet"
+                          : type == "falcon_h1" || type == "granitemoehybrid" || type == "lfm2" ? "Mamba-2 or short-convolution"
+                                                                                                : nullptr;
+  if (recurrent)
+    e.notes.push_back("the leaderboard formula treats every layer as attention: " + type + "'s " + recurrent +
+                      " layers are counted as softmax attention layers (the exact profile counts them as computed)");
   return e;
 }
 

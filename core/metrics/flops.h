@@ -56,6 +56,8 @@ FlopsEstimate reference_flops(const HfConfig& config, const std::string& model_n
 //               min(i + 1, W) on sliding-window layers, (i mod C) + 1 on chunked layers)
 //   Mamba-2 / short convolutions (Falcon-H1, Granite 4, LFM2): 2·L·(in_proj + out_proj weights), the
 //               depthwise conv 2·L·C·K, Mamba-2's chunked SSD scan as computed (flops_exact.cpp)
+//   Gated DeltaNet layers (Qwen3.5, Qwen3-Next) instead of attention: their projections as above, the
+//               causal conv and the chunked delta rule as computed (flops_exact.cpp, "gated_deltanet_core")
 // plus the LM head 2·L·d·V for every position. ModelError for a model_type outside core/model/.
 FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& lengths);
 

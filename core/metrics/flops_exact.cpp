@@ -44,6 +44,23 @@ bool has_conv_ssm(const ModelShape& shape) {
 }
 
 // ---- end Mamba-2 / short convolutions ----
+// ---- Gated DeltaNet (flops_shapes.h's gdn_* fields) ----
+// One Gated DeltaNet layer over a sequence of L, as core/model/gated_deltanet.cpp computes it: the
+// depthwise causal conv (2·L·channels·taps), then per value head the sequence padded to n = ⌈L/C⌉
+// chunks of C, and per chunk the multiply-adds of
+//   k_β·kᵀ and q·kᵀ (C×Dk by Dk×C)                                   2·C²·Dk
+//   the two unit-lower-triangular solves for v_β and the decayed k_β   C(C−1)/2·(Dv + Dk)
+//   the intra-chunk weights times the new values (C×C by C×Dv)         C²·Dv
+//   the state read by the decayed keys and by q, the state update      3·C·Dk·Dv
+// each counted twice (FLOPs). Elementwise decays, gates and norms are not counted (flops.h).
+Int gated_deltanet_core(const LayerShape& l, int64_t L) {
+  if (l.gdn_heads == 0) return 0;
+  const Int C = l.gdn_chunk, dk = l.gdn_key_dim, dv = l.gdn_value_dim;
+  const Int chunks = (L + l.gdn_chunk - 1) / l.gdn_chunk;
+  const Int per_chunk = 2 * C * C * dk + C * (C - 1) / 2 * (dv + dk) + C * C * dv + 3 * C * dk * dv;
+  return Int(2) * L * l.gdn_conv_channels * l.gdn_conv_kernel + Int(2) * l.gdn_heads * chunks * per_chunk;
+}
+// ---- end Gated DeltaNet ----
 
 }  // namespace
 
@@ -52,7 +69,7 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
   const ModelShape shape = exact_model_shape(config, context);
   if (lengths.empty()) throw ModelError(context + ": no sequence lengths given");
 
-  Int tokens = 0, proj = 0, attn = 0, mlp = 0, ssm_proj = 0, ssm_core = 0;
+  Int tokens = 0, proj = 0, attn = 0, mlp = 0, ssm_proj = 0, ssm_core = 0, gdn = 0;
   for (int64_t L : lengths) {
     if (L < 1) throw ModelError(context + ": sequence length must be at least 1, got " + std::to_string(L));
     tokens += L;
@@ -63,10 +80,11 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
       attn += Int(2) * l.heads * (l.qk_dim + l.v_dim) * keys + Int(l.indexer_per_key) * attended_keys(L, 0, 0);
       ssm_proj += Int(2) * L * l.ssm_proj_weights;
       ssm_core += Int(2) * conv_ssm_core_macs(l, L);
+      gdn += gated_deltanet_core(l, L);
     }
   }
   const Int lm_head = Int(2) * tokens * shape.lm_head_weights;
-  const Int total = proj + mlp + attn + ssm_proj + ssm_core + lm_head;
+  const Int total = proj + mlp + attn + ssm_proj + ssm_core + gdn + lm_head;
 
   FlopsEstimate e;
   e.profile = "exact";
@@ -86,6 +104,7 @@ FlopsEstimate exact_flops(const HfConfig& config, const std::vector<int64_t>& le
     e.notes.push_back("Mamba-2 / short-convolution layers as computed: in_proj and out_proj, the causal depthwise conv, "
                       "the chunked SSD scan (chunk min(mamba_chunk_size, L))");
   }
+  if (gdn > 0) e.breakdown.push_back({"gated_deltanet_core", static_cast<double>(gdn)});
   return e;
 }
 

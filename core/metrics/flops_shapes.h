@@ -34,6 +34,16 @@ struct LayerShape {
   int64_t ssd_state = 0;          // N state channels
   int64_t ssd_chunk = 0;          // Q: the scan's chunk (mamba_chunk_size), min(Q, L) for a shorter sequence
   // ---- end Mamba-2 / short convolutions ----
+  // ---- Gated DeltaNet (linear attention: Qwen3.5, Qwen3-Next; core/model/gated_deltanet.h) ----
+  // A layer with gdn_heads > 0 is a Gated DeltaNet layer (heads 0: no softmax attention); its
+  // projections are attention_weights, these fields its causal conv and chunked delta rule.
+  int64_t gdn_heads = 0;          // Hv: value heads (query/key heads repeated to Hv)
+  int64_t gdn_key_dim = 0;        // Dk per head
+  int64_t gdn_value_dim = 0;      // Dv per head
+  int64_t gdn_conv_channels = 0;  // depthwise causal conv channels: 2·Hk·Dk + Hv·Dv
+  int64_t gdn_conv_kernel = 0;    // its taps
+  int64_t gdn_chunk = 0;          // chunk length C of the chunked delta rule
+  // ---- end Gated DeltaNet ----
 };
 
 struct ModelShape {

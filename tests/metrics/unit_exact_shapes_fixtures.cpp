@@ -143,6 +143,7 @@ CheckpointShape read_checkpoint(const fs::path& file) {
   for (const auto& [name, shape] : tensor_shapes(file)) {
     if (name.rfind("vision", 0) == 0 || contains(name, "vision_tower.") || contains(name, "multi_modal_projector"))
       continue;  // a multimodal wrapper's image side
+    if (name.rfind("mtp.", 0) == 0) continue;  // Qwen3.5 / Qwen3-Next's multi-token-prediction head
     std::smatch m;
     if (std::regex_search(name, m, layer)) {
       add_tensor(c.layers[std::stoll(m[1])], m[2], shape);

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "core/common/errors.h"
 #include "core/config/hf_config.h"
 #include "core/metrics/flops.h"
@@ -105,12 +107,36 @@ TEST(PublishedConfigs, Ministral3WrapperExactUsesItsHeadDim) {
 }
 
 TEST(PublishedConfigs, ExactProfileNamesFamiliesItDoesNotKnowYet) {
+  const HfConfig c(nlohmann::json{{"model_type", "rwkv"}, {"architectures", {"RwkvForCausalLM"}}}, "config.json");
   try {
-    exact_flops(published("qwen3.5-9b.json"), {1024});
+    exact_flops(c, {1024});
     FAIL() << "expected ModelError";
   } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("qwen3_5_text"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("rwkv"), std::string::npos) << e.what();
   }
+}
+
+// Qwen3.5-9B (qwen3_5 wrapper): 24 Gated DeltaNet layers (Hk 16, Hv 32, Dk = Dv = 128, 4 taps) and 8
+// full-attention layers (16 heads, 4 kv heads, head_dim 256, q_proj with its output gate), SwiGLU
+// 12288, V 248320, untied. The reference formula counts all 32 layers as attention (and says so).
+TEST(PublishedConfigs, Qwen35NineBillionGatedDeltaNetBothProfiles) {
+  const HfConfig c = published("qwen3.5-9b.json");
+  const FlopsEstimate r = reference_flops(c, "Qwen/Qwen3.5-9B", 1024);
+  EXPECT_EQ(r.total_flops, reference_dense(4096, 32, 16, 4, 6 * 4096 * 12288, 248320, 1024));
+  EXPECT_NE(notes(r).find("treats every layer as attention"), std::string::npos) << notes(r);
+  // Linear layer weights: in 4096·(2·2048 + 4096 + 4096 + 2·32) = 4096·12352, out 4096·4096.
+  const int64_t linear_weights = 4096LL * 12352 + 4096LL * 4096;  // 67,371,008
+  // Attention: q + gate 4096·2·4096, k and v 2·4096·1024, o 4096·4096.
+  const int64_t attention_weights = 4096LL * 8192 + 2 * 4096LL * 1024 + 4096LL * 4096;  // 58,720,256
+  const int64_t L = 1024, mlp = 3 * 4096LL * 12288;
+  // Linear core: conv 2·L·8192·4; 16 chunks of 64, per head and chunk 2·64²·128 + 64·63/2·256 + 64²·128
+  // + 3·64·128² multiply-adds, 32 heads.
+  const int64_t per_chunk = 2 * 64 * 64 * 128 + 2016 * 256 + 64 * 64 * 128 + 3 * 64 * 128 * 128;  // 5,234,688
+  const int64_t linear_core = 2 * L * 8192 * 4 + 2 * 32 * 16 * per_chunk;
+  const int64_t attention_core = 2 * 16 * 512 * (L * (L + 1) / 2);
+  const int64_t expected = 24 * (2 * L * (linear_weights + mlp) + linear_core) +
+                           8 * (2 * L * (attention_weights + mlp) + attention_core) + 2 * L * 4096 * 248320;
+  EXPECT_EQ(exact_flops(c, {L}).total_flops, static_cast<double>(expected));
 }
 
 TEST(PublishedConfigs, DenseAndMoeFamiliesAsWritten) {

@@ -27,6 +27,7 @@
 #include "core/model/families/phi3.h"
 #include "core/model/families/qwen2_moe.h"
 #include "core/model/families/qwen3.h"
+#include "core/model/families/qwen3_5.h"
 #include "core/model/families/qwen3_moe.h"
 #include "core/model/families/smollm3.h"
 #include "core/model/families/stablelm.h"

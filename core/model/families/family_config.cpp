@@ -154,11 +154,11 @@ int64_t attention_weights(int64_t hidden, const HeadLayout& heads) {
   return hidden * heads.q_dim() + 2 * hidden * heads.kv_dim() + heads.q_dim() * hidden;
 }
 
-DecoderConfig DecoderConfig::read(const HfConfig& config, double eps, int64_t default_head_dim) {
+DecoderConfig DecoderConfig::read(const HfConfig& config, double eps, int64_t default_head_dim, bool dense_mlp) {
   DecoderConfig c;
   c.vocab_size = config.get_int("vocab_size");
   c.hidden_size = config.get_int("hidden_size");
-  c.intermediate_size = config.get_int("intermediate_size");
+  c.intermediate_size = dense_mlp ? config.get_int("intermediate_size") : config.get_int("intermediate_size", 0);
   c.num_layers = config.get_int("num_hidden_layers");
   c.heads = HeadLayout::from_hf(config, c.hidden_size, default_head_dim);
   c.rms_norm_eps = config.get_double("rms_norm_eps", eps);

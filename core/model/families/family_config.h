@@ -79,7 +79,8 @@ struct DecoderConfig {
 
   // vocab_size, hidden_size, intermediate_size, num_hidden_layers, the heads (HeadLayout::from_hf
   // with `default_head_dim`), rms_norm_eps (else `eps`) and tie_word_embeddings (else false).
-  static DecoderConfig read(const HfConfig& config, double eps, int64_t default_head_dim = 0);
+  // intermediate_size may be absent (0) where the model has no dense MLP: `dense_mlp` false.
+  static DecoderConfig read(const HfConfig& config, double eps, int64_t default_head_dim = 0, bool dense_mlp = true);
   ShapeDims dims() const;  // of the exact FLOPs profile
 };
 

@@ -18,19 +18,25 @@ bool has_value(const nlohmann::json& j, const char* key) { return j.contains(key
 
 }  // namespace
 
+std::vector<std::string> checked_layer_types(const HfConfig& config, int64_t num_layers, const std::string& type_a,
+                                             const std::string& type_b) {
+  const auto layer_types = config.get_strings("layer_types");
+  if (layer_types.empty()) return layer_types;
+  if (layer_types.size() != static_cast<size_t>(num_layers))
+    throw ModelError(config.source() + ": key 'layer_types' has " + std::to_string(layer_types.size()) +
+                     " entries for " + std::to_string(num_layers) + " layers");
+  for (const auto& type : layer_types)
+    if (type != type_a && type != type_b)
+      throw ModelError(config.source() + ": key 'layer_types' holds '" + type + "' (expected " + type_a + " or " +
+                       type_b + ")");
+  return layer_types;
+}
+
 std::vector<bool> sliding_layers(const HfConfig& config, int64_t num_layers, int64_t default_pattern) {
   std::vector<bool> sliding;
-  const auto layer_types = config.get_strings("layer_types");
+  const auto layer_types = checked_layer_types(config, num_layers, "sliding_attention", "full_attention");
   if (!layer_types.empty()) {
-    if (layer_types.size() != static_cast<size_t>(num_layers))
-      throw ModelError(config.source() + ": key 'layer_types' has " + std::to_string(layer_types.size()) +
-                       " entries for " + std::to_string(num_layers) + " layers");
-    for (const auto& type : layer_types) {
-      if (type != "sliding_attention" && type != "full_attention")
-        throw ModelError(config.source() + ": key 'layer_types' holds '" + type +
-                         "' (expected sliding_attention or full_attention)");
-      sliding.push_back(type == "sliding_attention");
-    }
+    for (const auto& type : layer_types) sliding.push_back(type == "sliding_attention");
     return sliding;
   }
   const int64_t pattern =

@@ -10,6 +10,11 @@
 
 namespace icsweep {
 
+// config.json layer_types, each checked to be `type_a` or `type_b` (ModelError naming the key for a
+// wrong count or another type); empty when the config has none.
+std::vector<std::string> checked_layer_types(const HfConfig& config, int64_t num_layers, const std::string& type_a,
+                                             const std::string& type_b);
+
 // (L) true for a "sliding_attention" layer: config.json layer_types (transformers >= 4.53) when
 // present (ModelError naming the key for a wrong count or an unknown type); else every
 // sliding_window_pattern-th layer (1-based; default `default_pattern`) full, the others sliding.
