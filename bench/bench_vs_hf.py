@@ -238,6 +238,7 @@ def main():
                                  transformers=hf, transformers_compiled=compiled,
                                  ratio=ours / best, mfu_icsweep=ours * per_token / args.peak,
                                  mfu_transformers=best * per_token / args.peak))
+                print(f"row: {json.dumps(rows[-1])}", file=sys.stderr, flush=True)
             del model
             torch.cuda.empty_cache()
     if args.json:

@@ -19,6 +19,7 @@ struct Qwen3_5LayerWeights : AttentionMlpWeights {  // attn: full-attention laye
   torch::Tensor shared_expert_gate;        // (1, D)
   void fuse() {
     AttentionMlpWeights::fuse();
+    moe.fuse();  // routed experts stacked (one grouped GEMM per projection on CUDA)
     shared_expert.fuse_gate_up();
   }
 };
@@ -26,10 +27,7 @@ struct Qwen3_5LayerWeights : AttentionMlpWeights {  // attn: full-attention laye
 struct Qwen3_5Model final : LayerwiseDecoder<Qwen3_5Config, Qwen3_5LayerWeights> {
   Qwen3_5Model(Qwen3_5Config config, std::vector<Qwen3_5LayerWeights> layers, LoadedDecoder loaded, DecoderEnds ends)
       : LayerwiseDecoder(std::move(config), std::move(layers), std::move(loaded), std::move(ends)) {
-    for (auto& l : layers_) {
-      l.linear_attn.fuse(config_.linear);
-      unstack_experts(l.moe);  // transformers 5's stacked experts
-    }
+    for (auto& l : layers_) l.linear_attn.fuse(config_.linear);
     ends_.norm = ends_.norm.to(torch::kFloat32) + 1.0;  // zero-centred, as the layers' norms (load_qwen3_5)
   }
 
