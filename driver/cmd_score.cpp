@@ -133,8 +133,7 @@ int cmd_score(const std::vector<std::string>& args) {
        "auto | float32 | bfloat16 | float16; auto: the checkpoint's own (config.json dtype/torch_dtype, else "
        "the stored tensors'), as the reference script loads it")
       ("device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")
-      ("fp8-mode", po::value<std::string>()->default_value("auto"),
-       "FP8 checkpoints: auto | dequant | w8a8; auto: w8a8 on GPUs with FP8 tensor cores (sm_89+), else dequant")
+      ("fp8-mode", po::value<std::string>()->default_value("auto"), "FP8 checkpoints: auto | dequant | w8a8 (README)")
       ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
       ("flops-profile", po::value<std::string>()->default_value("reference"), "reference | exact")
       ("tokens-per-batch", po::value<int64_t>()->default_value(0), "padded tokens per batch (0 = automatic)")
@@ -176,7 +175,6 @@ int cmd_score(const std::vector<std::string>& args) {
   } scratch_guard{scratch};
   config.settings.output_dir = scratch;
   config.source_text = "icsweep score -m " + model_dir + " -d " + data_path;
-
   RunRequest request;
   request.driver.progress_interval_seconds = 30;
   request.print_summary = false;

@@ -104,6 +104,11 @@ int64_t checkpoint_parameters(const std::string& model_dir, const std::string& q
                 ends_with(name, "weight_shape_original")))
       continue;
     const bool packed = quantization == "mxfp4" && ends_with(name, "_blocks") && entry->dtype == StDtype::kU8;
+    if (fp8 && entry->dtype == StDtype::kF8E4M3) {  // a padded block weight: the parameters it stands for
+      const auto shape = fp8_logical_shape(checkpoint, *entry);
+      total += shape.size() == 2 ? shape[0] * shape[1] : entry->numel();
+      continue;
+    }
     total += entry->numel() * (packed ? 2 : 1);
   }
   return total;

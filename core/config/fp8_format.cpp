@@ -1,5 +1,6 @@
 #include "core/config/fp8_format.h"
 
+#include <initializer_list>
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
@@ -15,9 +16,10 @@ struct QuantConfig {
   const Json& json;
   std::string where;
 
-  [[noreturn]] void unsupported(const std::string& key, const std::string& why) const {
-    const Json* v = find(key);
-    throw ModelError(where + "." + key + " is " + (v ? v->dump() : std::string("absent")) + ": " + why +
+  // ModelError naming the key (a dotted path below quantization_config), its value and why.
+  [[noreturn]] void unsupported(const std::string& key, const std::string& why, const Json* value = nullptr) const {
+    if (!value) value = find_in(json, key);
+    throw ModelError(where + "." + key + " is " + (value ? value->dump() : std::string("absent")) + ": " + why +
                      " (icsweep reads FP8 e4m3 weights: quant_method fp8 with weight_block_size [br, bc] or null, "
                      "or compressed-tensors float-quantized with strategy tensor, channel or block)");
   }
@@ -26,10 +28,15 @@ struct QuantConfig {
     auto it = j.find(key);
     return it == j.end() || it->is_null() ? nullptr : &*it;
   }
-  std::string string_or(const Json& j, const std::string& key, const std::string& fallback) const {
+  // j[key] (`path` names it in messages): one of `allowed`, the first when absent.
+  std::string one_of(const Json& j, const std::string& key, const std::string& path,
+                     std::initializer_list<const char*> allowed, const std::string& why) const {
     const Json* v = find_in(j, key);
-    if (v && !v->is_string()) unsupported(key, "expected a string");
-    return v ? v->get<std::string>() : fallback;
+    if (!v) return *allowed.begin();
+    if (v->is_string())
+      for (const char* a : allowed)
+        if (v->get<std::string>() == a) return a;
+    unsupported(path, why, v);
   }
 };
 
@@ -41,23 +48,24 @@ std::vector<std::string> strings_of(const Json* v) {
   return out;
 }
 
+// [rows, cols] of a block (weight_block_size, block_structure) into f.
+void read_block(const QuantConfig& q, const Json* b, const std::string& path, Fp8Format& f) {
+  if (!b || !b->is_array() || b->size() != 2 || !(*b)[0].is_number_integer() || !(*b)[1].is_number_integer() ||
+      (*b)[0].get<int64_t>() < 1 || (*b)[1].get<int64_t>() < 1)
+    q.unsupported(path, "expected two positive integers [rows, cols]", b);
+  f.scales = Fp8Scales::kBlock;
+  f.block_rows = (*b)[0].get<int64_t>(), f.block_cols = (*b)[1].get<int64_t>();
+}
+
 Fp8Format read_fine_grained(const QuantConfig& q) {
-  Fp8Format f;
-  f.method = "fp8";
-  f.scale_name = "weight_scale_inv";
-  const std::string fmt = q.string_or(q.json, "fmt", "e4m3");
-  if (fmt != "e4m3") q.unsupported("fmt", "only e4m3 weights are read");
-  const std::string scale_fmt = q.string_or(q.json, "scale_fmt", "float");
-  if (scale_fmt != "float" && scale_fmt != "ue8m0") q.unsupported("scale_fmt", "expected \"float\" or \"ue8m0\"");
-  const std::string scheme = q.string_or(q.json, "activation_scheme", "dynamic");
-  if (scheme != "dynamic" && scheme != "static") q.unsupported("activation_scheme", "expected dynamic or static");
+  Fp8Format f{"fp8", "weight_scale_inv"};
+  q.one_of(q.json, "fmt", "fmt", {"e4m3"}, "only e4m3 weights are read");
+  q.one_of(q.json, "scale_fmt", "scale_fmt", {"float", "ue8m0"}, "expected float or ue8m0");  // both: by dtype
+  const std::string scheme =
+      q.one_of(q.json, "activation_scheme", "activation_scheme", {"dynamic", "static"}, "expected dynamic or static");
   const Json* block = q.find("weight_block_size");
   if (block) {
-    if (!block->is_array() || block->size() != 2 || !(*block)[0].is_number_integer() ||
-        !(*block)[1].is_number_integer() || (*block)[0].get<int64_t>() < 1 || (*block)[1].get<int64_t>() < 1)
-      q.unsupported("weight_block_size", "expected two positive integers or null");
-    f.block_rows = (*block)[0].get<int64_t>();
-    f.block_cols = (*block)[1].get<int64_t>();
+    read_block(q, block, "weight_block_size", f);
     if (scheme == "static") q.unsupported("activation_scheme", "static activations with block scales");
     f.act_group = f.block_cols;  // activations are grouped as the weight's input blocks
   } else {
@@ -74,22 +82,19 @@ Fp8Format read_fine_grained(const QuantConfig& q) {
 
 // compressed-tensors: every config group must be FP8 e4m3 with the same weight strategy and inputs.
 Fp8Format read_compressed_tensors(const QuantConfig& q) {
-  Fp8Format f;
-  f.method = "compressed-tensors";
-  f.scale_name = "weight_scale";
-  const std::string format = q.string_or(q.json, "format", "float-quantized");
-  if (format != "float-quantized") q.unsupported("format", "only float-quantized (FP8) checkpoints are read");
+  Fp8Format f{"compressed-tensors", "weight_scale"};
+  q.one_of(q.json, "format", "format", {"float-quantized"}, "only float-quantized (FP8) checkpoints are read");
   const Json* groups = q.find("config_groups");
   if (!groups || !groups->is_object() || groups->empty()) q.unsupported("config_groups", "expected one or more groups");
   std::string seen;
   for (const auto& [name, g] : groups->items()) {
     const std::string key = "config_groups." + name;
-    if (q.string_or(g, "format", format) != "float-quantized")
-      q.unsupported(key + ".format", "expected float-quantized");
+    q.one_of(g, "format", key + ".format", {"float-quantized"}, "expected float-quantized");
     const Json* w = QuantConfig::find_in(g, "weights");
-    if (!w || q.string_or(*w, "type", "") != "float" || !w->contains("num_bits") || (*w)["num_bits"] != 8)
-      q.unsupported(key + ".weights", "expected 8-bit float weights");
-    const std::string strategy = q.string_or(*w, "strategy", "");
+    if (!w || !w->is_object() || w->value("type", std::string()) != "float" || w->value("num_bits", 0) != 8)
+      q.unsupported(key + ".weights", "expected 8-bit float weights", w);
+    const std::string strategy = q.one_of(*w, "strategy", key + ".weights.strategy", {"tensor", "channel", "block"},
+                                          "expected tensor, channel or block");
     const Json* a = QuantConfig::find_in(g, "input_activations");
     const std::string signature = w->dump() + (a ? a->dump() : "null");
     if (!seen.empty() && signature != seen) q.unsupported("config_groups", "groups with different schemes");
@@ -98,19 +103,14 @@ Fp8Format read_compressed_tensors(const QuantConfig& q) {
       f.scales = Fp8Scales::kTensor;
     } else if (strategy == "channel") {
       f.scales = Fp8Scales::kChannel;
-    } else if (strategy == "block") {
-      const Json* b = QuantConfig::find_in(*w, "block_structure");
-      if (!b || !b->is_array() || b->size() != 2)
-        q.unsupported(key + ".weights.block_structure", "expected [rows, cols]");
-      f.block_rows = (*b)[0].get<int64_t>(), f.block_cols = (*b)[1].get<int64_t>();
     } else {
-      q.unsupported(key + ".weights.strategy", "expected tensor, channel or block");
+      read_block(q, QuantConfig::find_in(*w, "block_structure"), key + ".weights.block_structure", f);
     }
     if (!a) {
       f.activations = Fp8Activations::kNone;
       continue;
     }
-    const std::string act = q.string_or(*a, "strategy", "");
+    const std::string act = a->value("strategy", std::string());
     const bool dynamic = a->value("dynamic", false);
     if (act == "token" && dynamic) {
       f.activations = Fp8Activations::kToken;
@@ -121,7 +121,7 @@ Fp8Format read_compressed_tensors(const QuantConfig& q) {
       f.activations = Fp8Activations::kStatic;
       f.act_scale_name = "input_scale";
     } else {
-      q.unsupported(key + ".input_activations", "expected dynamic token or group, or static tensor");
+      q.unsupported(key + ".input_activations", "expected dynamic token or group, or static tensor", a);
     }
   }
   f.not_converted = strings_of(q.find("ignore"));
@@ -151,7 +151,8 @@ std::optional<Fp8Format> read_fp8_format(const HfConfig& config) {
   if (!where) return std::nullopt;
   if (!where->is_object()) throw ModelError(source + " is not an object");
   const QuantConfig q{*where, source};
-  const std::string method = q.string_or(*where, "quant_method", "");
+  const Json* m = QuantConfig::find_in(*where, "quant_method");
+  const std::string method = m && m->is_string() ? m->get<std::string>() : "";
   if (method == "mxfp4") return std::nullopt;  // gpt-oss's experts: its family reads them (mxfp4.h)
   if (method == "fp8") return read_fine_grained(q);
   if (method == "compressed-tensors") return read_compressed_tensors(q);

@@ -64,10 +64,11 @@ void report_fp8_load(const std::string& model_dir, Fp8Store& fp8, const ModelInf
   if (fp8.num_weights() == 0)
     throw ModelError(model_dir + ": config.json has an FP8 quantization_config but no weight of the " + info.family +
                      " model is F8_E4M3; check that config.json belongs to these weights");
-  const double gb = 1e9, dense = static_cast<double>(info.num_parameters) * torch::elementSize(dtype);
-  std::fprintf(stderr, "icsweep: %s: %lld FP8 weights (%s): %.3f GB resident weights (%.3f GB in %s)\n",
+  const double dense = static_cast<double>(info.num_parameters) * torch::elementSize(dtype);
+  std::fprintf(stderr, "icsweep: %s: %lld FP8 weights (%s): %lld resident weight bytes (%.4g GB; %.4g GB in %s)\n",
                model_dir.c_str(), static_cast<long long>(fp8.num_weights()), info.weight_format.c_str(),
-               info.resident_bytes / gb, dense / gb, c10::toString(dtype));
+               static_cast<long long>(info.resident_bytes), info.resident_bytes / 1e9, dense / 1e9,
+               c10::toString(dtype));
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/model/causal_lm.h"
 #include "core/model/safetensors.h"
 #include "driver/model_check.h"
 #include "driver/progress.h"
@@ -55,6 +56,20 @@ TEST(ModelCheck, ResidentBytesOfAnFp8Checkpoint) {
   EXPECT_EQ(resident_weight_bytes(dir.string(), "bfloat16", true, 1), 130 * 200 + 4 * 4 + 8 * 2);
   EXPECT_EQ(resident_weight_bytes(dir.string(), "float32", true, 2), 130 * 200 + 4 * 4 + 8 * 4 + 64);
   EXPECT_EQ(resident_weight_bytes(dir.string(), "float32", false, 2), 4 * (256 * 256 + 4 + 2 + 8 + 64));
+}
+
+// The headers' count is the loader's (ModelInfo::resident_bytes) on every FP8 fixture (tests/fixtures_fp8).
+TEST(ModelCheck, ResidentBytesAreWhatTheLoaderHolds) {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(testing::source_dir()) / "tests" / "fixtures_fp8")) {
+    const std::string dir = entry.path().string();
+    auto model = load_causal_lm(dir, torch::kFloat32, torch::kCPU, Fp8Mode::kDequant);
+    EXPECT_EQ(resident_weight_bytes(dir, "float32", true, model->info().num_layers), model->info().resident_bytes)
+        << dir;
+    EXPECT_EQ(checkpoint_parameters(dir, "fp8"), model->info().num_parameters) << dir;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
 }
 
 TEST(ModelCheck, ReadableForms) {

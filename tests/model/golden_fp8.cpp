@@ -5,6 +5,7 @@
 // an emulation: see its notes). icsweep loads the FP8 checkpoint, on the CPU in fp32, in both modes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -18,9 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr double kDequantToleranceBits = 1e-4;
-// w8a8: an e4m3 rounding of an activation flips where the two fp32 forwards differ in the last bit
-// before it; on these fixtures the largest effect observed is given in the test's output.
-constexpr double kW8a8ToleranceBits = 1e-3;
+// w8a8 rounds activations to e4m3 (steps of 1/16 relative). Where icsweep's fp32 forward and transformers'
+// differ in the last bits (~1e-7 relative) right at a rounding midpoint, one activation rounds the other way
+// (about one quantized value in 10^6) and its sequence moves from that token on. So every sequence within
+// 1e-4 bits but at most one per fixture, and that one well within what w8a8 itself changes.
+constexpr double kW8a8ToleranceBits = 1e-4;
 
 // The fixtures the generator writes (a missing folder fails instead of shrinking the list).
 const std::vector<std::string> kFixtures = {
@@ -54,13 +57,18 @@ TEST_P(Fp8Parity, W8a8MatchesTheEmulatedReference) {
   auto model = load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU, Fp8Mode::kW8a8);
   EXPECT_NE(model->info().weight_format.find("w8a8"), std::string::npos) << model->info().weight_format;
   const auto ref = read_json(dir / "logprobs.json");
-  const double diff = testing::max_abs_diff(*model, ref, "nll_bits_w8a8");
-  // How far w8a8 moves the numbers at all: the check above must be much tighter than this.
-  const double effect = testing::max_abs_diff(*model, ref, "nll_bits");
-  std::printf("%-30s w8a8 max |diff| = %.3e bits (w8a8 vs dequant reference: %.3e)\n", GetParam().c_str(), diff,
-              effect);
-  EXPECT_LE(diff, kW8a8ToleranceBits);
-  EXPECT_GT(effect, 10 * diff) << "the w8a8 emulation barely changes this fixture's numbers";
+  const auto diffs = testing::sequence_diffs(*model, ref, "nll_bits_w8a8");
+  const double effect = testing::max_abs_diff(*model, ref, "nll_bits");  // w8a8 against the dequant reference
+  int beyond = 0;
+  std::printf("%-30s w8a8 max |diff| per sequence:", GetParam().c_str());
+  for (double d : diffs) {
+    std::printf(" %.3e", d);
+    beyond += d > kW8a8ToleranceBits ? 1 : 0;
+  }
+  std::printf(" bits (w8a8 vs the dequant reference: %.3e)\n", effect);
+  EXPECT_LE(beyond, 1) << "more than one sequence off: not a single e4m3 rounding flip";
+  EXPECT_LT(*std::max_element(diffs.begin(), diffs.end()), 0.1 * effect);
+  EXPECT_GT(effect, 100 * kW8a8ToleranceBits) << "the w8a8 emulation barely changes this fixture's numbers";
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixture, Fp8Parity, ::testing::ValuesIn(kFixtures),
@@ -72,7 +80,8 @@ TEST(Fp8Parity, ResidentBytesAreCodesScalesAndTheRest) {
   const fs::path dir = fixture_dir("fp8_llama_block_bf16_scales");
   ASSERT_TRUE(fs::exists(dir / "model.safetensors")) << "FP8 fixture missing: " << dir;
   int64_t expected = 0, fp8_params = 0, params = 0;
-  for (const auto& [name, entry] : read_json(dir / "logprobs.json")["tensors"].items()) {
+  const auto ref = read_json(dir / "logprobs.json");
+  for (const auto& [name, entry] : ref["tensors"].items()) {
     int64_t numel = 1;
     for (const auto& d : entry[1]) numel *= d.get<int64_t>();
     const bool codes = entry[0] == "F8_E4M3", scale = name.find("weight_scale_inv") != std::string::npos;

@@ -26,12 +26,12 @@ inline torch::Tensor nll_bits(CausalLM& model, const torch::Tensor& ids) {
   return (-logp.gather(-1, next).squeeze(-1) / std::log(2.0)).to(torch::kFloat64);
 }
 
-// Max |model - reference| over every scored token of ref["sequences"][i][key], each sequence alone
-// and, when ref says batch_invariant, all of them as one right-padded batch (id 0 padding must not
-// change the real tokens' values).
-inline double max_abs_diff(CausalLM& model, const nlohmann::json& ref, const std::string& key = "nll_bits") {
-  double worst = 0;
+// Per sequence of ref["sequences"]: max |model - reference| over its scored tokens of [i][key], the
+// sequence alone and, when ref says batch_invariant, within all of them as one right-padded batch (id 0
+// padding must not change the real tokens' values).
+inline std::vector<double> sequence_diffs(CausalLM& model, const nlohmann::json& ref, const std::string& key) {
   const auto& seqs = ref["sequences"];
+  std::vector<double> worst(seqs.size(), 0.0);
   int64_t longest = 0;
   for (const auto& s : seqs) longest = std::max<int64_t>(longest, s["ids"].size());
   auto padded = torch::zeros({static_cast<int64_t>(seqs.size()), longest}, torch::kInt64);
@@ -44,17 +44,23 @@ inline double max_abs_diff(CausalLM& model, const nlohmann::json& ref, const std
     if (n < 2) continue;
     auto got = nll_bits(model, ids)[0];
     EXPECT_EQ(got.size(0), static_cast<int64_t>(expected.size()));
-    for (int64_t t = 0; t + 1 < n; ++t) worst = std::max(worst, std::abs(got[t].item<double>() - expected[t]));
+    for (int64_t t = 0; t + 1 < n; ++t) worst[i] = std::max(worst[i], std::abs(got[t].item<double>() - expected[t]));
   }
   if (ref.value("batch_invariant", true)) {
     auto got = nll_bits(model, padded);
     for (size_t i = 0; i < seqs.size(); ++i) {
       const auto expected = seqs[i][key].get<std::vector<double>>();
       for (size_t t = 0; t < expected.size(); ++t)
-        worst = std::max(worst, std::abs(got[i][t].item<double>() - expected[t]));
+        worst[i] = std::max(worst[i], std::abs(got[i][t].item<double>() - expected[t]));
     }
   }
   return worst;
+}
+
+// Max |model - reference| over every scored token of the fixture (sequence_diffs).
+inline double max_abs_diff(CausalLM& model, const nlohmann::json& ref, const std::string& key = "nll_bits") {
+  const auto diffs = sequence_diffs(model, ref, key);
+  return diffs.empty() ? 0.0 : *std::max_element(diffs.begin(), diffs.end());
 }
 
 }  // namespace icsweep::testing
