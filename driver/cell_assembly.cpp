@@ -38,6 +38,11 @@ void fill_common(const CellPlan& cell, const Settings& settings, const SweepProv
   out->attributes["text_field"] = cell.dataset.text_field;
   out->attributes["dtype"] = cell.model.dtype;
   out->attributes["dtype_source"] = cell.model.dtype_source;
+  if (!cell.model.fp8_format.empty()) {  // an FP8 checkpoint: its format, how it computed, what it holds
+    out->attributes["fp8_format"] = cell.model.fp8_format;
+    out->attributes["fp8_mode"] = cell.model.fp8_mode;
+    out->attributes["resident_weight_bytes"] = std::to_string(cell.model.resident_bytes);
+  }
   out->attributes["model_fingerprint"] = cell.model_fingerprint;
   out->attributes["tokenizer_fingerprint"] = cell.data ? cell.data->tokenizer_fingerprint : "";
   out->attributes["finished_at"] = utc_now();

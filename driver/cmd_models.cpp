@@ -64,6 +64,7 @@ TextTable models_table(const std::vector<ModelCheck>& checks) {
   for (const char* c : {"model", "loads", "architecture", "family", "dtype"}) table.add_column(c, true);
   table.add_column("parameters", false);
   table.add_column("quantization", true);
+  table.add_column("resident_bytes", false);
   table.add_column("vocab", false);
   table.add_column("reference_FLOPs_per_token", false);
   table.add_column("exact_FLOPs_per_token", false);
@@ -74,7 +75,9 @@ TextTable models_table(const std::vector<ModelCheck>& checks) {
     parameters.readable = format_parameters(c.parameters);
     table.rows.push_back({text_cell(c.name), text_cell(c.loads() ? "yes" : "no"), text_cell(c.architecture),
                           text_cell(c.family), text_cell(c.dtype), parameters,
-                          text_cell(c.quantization.empty() ? "none" : c.quantization),
+                          text_cell(!c.weight_format.empty() ? c.weight_format
+                                    : c.quantization.empty() ? "none" : c.quantization),
+                          c.resident_bytes < 0 ? TableCell{"?", "", "null"} : integer_cell(c.resident_bytes),
                           integer_cell(c.tokenizer_size), flops_cell(c.reference_flops_per_token),
                           flops_cell(c.exact_flops_per_token), text_cell(c.dir), text_cell(join(c.problems, "; "))});
   }
@@ -90,7 +93,9 @@ int cmd_models(const std::vector<std::string>& args) {
       "scored through the TorchScript escape hatch (README). With MODELs (directories, Hugging Face repo\n"
       "ids ORG/NAME[@REVISION] or cache folders, README \"Models from the Hugging Face cache\"): for each,\n"
       "whether it loads, its architecture, dtype (auto as a sweep resolves it), parameters (safetensors\n"
-      "headers), quantization (config.json quantization_config: fp8, mxfp4), vocabulary (tokenizer) and\n"
+      "headers), quantization (config.json quantization_config: mxfp4, or the FP8 format icsweep reads),\n"
+      "resident_bytes (the weights as a load holds them: FP8 weights 1 byte per parameter plus fp32 scales,\n"
+      "the rest in the compute dtype), vocabulary (tokenizer) and\n"
       "FLOPs per token of both profiles for -l tokens, without loading any weights.\n"
       "Exit codes: 0 every model loads, 1 some do not (see 'problems'), 2 bad command line.\n\nOptions");
   options.add_options()

@@ -47,6 +47,9 @@ SweepConfig score_config(const po::variables_map& vm, const ModelLocation& locat
   model.name = vm.count("name") ? vm["name"].as<std::string>() : location.name;
   model.series = model.name.substr(0, model.name.rfind('-') == std::string::npos ? model.name.size() : model.name.rfind('-'));
   model.dtype = dtype;
+  model.fp8_mode = vm["fp8-mode"].as<std::string>();
+  if (model.fp8_mode != "auto" && model.fp8_mode != "dequant" && model.fp8_mode != "w8a8")
+    throw UsageError("score: --fp8-mode " + model.fp8_mode + ": expected auto, dequant or w8a8");
   model.attention = either<std::string>(vm, "attention", "attention_mechanism").value_or("");
   if (!model.attention.empty() && model.attention != "mla" && model.attention != "gqa")
     throw UsageError("score: --attention " + model.attention + ": expected mla or gqa");
@@ -145,6 +148,7 @@ po::options_description score_options() {
        "auto | float32 | bfloat16 | float16; auto: the checkpoint's own (config.json dtype/torch_dtype, else "
        "the stored tensors'), as the reference script loads it")
       ("device", po::value<std::string>()->default_value("auto"), "auto | cpu | cuda | cuda:N")
+      ("fp8-mode", po::value<std::string>()->default_value("auto"), "FP8 checkpoints: auto | dequant | w8a8 (README)")
       ("text-field", po::value<std::string>()->default_value("text"), "JSON field holding the text")
       ("flops-profile", po::value<std::string>()->default_value("reference"), "reference | exact")
       ("tokens-per-batch", po::value<int64_t>()->default_value(0), "padded tokens per batch (0 = automatic)")
@@ -196,7 +200,6 @@ int cmd_score(const std::vector<std::string>& args) {
   } scratch_guard{scratch};
   config.settings.output_dir = scratch;
   config.source_text = "icsweep score -m " + model_dir + " -d " + data_path;
-
   RunRequest request;
   request.driver.progress_interval_seconds = 30;
   request.print_summary = false;

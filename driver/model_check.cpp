@@ -6,10 +6,12 @@
 #include <nlohmann/json.hpp>
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 #include "core/config/hf_config.h"
 #include "core/config/model_dtype.h"
 #include "core/metrics/flops.h"
 #include "core/model/families/registry.h"
+#include "core/model/fp8_names.h"
 #include "core/model/safetensors.h"
 #include "core/tokenizer/tokenizer.h"
 
@@ -52,6 +54,25 @@ void check_family_and_weights(const ModelSpec& m, const HfConfig& top, ModelChec
   }
 }
 
+// An FP8 checkpoint's format (a problem when icsweep does not read it) and the bytes a load holds.
+void check_weight_format(const ModelSpec& m, const HfConfig& top, ModelCheck* out) {
+  bool fp8 = false;
+  try {
+    if (const auto format = read_fp8_format(top)) {
+      out->weight_format = format->describe();
+      fp8 = true;
+    }
+  } catch (const std::exception& e) {
+    out->problems.push_back(e.what());
+  }
+  if (out->dtype.empty() || out->family == "torchscript") return;
+  try {
+    out->resident_bytes = resident_weight_bytes(m.path, out->dtype, fp8, top.text().get_int("num_hidden_layers", -1));
+  } catch (const std::exception& e) {
+    out->problems.push_back(e.what());
+  }
+}
+
 // Both FLOPs profiles; the one the sweep uses must apply (a problem otherwise). The exact profile
 // reads the family's config struct as its loader does, so where the family is known its failure is
 // a load problem too (e.g. a quantization the family does not load).
@@ -78,9 +99,37 @@ int64_t checkpoint_parameters(const std::string& model_dir, const std::string& q
   int64_t total = 0;
   for (const auto& [name, entry] : checkpoint.tensors()) {
     if (quantization == "mxfp4" && ends_with(name, "_scales")) continue;
-    if (quantization == "fp8" && (ends_with(name, "weight_scale_inv") || ends_with(name, "_scale"))) continue;
+    const bool fp8 = quantization == "fp8" || quantization == "compressed-tensors";
+    if (fp8 && (ends_with(name, "weight_scale_inv") || ends_with(name, "_scale") ||
+                ends_with(name, "weight_shape_original")))
+      continue;
     const bool packed = quantization == "mxfp4" && ends_with(name, "_blocks") && entry->dtype == StDtype::kU8;
+    if (fp8 && entry->dtype == StDtype::kF8E4M3) {  // a padded block weight: the parameters it stands for
+      const auto shape = fp8_logical_shape(checkpoint, *entry);
+      total += shape.size() == 2 ? shape[0] * shape[1] : entry->numel();
+      continue;
+    }
     total += entry->numel() * (packed ? 2 : 1);
+  }
+  return total;
+}
+
+int64_t resident_weight_bytes(const std::string& model_dir, const std::string& dtype, bool fp8, int64_t num_layers) {
+  const int64_t element = dtype == "float32" ? 4 : 2;
+  const SafetensorsCheckpoint checkpoint(model_dir);
+  int64_t total = 0;
+  for (const auto& [name, entry] : checkpoint.tensors()) {
+    if (num_layers >= 0 && layer_of_tensor(name) >= num_layers && name.rfind("model.layers.", 0) == 0) continue;
+    if (!fp8) {
+      total += entry->numel() * element;
+    } else if (entry->dtype == StDtype::kF8E4M3) {
+      const auto shape = fp8_logical_shape(checkpoint, *entry);
+      total += shape.size() == 2 ? shape[0] * shape[1] : entry->numel();
+    } else if (ends_with(name, "weight_scale_inv") || ends_with(name, "_scale")) {
+      total += entry->numel() * 4;
+    } else if (!ends_with(name, "weight_shape_original")) {
+      total += entry->numel() * element;
+    }
   }
   return total;
 }
@@ -117,6 +166,7 @@ ModelCheck check_model(const ModelSpec& m, const std::string& default_profile, i
   } catch (const std::exception& e) {
     out.problems.push_back(e.what());
   }
+  check_weight_format(m, top, &out);
   check_flops(m, top, m.flops_profile.empty() ? default_profile : m.flops_profile, &out);
   try {
     out.tokenizer_size = load_tokenizer(m.tokenizer.empty() ? m.path : m.tokenizer)->size();

@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 #include "core/config/model_dtype.h"
 #include "core/metrics/flops.h"
 #include "core/store/cell_file.h"
 #include "core/tokenizer/tokenizer.h"
+#include "driver/model_check.h"
 #include "driver/signals.h"
 
 namespace icsweep {
@@ -177,6 +179,11 @@ ModelInputs read_model_inputs(const ModelSpec& m, const Settings& settings) {
     const ModelDtype dtype = resolve_model_dtype(m.dtype, in.config, m.path);
     in.model.dtype = dtype.dtype;
     in.model.dtype_source = dtype.source;
+    if (const auto fp8 = read_fp8_format(in.config)) {
+      in.model.fp8_format = fp8->describe();
+      in.model.resident_bytes =
+          resident_weight_bytes(m.path, in.model.dtype, true, in.config.text().get_int("num_hidden_layers", -1));
+    }
   } catch (const std::exception& e) {
     in.failure = e.what();
     in.failure_kind = "model_config";
@@ -252,7 +259,10 @@ SweepPlan build_plan(const SweepConfig& config, int64_t token_budget, int thread
           cell.failure_kind = "tokenizer";
         }
       }
-      cell.identity = cell_identity(in.fingerprint, in.dates, in.model.dtype, in.tokenizer_digest,
+      // An FP8 checkpoint's numbers depend on how its linears compute (fp8_mode) too.
+      const std::string dtype =
+          in.model.fp8_format.empty() ? in.model.dtype : in.model.dtype + ", fp8_mode " + in.model.fp8_mode;
+      cell.identity = cell_identity(in.fingerprint, in.dates, dtype, in.tokenizer_digest,
                                     contents != datasets.contents.end() ? contents->second->content_digest : "", d,
                                     config.settings, token_budget);
       cell.fingerprint = parts_digest(cell.identity);

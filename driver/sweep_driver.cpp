@@ -65,6 +65,7 @@ BatchMessage batch_message(const Dispatch& d, const CellPlan& cell, const Settin
   m.vocab_limit = cell.data->tokenizer_size;
   m.per_token = settings.per_token;
   m.gpus = cell.model.gpus;
+  m.fp8_mode = cell.model.fp8_mode;
   m.offsets.push_back(0);
   for (int64_t p : d.item.members) {
     m.sample_index.push_back(cell.data->contents->records[p].sample_index);

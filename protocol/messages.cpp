@@ -45,6 +45,7 @@ std::vector<uint8_t> encode(const BatchMessage& m) {
   w.put(m.vocab_limit);
   w.put<uint8_t>(m.per_token);
   w.put<int32_t>(m.gpus);
+  w.put_string(m.fp8_mode);
   w.put_vector(m.sample_index);
   w.put_vector(m.offsets);
   w.put_vector(m.ids);
@@ -62,6 +63,7 @@ BatchMessage decode_batch(const std::vector<uint8_t>& bytes) {
   m.vocab_limit = r.get<int64_t>();
   m.per_token = r.get<uint8_t>() != 0;
   m.gpus = r.get<int32_t>();
+  m.fp8_mode = r.get_string();
   m.sample_index = r.get_vector<int64_t>();
   m.offsets = r.get_vector<int64_t>();
   m.ids = r.get_vector<int32_t>();

@@ -26,6 +26,7 @@ struct BatchMessage {
   int64_t vocab_limit = 0;  // V_tok
   bool per_token = false;
   int32_t gpus = 1;                   // devices to split the model's layers across
+  std::string fp8_mode = "auto";      // FP8 checkpoints: auto | dequant | w8a8
   std::vector<int64_t> sample_index;  // (B)
   std::vector<int64_t> offsets;       // (B + 1) into ids
   std::vector<int32_t> ids;           // concatenated sequences

@@ -68,7 +68,7 @@ class BatchScorer {
  private:
   void ensure_model(const BatchMessage& batch, ResultMessage* result) {
     const std::string key = batch.model_dir + "|" + batch.dtype + "|" + std::to_string(batch.vocab_limit) + "|" +
-                            std::to_string(batch.gpus);
+                            std::to_string(batch.gpus) + "|" + batch.fp8_mode;
     if (scorer_ && key == key_) {
       scorer_->set_per_token(batch.per_token);
       result->weights_digest = weights_digest_;
@@ -81,6 +81,7 @@ class BatchScorer {
     options.dtype = batch.dtype;
     options.vocab_limit = batch.vocab_limit;
     options.per_token = batch.per_token;
+    options.fp8_mode = batch.fp8_mode;
     try {
       scorer_ = create_replicated_scorer(options, replica_devices(owned_, batch.gpus));
     } catch (const std::exception& e) {

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 #include "core/config/hf_config.h"
 #include "core/config/safetensors_index.h"
 
@@ -116,6 +117,8 @@ ModelDtype resolve_model_dtype(const std::string& setting, const HfConfig& confi
   if (!found)
     throw ModelError(model_dir + ": dtype auto: config.json declares no dtype and there is no safetensors file to "
                      "read one from; " + what_to_set());
+  if (found->dtype.rfind("float8", 0) == 0 && read_fp8_format(config))  // FP8 weights compute in bf16 by default
+    return ModelDtype{"bfloat16", "FP8 checkpoint (" + found->source + "): bfloat16 compute"};
   const auto usable = canonical_dtype_name(found->dtype);
   if (!usable || *usable == "auto")
     throw ModelError(model_dir + ": dtype auto resolves to '" + found->dtype + "' (" + found->source +

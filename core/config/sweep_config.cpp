@@ -29,7 +29,8 @@ const std::vector<std::string>& sweep_top_level_keys() {
 }
 const std::vector<std::string>& sweep_model_keys() {
   static const std::vector<std::string> keys = {"name",          "path",      "series",   "size", "dtype",
-                                                "flops_profile", "attention", "tokenizer", "gpus"};
+                                                "flops_profile", "attention", "tokenizer", "gpus",
+                                                "fp8_mode"};
   return keys;
 }
 const std::vector<std::string>& sweep_dataset_keys() {
@@ -166,6 +167,7 @@ ModelSpec read_model(const YAML::Node& node, size_t index, const Context& ctx) {
   if (entry.has("dtype")) model.dtype = normalize_dtype(entry).value_or(model.dtype);
   if (entry.has("flops_profile")) model.flops_profile = one_of(entry, "flops_profile", {"reference", "exact"}).value_or("");
   if (entry.has("attention")) model.attention = one_of(entry, "attention", {"mla", "gqa"}).value_or("");
+  if (entry.has("fp8_mode")) model.fp8_mode = one_of(entry, "fp8_mode", {"auto", "dequant", "w8a8"}).value_or("auto");
   if (auto gpus = entry.integer("gpus")) {
     if (*gpus < 1 || *gpus > 64) entry.problem("gpus", "must be between 1 and 64 (devices the model's layers are split across), got " + std::to_string(*gpus));
     model.gpus = static_cast<int>(*gpus);

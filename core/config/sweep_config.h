@@ -22,6 +22,9 @@ struct ModelSpec {
   std::string attention;                 // "" | "mla" | "gqa": overrides the FLOPs attention branch
   std::string tokenizer;                 // tokenizer directory, default = path
   int gpus = 1;                          // devices its layers are split across (llama family; 1 = no split)
+  std::string fp8_mode = "auto";         // FP8 checkpoints: auto | dequant | w8a8 (core/config/fp8_format.h)
+  std::string fp8_format;                // after planning: the FP8 format ("" for other checkpoints)
+  int64_t resident_bytes = 0;            // after planning, FP8 only: the weights as a load holds them
   int line = 0;                          // YAML line of the entry, for messages
 };
 

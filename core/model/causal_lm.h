@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "core/config/fp8_format.h"
+
 namespace icsweep {
 
 struct ModelInfo {
@@ -16,6 +18,8 @@ struct ModelInfo {
   int64_t hidden_size = 0;
   int64_t num_layers = 0;
   int64_t num_parameters = 0;
+  int64_t resident_bytes = 0;  // the weights as held on the devices (FP8: codes + scales); 0 when unknown
+  std::string weight_format;   // "" (as stored), or e.g. "fp8 block [128, 128], w8a8" (fp8_store.h)
 };
 
 class CausalLM {
@@ -39,8 +43,11 @@ class CausalLM {
 // family the registry names for architectures[0]/model_type (core/model/families/registry_rows.h). Throws ModelError listing every
 // missing/unexpected tensor and shape mismatch at once, or naming an unsupported architecture
 // together with the supported ones.
+// An FP8 checkpoint (config.json quantization_config fp8 / compressed-tensors float-quantized,
+// core/config/fp8_format.h) keeps its weights FP8 and computes as `fp8_mode` says (kAuto: dequant; the
+// scorer resolves auto by the GPU). ModelInfo::weight_format and resident_bytes say what is held.
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
-                                         torch::Device device);
+                                         torch::Device device, Fp8Mode fp8_mode = Fp8Mode::kAuto);
 
 // The same with the decoder layers split across `devices` in order (a pipeline: the embedding and the
 // first L/k layers on devices[0], ..., the last layers, final norm and output head on devices.back();
@@ -48,7 +55,8 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
 // returns on devices.back(). Families that do not split are refused (ModelError naming the family
 // and the families that split).
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
-                                         const std::vector<torch::Device>& devices);
+                                         const std::vector<torch::Device>& devices,
+                                         Fp8Mode fp8_mode = Fp8Mode::kAuto);
 
 // Whether the family of a config.json architectures[0] splits its layers across devices; false for
 // an architecture icsweep does not know.

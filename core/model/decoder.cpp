@@ -25,6 +25,14 @@ void describe_loaded_model(ModelInfo& info, const std::string& family, int64_t v
   info.num_parameters = count_parameters(specs, tied_head);
 }
 
+int64_t resident_weight_bytes(const std::vector<WeightSpec>& specs, const std::string& tied_head, const Fp8Store* fp8) {
+  int64_t bytes = fp8 ? fp8->resident_bytes() : 0;
+  for (const auto& s : specs)
+    if (s.slot->defined() && s.name != tied_head && !Fp8Store::is_placeholder(*s.slot))
+      bytes += s.slot->numel() * static_cast<int64_t>(s.slot->element_size());
+  return bytes;
+}
+
 void add_decoder_end_specs(std::vector<WeightSpec>& specs, const EndNames& names, int64_t vocab, int64_t hidden,
                            bool tied, DecoderEnds& ends,
                            std::function<torch::Tensor(const TensorEntry&, torch::Device)> norm_convert) {
@@ -47,10 +55,11 @@ LoadedDecoder WeightTable::load(const std::string& family, int64_t num_layers, D
                                 const IgnoreFn& ignore) {
   const auto& devices = request_.devices;
   auto layer_devices = place_split_layers(specs, devices, num_layers, names_.base, names_.head);
-  load_weights(request_.checkpoint, specs, request_.dtype, devices.front(), ignore);
+  load_weights(request_.checkpoint, specs, request_.dtype, devices.front(), ignore, request_.fp8.get());
   if (tied_) ends.lm_head = tied_lm_head(ends.embed_tokens, devices);
-  LoadedDecoder loaded{request_.info, request_.dtype, devices.front(), std::move(layer_devices)};
+  LoadedDecoder loaded{request_.info, request_.dtype, devices.front(), std::move(layer_devices), request_.fp8};
   describe_loaded_model(loaded.info, family, vocab_, hidden_, num_layers, specs, tied_ ? names_.head : "");
+  loaded.info.resident_bytes = resident_weight_bytes(specs, tied_ ? names_.head : "", request_.fp8.get());
   return loaded;
 }
 

@@ -15,6 +15,7 @@
 
 #include "core/model/attention.h"
 #include "core/model/causal_lm.h"
+#include "core/model/fp8_store.h"
 #include "core/model/families/family_config.h"
 #include "core/model/layer_split.h"
 #include "core/model/layers.h"
@@ -32,6 +33,7 @@ struct LoadRequest {
   const ModelInfo& info;                      // architecture; the loader adds the rest
   torch::ScalarType dtype;
   const std::vector<torch::Device>& devices;  // one, or the layers split across these in order
+  std::shared_ptr<Fp8Store> fp8 = nullptr;    // an FP8 checkpoint's weights (fp8_store.h); null otherwise
 };
 
 // The rows outside the layers: token embedding (V, D), final norm (D) (+ bias for a LayerNorm), output
@@ -55,6 +57,7 @@ struct LoadedDecoder {
   torch::ScalarType dtype;
   torch::Device device;                       // the embedding's (where the ids go)
   std::vector<torch::Device> layer_devices;  // (L): where each layer's weights live
+  std::shared_ptr<Fp8Store> fp8 = nullptr;    // FP8 weights, materialized per layer (fp8_store.h)
 };
 
 using IgnoreFn = std::function<bool(const std::string&)>;
@@ -71,6 +74,10 @@ bool is_beyond_last_layer(const std::string& tensor_name, int64_t num_layers);
 // head named `tied_head` counted once; "" when untied). Call before any fusion releases the slots.
 void describe_loaded_model(ModelInfo& info, const std::string& family, int64_t vocab, int64_t hidden,
                            int64_t num_layers, const std::vector<WeightSpec>& specs, const std::string& tied_head);
+
+// Bytes of the loaded slots as held (a tied head `tied_head` counted once), FP8 weights as the store holds
+// them (codes + scales) instead of their placeholders' compute-dtype size.
+int64_t resident_weight_bytes(const std::vector<WeightSpec>& specs, const std::string& tied_head, const Fp8Store* fp8);
 
 // Appends the embedding names.base + names.embed (V, D), the final norm names.base + names.norm (D)
 // and the output head names.head (V, D), the last optional when `tied`, into `ends`.
@@ -120,7 +127,7 @@ class DecoderModel : public CausalLM {
  protected:
   DecoderModel(LoadedDecoder loaded, DecoderEnds ends)
       : info_(std::move(loaded.info)), dtype_(loaded.dtype), device_(loaded.device),
-        layer_devices_(std::move(loaded.layer_devices)), ends_(std::move(ends)) {}
+        layer_devices_(std::move(loaded.layer_devices)), ends_(std::move(ends)), fp8_(std::move(loaded.fp8)) {}
   // The embedding lookup (B, T) -> (B, T, D); a family that scales it (Granite) overrides it.
   virtual torch::Tensor embed(const torch::Tensor& ids) const { return torch::embedding(ends_.embed_tokens, ids); }
 
@@ -129,6 +136,11 @@ class DecoderModel : public CausalLM {
   torch::Device device_;                      // the embedding's (where the ids go)
   std::vector<torch::Device> layer_devices_;  // (L): where each layer's weights live
   DecoderEnds ends_;
+  std::shared_ptr<Fp8Store> fp8_;             // null unless an FP8 checkpoint
+
+  // Layer i's FP8 weights dequantized for the scope (nothing for other checkpoints): every forward loop
+  // holds one around each layer, `auto fp8 = fp8_layer(i);`.
+  Fp8LayerScope fp8_layer(int64_t i) const { return Fp8LayerScope(fp8_.get(), i); }
 };
 
 // The projections most decoder layers hold: self_attn's q/k/v/o and a gated MLP, fused at load
@@ -209,8 +221,10 @@ class LayerwiseDecoder : public Decoder<Config, Layer> {
     torch::InferenceMode guard;
     PerDeviceAttentionInputs inputs = attention_inputs(ids.size(1));
     auto x = this->embed(ids);  // (B, T, D)
-    for (int64_t i = 0; i < this->config_.num_layers; ++i)
+    for (int64_t i = 0; i < this->config_.num_layers; ++i) {
+      auto fp8 = this->fp8_layer(i);
       x = decoder_layer(i, x.to(this->layer_devices_[i]), inputs);  // (B, T, D) on layer i's device
+    }
     return final_norm(x.to(this->ends_.norm.device()));           // (B, T, D) on the last device
   }
 
@@ -239,6 +253,7 @@ class PreNormDecoder : public Decoder<Config, Layer> {
     ResidualStream x(this->embed(ids), this->config_.rms_norm_eps);                   // (B, T, D)
     for (int64_t i = 0; i < this->config_.num_layers; ++i) {
       const Layer& w = this->layers_[i];
+      auto fp8 = this->fp8_layer(i);
       x.add(self_attn(i, x.norm(w.input_layernorm), inputs));
       x.add(mlp(i, x.norm(w.post_attention_layernorm)));
     }

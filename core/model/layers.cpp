@@ -5,6 +5,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
+#include "core/model/fp8_store.h"
 #include "core/model/fused_ops.h"
 
 namespace icsweep {
@@ -130,13 +131,17 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
 
 void fuse_rows(std::initializer_list<torch::Tensor*> parts, torch::Tensor& fused) {
   if (!(*parts.begin())->defined()) return;
+  if (Fp8Store::fuse(parts, fused)) return;  // FP8 weights: fused at dequantization (fp8_store.h)
   std::vector<torch::Tensor> tensors;
   for (auto* p : parts) tensors.push_back(*p);
   fused = torch::cat(tensors, 0);
   for (auto* p : parts) *p = torch::Tensor();
 }
 
-torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias) {
+torch::Tensor linear(const torch::Tensor& x_in, const torch::Tensor& weight, const torch::Tensor& bias) {
+  // An FP8 weight of a w8a8 model: its input quantized to e4m3 first (the seam of a real FP8 GEMM).
+  const Fp8InputQuant* fp8 = Fp8Store::input_quantization(weight);
+  const torch::Tensor x = fp8 ? quantize_activations(x_in, fp8->how, fp8->group, fp8->static_scale) : x_in;
   if (!bias.defined()) return torch::matmul(x, weight.t());
   // addmm over the flattened rows: on CUDA the bias is added inside the GEMM (cuBLASLt epilogue, one
   // rounding, as nn.Linear in transformers) instead of by a second pass over the output.

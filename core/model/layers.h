@@ -56,10 +56,12 @@ torch::Tensor causal_attention(const torch::Tensor& q, const torch::Tensor& k, c
                                const torch::Tensor& mask, std::optional<double> scale = std::nullopt);
 
 // cat(*parts, 0) into `fused`, releasing the parts; nothing when the first part is undefined (no
-// bias). Fusing q/k/v or gate/up at load: one GEMM where the Hub stores several.
+// bias). Fusing q/k/v or gate/up at load: one GEMM where the Hub stores several. FP8 parts fuse into
+// one FP8 placeholder (fp8_store.h).
 void fuse_rows(std::initializer_list<torch::Tensor*> parts, torch::Tensor& fused);
 
-// y = x W^T (+ b); bias may be undefined.
+// y = x W^T (+ b); bias may be undefined. For an FP8 weight of a w8a8 model (fp8_store.h) x is first
+// quantized to e4m3 as the checkpoint's format says.
 torch::Tensor linear(const torch::Tensor& x, const torch::Tensor& weight, const torch::Tensor& bias);
 
 // As rms_norm, but the weight multiplies the fp32 normalised values before the cast back

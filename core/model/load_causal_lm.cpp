@@ -2,16 +2,18 @@
 // family implements architectures[0] (or model_type), and lets that family load its weights. A new
 // family is a new family pair and registry row, never new branches here or inside another family.
 #include <algorithm>
-#include <cctype>
-#include <cstring>
+#include <cstdio>
 #include <filesystem>
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 #include "core/config/hf_config.h"
 #include "core/model/causal_lm.h"
 #include "core/model/decoder.h"
 #include "core/model/families/all_families.h"
 #include "core/model/families/registry.h"
+#include "core/model/fp8_names.h"
+#include "core/model/fp8_store.h"
 #include "core/model/safetensors.h"
 #include "core/model/torchscript.h"
 
@@ -32,16 +34,7 @@ void check_layer_count(const HfConfig& config, const SafetensorsCheckpoint& chec
   const int64_t layers = config.get_int("num_hidden_layers", -1);
   if (layers < 0) return;
   int64_t highest = -1;
-  for (const auto& [name, entry] : checkpoint.tensors()) {
-    for (const char* marker : {".layers.", ".h."}) {
-      const size_t at = name.find(marker);
-      if (at == std::string::npos) continue;
-      const size_t begin = at + std::strlen(marker);
-      size_t end = begin;
-      while (end < name.size() && std::isdigit(static_cast<unsigned char>(name[end]))) ++end;
-      if (end > begin && end - begin < 10) highest = std::max<int64_t>(highest, std::stoll(name.substr(begin, end - begin)));
-    }
-  }
+  for (const auto& [name, entry] : checkpoint.tensors()) highest = std::max(highest, layer_of_tensor(name));
   // Only more layers than the checkpoint holds: a wrapper's vision tower or an MTP layer may add more.
   if (highest >= 0 && layers > highest + 1)
     throw ModelError(config.source() + ": num_hidden_layers is " + std::to_string(layers) + " but the checkpoint in " +
@@ -65,6 +58,19 @@ std::unique_ptr<CausalLM> load_torchscript_model(const std::string& model_dir, c
   return load_torchscript(model_dir, config.get_int("vocab_size"), info, dtype, devices.front());
 }
 
+// After an FP8 checkpoint loaded: its weights grouped per layer, and what it holds, on stderr.
+void report_fp8_load(const std::string& model_dir, Fp8Store& fp8, const ModelInfo& info, torch::ScalarType dtype) {
+  fp8.finish_loading();
+  if (fp8.num_weights() == 0)
+    throw ModelError(model_dir + ": config.json has an FP8 quantization_config but no weight of the " + info.family +
+                     " model is F8_E4M3; check that config.json belongs to these weights");
+  const double dense = static_cast<double>(info.num_parameters) * torch::elementSize(dtype);
+  std::fprintf(stderr, "icsweep: %s: %lld FP8 weights (%s): %lld resident weight bytes (%.4g GB; %.4g GB in %s)\n",
+               model_dir.c_str(), static_cast<long long>(fp8.num_weights()), info.weight_format.c_str(),
+               static_cast<long long>(info.resident_bytes), info.resident_bytes / 1e9, dense / 1e9,
+               c10::toString(dtype));
+}
+
 }  // namespace
 
 torch::ScalarType parse_dtype(const std::string& name) {
@@ -80,12 +86,12 @@ bool architecture_splits_layers(const std::string& architecture) {
 }
 
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
-                                         torch::Device device) {
-  return load_causal_lm(model_dir, dtype, std::vector<torch::Device>{device});
+                                         torch::Device device, Fp8Mode fp8_mode) {
+  return load_causal_lm(model_dir, dtype, std::vector<torch::Device>{device}, fp8_mode);
 }
 
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
-                                         const std::vector<torch::Device>& devices) {
+                                         const std::vector<torch::Device>& devices, Fp8Mode fp8_mode) {
   if (devices.empty()) throw ModelError(model_dir + ": no device to load the model onto");
   const HfConfig top = HfConfig::load(model_dir);
   if (is_torchscript_model(model_dir)) return load_torchscript_model(model_dir, top, dtype, devices);
@@ -102,7 +108,15 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
   ModelInfo info;
   info.architecture = architecture;
   const std::string row_model_type = row->model_type;
-  return kLoaders[family_index(*row)]({config, row_model_type, checkpoint, info, dtype, devices});
+  std::shared_ptr<Fp8Store> fp8;
+  if (auto format = read_fp8_format(top)) {
+    if (fp8_mode == Fp8Mode::kAuto) fp8_mode = Fp8Mode::kDequant;  // the scorer resolves auto per GPU
+    info.weight_format = format->describe() + ", " + fp8_mode_name(fp8_mode);
+    fp8 = std::make_shared<Fp8Store>(std::move(*format), fp8_mode);
+  }
+  auto model = kLoaders[family_index(*row)]({config, row_model_type, checkpoint, info, dtype, devices, fp8});
+  if (fp8) report_fp8_load(model_dir, *fp8, model->info(), dtype);
+  return model;
 }
 
 }  // namespace icsweep

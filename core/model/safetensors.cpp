@@ -35,6 +35,7 @@ constexpr DtypeInfo kDtypes[] = {
     {"I16", StDtype::kI16, 2},   {"I32", StDtype::kI32, 4},   {"I64", StDtype::kI64, 8},
     {"F16", StDtype::kF16, 2},   {"BF16", StDtype::kBF16, 2}, {"F32", StDtype::kF32, 4},
     {"F64", StDtype::kF64, 8},   {"F8_E4M3", StDtype::kF8E4M3, 1}, {"F8_E5M2", StDtype::kF8E5M2, 1},
+    {"F8_E8M0", StDtype::kF8E8M0, 1},  // UE8M0 block scales: one exponent byte b, 2^(b - 127)
 };
 
 std::string join_problems(const std::vector<std::string>& problems, size_t limit = 50) {

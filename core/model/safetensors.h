@@ -16,7 +16,7 @@
 
 namespace icsweep {
 
-enum class StDtype { kBool, kU8, kI8, kI16, kI32, kI64, kF16, kBF16, kF32, kF64, kF8E4M3, kF8E5M2 };
+enum class StDtype { kBool, kU8, kI8, kI16, kI32, kI64, kF16, kBF16, kF32, kF64, kF8E4M3, kF8E5M2, kF8E8M0 };
 
 // "F32" -> kF32 ...; throws ModelError for unknown names (message names `context`).
 StDtype parse_st_dtype(const std::string& name, const std::string& context);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/common/errors.h"
+#include "core/model/fp8_store.h"
 
 namespace icsweep {
 namespace {
@@ -22,11 +23,26 @@ torch::ScalarType torch_dtype(StDtype dtype, const TensorEntry& entry) {
     case StDtype::kF32: return torch::kFloat32;
     case StDtype::kF64: return torch::kFloat64;
     case StDtype::kF8E4M3:
-    case StDtype::kF8E5M2: break;
+    case StDtype::kF8E5M2:
+    case StDtype::kF8E8M0: break;
   }
   throw ModelError(*entry.file + ": tensor '" + entry.name + "' has dtype " + st_dtype_name(dtype) +
                    ", which icsweep cannot convert (quantized fp8 checkpoints are not supported; use a "
                    "bf16/fp16/fp32 checkpoint)");
+}
+
+// An FP8 weight's slot: the store's placeholder; through a family's own conversion (spec.convert), the
+// dequantized weight handed to it as an F32 entry instead (resident in the compute dtype).
+torch::Tensor load_fp8_slot(const SafetensorsCheckpoint& checkpoint, const TensorEntry& entry, const WeightSpec& spec,
+                            Fp8Store& fp8, torch::ScalarType dtype, torch::Device target) {
+  if (!spec.convert) return fp8.add(read_fp8_weight(checkpoint, entry, fp8.format(), target), dtype);
+  auto values = dequantize_fp8(read_fp8_weight(checkpoint, entry, fp8.format(), torch::kCPU), torch::kFloat32);
+  TensorEntry dense = entry;
+  dense.dtype = StDtype::kF32;
+  dense.shape = values.sizes().vec();
+  dense.data = static_cast<const uint8_t*>(values.data_ptr());
+  dense.nbytes = static_cast<size_t>(values.numel()) * sizeof(float);
+  return spec.convert(dense, target);
 }
 
 }  // namespace
@@ -54,7 +70,7 @@ torch::Tensor tensor_from_entry(const TensorEntry& entry, torch::ScalarType dtyp
 
 void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<WeightSpec>& specs,
                   torch::ScalarType dtype, torch::Device device,
-                  const std::function<bool(const std::string&)>& ignore) {
+                  const std::function<bool(const std::string&)>& ignore, Fp8Store* fp8) {
   std::vector<std::string> missing, misshaped, not_float, unexpected;
   std::set<std::string> expected;
   for (const auto& spec : specs) {
@@ -64,12 +80,18 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
       if (!spec.optional) missing.push_back(spec.name + " " + shape_string(spec.shape));
       continue;
     }
-    if (e->shape != spec.shape)
-      misshaped.push_back(spec.name + ": checkpoint has " + shape_string(e->shape) + ", config.json implies " +
+    const bool is_fp8 = fp8 && e->dtype == StDtype::kF8E4M3;
+    if (is_fp8)  // its scales and shape record belong to it
+      for (const char* suffix : {"weight_scale_inv", "weight_scale", "activation_scale", "input_scale",
+                                 "weight_shape_original"})
+        expected.insert(fp8_companion(spec.name, suffix));
+    const auto shape = is_fp8 ? fp8_logical_shape(checkpoint, *e) : e->shape;
+    if (shape != spec.shape)
+      misshaped.push_back(spec.name + ": checkpoint has " + shape_string(shape) + ", config.json implies " +
                           shape_string(spec.shape));
     // A plain weight is floating point; an integer one would be read as numbers, not as weights.
     const bool floating = e->dtype == StDtype::kF16 || e->dtype == StDtype::kBF16 || e->dtype == StDtype::kF32 ||
-                          e->dtype == StDtype::kF64;
+                          e->dtype == StDtype::kF64 || is_fp8;
     if (!spec.convert && !floating)
       not_float.push_back(spec.name + ": checkpoint stores " + st_dtype_name(e->dtype) + ", a floating-point weight");
   }
@@ -98,7 +120,10 @@ void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<Wei
     const TensorEntry* e = checkpoint.find(spec.name);
     if (!e) continue;
     const torch::Device target = spec.device.value_or(device);
-    *spec.slot = spec.convert ? spec.convert(*e, target) : tensor_from_entry(*e, dtype, target);
+    if (fp8 && e->dtype == StDtype::kF8E4M3)
+      *spec.slot = load_fp8_slot(checkpoint, *e, spec, *fp8, dtype, target);
+    else
+      *spec.slot = spec.convert ? spec.convert(*e, target) : tensor_from_entry(*e, dtype, target);
   }
   for (const auto& file : checkpoint.files()) file->release_pages();
 }

@@ -34,12 +34,17 @@ struct WeightSpec {
   std::optional<torch::Device> device = std::nullopt;
 };
 
+class Fp8Store;
+
 // Validates every spec against the checkpoint first (missing, mis-shaped, and unexpected
 // tensors, i.e. present but in no spec and not matched by `ignore`), throwing one ModelError
 // that lists them all; then loads each spec into its slot. Absent optional specs stay undefined.
+// With `fp8` (an FP8 checkpoint, fp8_store.h), an F8_E4M3 weight is checked by the shape it stands for,
+// its scales count as expected, and its slot receives the store's placeholder (a spec with a convert
+// gets the dequantized weight instead, resident in the compute dtype).
 void load_weights(const SafetensorsCheckpoint& checkpoint, const std::vector<WeightSpec>& specs,
                   torch::ScalarType dtype, torch::Device device,
-                  const std::function<bool(const std::string&)>& ignore = nullptr);
+                  const std::function<bool(const std::string&)>& ignore = nullptr, Fp8Store* fp8 = nullptr);
 
 // Parameters held in the loaded slots; a tied output head (named `tied_head`, "" when untied)
 // shares the embedding's storage and is not counted twice.

@@ -22,6 +22,12 @@ std::string cuda_device_name(int index) {
 
 void cuda_empty_cache() { c10::cuda::CUDACachingAllocator::emptyCache(); }
 
+int cuda_compute_capability(int index) {
+  cudaDeviceProp props{};
+  if (cudaGetDeviceProperties(&props, index) != cudaSuccess) return 0;
+  return props.major * 10 + props.minor;
+}
+
 int64_t cuda_free_bytes(int index) {
   int previous = 0;
   if (cudaGetDevice(&previous) != cudaSuccess || cudaSetDevice(index) != cudaSuccess) return 0;
@@ -33,6 +39,7 @@ int64_t cuda_free_bytes(int index) {
 #else
 std::string cuda_device_name(int) { return "unknown CUDA device"; }
 void cuda_empty_cache() {}
+int cuda_compute_capability(int) { return 0; }
 int64_t cuda_free_bytes(int) { return 0; }
 #endif
 

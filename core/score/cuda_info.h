@@ -14,6 +14,9 @@ std::string cuda_device_name(int index);
 // 0 without the runtime.
 int64_t cuda_free_bytes(int index);
 
+// Compute capability of device `index` as major * 10 + minor (89 for sm_89); 0 without the runtime.
+int cuda_compute_capability(int index);
+
 // Returns cached, unused CUDA memory to the driver after an out-of-memory error.
 void cuda_empty_cache();
 

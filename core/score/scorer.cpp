@@ -62,6 +62,14 @@ void check_dtype_runs(const std::string& dtype_name, torch::ScalarType dtype,
   }
 }
 
+// auto: w8a8 where every device has FP8 tensor cores (compute capability 8.9 or later), else dequant.
+Fp8Mode resolve_fp8_mode(Fp8Mode mode, const std::vector<torch::Device>& devices) {
+  if (mode != Fp8Mode::kAuto) return mode;
+  for (const auto& d : devices)
+    if (!d.is_cuda() || cuda_compute_capability(d.index()) < 89) return Fp8Mode::kDequant;
+  return Fp8Mode::kW8a8;
+}
+
 class TorchScorer final : public Scorer {
  public:
   explicit TorchScorer(const ScorerOptions& options)
@@ -69,14 +77,17 @@ class TorchScorer final : public Scorer {
     const auto start = std::chrono::steady_clock::now();
     torch::InferenceMode guard;
     check_dtype_runs(options.dtype, parse_dtype(options.dtype), devices_);
-    model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), devices_);
+    model_ = load_causal_lm(options.model_dir, parse_dtype(options.dtype), devices_,
+                            resolve_fp8_mode(parse_fp8_mode(options.fp8_mode), devices_));
     const ModelInfo& info = model_->info();
     info_.architecture = info.architecture;
     info_.family = info.family;
     info_.vocab_size = info.vocab_size;
     info_.num_parameters = info.num_parameters;
     info_.load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    info_.load_gigabytes = static_cast<double>(info.num_parameters) * torch::elementSize(model_->dtype()) / 1e9;
+    info_.load_gigabytes = info.resident_bytes > 0  // FP8 checkpoints: codes + scales, not parameters x dtype
+                               ? static_cast<double>(info.resident_bytes) / 1e9
+                               : static_cast<double>(info.num_parameters) * torch::elementSize(model_->dtype()) / 1e9;
     if (options_.vocab_limit <= 0 || options_.vocab_limit > info.vocab_size) {
       if (options_.vocab_limit > info.vocab_size)
         throw ModelError(options.model_dir + ": tokenizer has " + std::to_string(options_.vocab_limit) +

@@ -22,6 +22,9 @@ struct ScorerOptions {
   // 0 = automatic: on CUDA what the memory left free after loading the model holds (activations
   // estimated from the hidden size, the logits chunk and 512 MiB kept aside); on the CPU no limit.
   int64_t max_forward_tokens = 0;
+  // FP8 checkpoints: auto (w8a8 where every device is a GPU with FP8 tensor cores, compute capability
+  // >= 8.9; dequant elsewhere) | dequant | w8a8 (core/config/fp8_format.h).
+  std::string fp8_mode = "auto";
 };
 
 struct SequenceScore {

@@ -106,6 +106,15 @@ TEST(SweepConfigErrors, InvalidEnumValues) {
   EXPECT_HAS(message, "key 'settings.device': 'gpu' is not a device; expected auto, cpu, cuda or cuda:N");
 }
 
+TEST(SweepConfigErrors, Fp8ModePerModel) {
+  const auto config = parse_sweep_config("models:\n  - {path: /m/a, fp8_mode: w8a8}\n  - path: /m/b\n"
+                                         "datasets:\n  - path: /d/x.jsonl\n", "sweep.yaml", "/sweeps", false);
+  EXPECT_EQ(config.models.at(0).fp8_mode, "w8a8");
+  EXPECT_EQ(config.models.at(1).fp8_mode, "auto") << "default";
+  const std::string message = error_of("models:\n  - {path: /m/a, fp8_mode: fp8}\ndatasets:\n  - path: /d/x.jsonl\n");
+  EXPECT_HAS(message, "key 'models[0].fp8_mode': 'fp8' is not valid; expected auto, dequant or w8a8");
+}
+
 TEST(SweepConfigErrors, OutOfRangeSettings) {
   const std::string message = error_of(std::string(kHead) +
                                        "settings: {max_sample_length: 1, tokens_per_batch: -5, threads: -1}\n");

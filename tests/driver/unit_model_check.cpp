@@ -3,9 +3,11 @@
 // on ones that would not, without loading weights.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
+#include "core/model/causal_lm.h"
 #include "core/model/safetensors.h"
 #include "driver/model_check.h"
 #include "driver/progress.h"
@@ -36,6 +38,38 @@ TEST(ModelCheck, ParametersFromHeaders) {
                     {tensor("q_proj.weight", StDtype::kF8E4M3, {8, 8}), tensor("q_proj.weight_scale_inv", StDtype::kF32, {1, 1}),
                      tensor("norm.weight", StDtype::kBF16, {8})});
   EXPECT_EQ(checkpoint_parameters(fp8.string(), "fp8"), 64 + 8);
+}
+
+// The bytes a load holds: FP8 codes 1 per parameter (a padded weight cropped to weight_shape_original),
+// their scales 4 (held in fp32), the rest in the compute dtype; layers past num_layers (an MTP layer) none.
+TEST(ModelCheck, ResidentBytesOfAnFp8Checkpoint) {
+  const fs::path dir = testing::scratch_dir("model_check_resident");
+  std::string original(16, '\0');
+  const int64_t dims[2] = {130, 200};
+  std::memcpy(original.data(), dims, 16);
+  write_safetensors((dir / "model.safetensors").string(),
+                    {tensor("model.layers.0.mlp.up_proj.weight", StDtype::kF8E4M3, {256, 256}),
+                     tensor("model.layers.0.mlp.up_proj.weight_scale", StDtype::kBF16, {2, 2}),
+                     {"model.layers.0.mlp.up_proj.weight_shape_original", StDtype::kI64, {2}, original},
+                     tensor("model.layers.0.input_layernorm.weight", StDtype::kF32, {8}),
+                     tensor("model.layers.1.mlp.up_proj.weight", StDtype::kF8E4M3, {8, 8})});
+  EXPECT_EQ(resident_weight_bytes(dir.string(), "bfloat16", true, 1), 130 * 200 + 4 * 4 + 8 * 2);
+  EXPECT_EQ(resident_weight_bytes(dir.string(), "float32", true, 2), 130 * 200 + 4 * 4 + 8 * 4 + 64);
+  EXPECT_EQ(resident_weight_bytes(dir.string(), "float32", false, 2), 4 * (256 * 256 + 4 + 2 + 8 + 64));
+}
+
+// The headers' count is the loader's (ModelInfo::resident_bytes) on every FP8 fixture (tests/fixtures_fp8).
+TEST(ModelCheck, ResidentBytesAreWhatTheLoaderHolds) {
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(testing::source_dir()) / "tests" / "fixtures_fp8")) {
+    const std::string dir = entry.path().string();
+    auto model = load_causal_lm(dir, torch::kFloat32, torch::kCPU, Fp8Mode::kDequant);
+    EXPECT_EQ(resident_weight_bytes(dir, "float32", true, model->info().num_layers), model->info().resident_bytes)
+        << dir;
+    EXPECT_EQ(checkpoint_parameters(dir, "fp8"), model->info().num_parameters) << dir;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 7);
 }
 
 TEST(ModelCheck, ReadableForms) {

@@ -14,6 +14,7 @@
 #include "core/model/causal_lm.h"
 #include "demo_tools/tiny_model.h"
 #include "model/fixture_index.h"
+#include "model/nll_bits.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -29,48 +30,10 @@ nlohmann::json read_json(const fs::path& p) {
   return nlohmann::json::parse(in);
 }
 
-// NLL bits of ids[t+1] under logits row t, log_softmax in fp32 over the full vocabulary.
-// ids: (B, T); returns (B, T-1) float64.
-torch::Tensor nll_bits(CausalLM& model, const torch::Tensor& ids) {
-  torch::InferenceMode guard;
-  auto hidden = model.forward_hidden(ids);                           // (B, T, D)
-  const auto b = hidden.size(0), t = hidden.size(1), d = hidden.size(2);
-  auto logits = model.logits(hidden.reshape({b * t, d})).view({b, t, -1}).to(torch::kFloat32);  // (B, T, V)
-  auto logp = torch::log_softmax(logits, -1).narrow(1, 0, t - 1);   // (B, T-1, V)
-  auto next = ids.narrow(1, 1, t - 1).unsqueeze(-1);                // (B, T-1, 1)
-  return (-logp.gather(-1, next).squeeze(-1) / std::log(2.0)).to(torch::kFloat64);
-}
-
-// Max |icsweep - transformers| over every scored token of the fixture.
+// Max |icsweep - transformers| over every scored token of the fixture (nll_bits.h).
 double max_abs_diff(const fs::path& model_dir, const nlohmann::json& ref) {
   auto model = load_causal_lm(model_dir.string(), torch::kFloat32, torch::kCPU);
-  double worst = 0;
-  const auto& seqs = ref["sequences"];
-  int64_t longest = 0;
-  for (const auto& s : seqs) longest = std::max<int64_t>(longest, s["ids"].size());
-  const bool batch = ref.value("batch_invariant", true);
-  auto padded = torch::zeros({static_cast<int64_t>(seqs.size()), longest}, torch::kInt64);
-  for (size_t i = 0; i < seqs.size(); ++i) {
-    const auto ids_vec = seqs[i]["ids"].get<std::vector<int64_t>>();
-    const auto expected = seqs[i]["nll_bits"].get<std::vector<double>>();
-    const int64_t n = ids_vec.size();
-    auto ids = torch::tensor(ids_vec, torch::kInt64).unsqueeze(0);  // (1, T)
-    padded[i].narrow(0, 0, n).copy_(ids[0]);
-    if (n < 2) continue;
-    auto got = nll_bits(*model, ids)[0];
-    EXPECT_EQ(got.size(0), static_cast<int64_t>(expected.size()));
-    for (int64_t t = 0; t + 1 < n; ++t) worst = std::max(worst, std::abs(got[t].item<double>() - expected[t]));
-  }
-  if (batch) {
-    // Right padding (id 0) must not change the real tokens' values.
-    auto got = nll_bits(*model, padded);
-    for (size_t i = 0; i < seqs.size(); ++i) {
-      const auto expected = seqs[i]["nll_bits"].get<std::vector<double>>();
-      for (size_t t = 0; t < expected.size(); ++t)
-        worst = std::max(worst, std::abs(got[i][t].item<double>() - expected[t]));
-    }
-  }
-  return worst;
+  return testing::max_abs_diff(*model, ref);
 }
 
 // The index (tests/fixtures/index.json) is the list: a fixture folder missing from it, or an entry

@@ -110,11 +110,12 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     torch::Tensor q_latent;  // (B, T, Rq)
     if (config_.q_lora_rank > 0)
       q_latent = rms_norm(linear(x, w.q_a_proj, w.q_a_bias), w.q_a_layernorm, kLatentNormEps);
-    auto q = config_.q_lora_rank > 0 ? torch::matmul(q_latent, w.q_b_proj.t()) : torch::matmul(x, w.q_proj.t());
+    const torch::Tensor none;  // no bias
+    auto q = config_.q_lora_rank > 0 ? linear(q_latent, w.q_b_proj, none) : linear(x, w.q_proj, none);
     q = q.view({b, t, h, dn + dr}).transpose(1, 2);                                     // (B, H, T, Dqk)
     auto compressed = linear(x, w.kv_a_proj, w.kv_a_bias);                              // (B, T, Rkv + Dr)
     auto latent = rms_norm(compressed.narrow(-1, 0, rkv), w.kv_a_layernorm, kLatentNormEps);
-    auto kv = torch::matmul(latent, w.kv_b_proj.t()).view({b, t, h, dn + dv}).transpose(1, 2);  // (B, H, T, Dn+Dv)
+    auto kv = linear(latent, w.kv_b_proj, none).view({b, t, h, dn + dv}).transpose(1, 2);  // (B, H, T, Dn+Dv)
     auto k_rot = rotate(compressed.narrow(-1, rkv, dr).view({b, 1, t, dr}), cos, sin);          // (B, 1, T, Dr)
     auto q_rot = rotate(q.narrow(-1, dn, dr), cos, sin);                                        // (B, H, T, Dr)
     q = torch::cat({q.narrow(-1, 0, dn), q_rot}, -1);                                           // (B, H, T, Dqk)

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 
 namespace icsweep {
 namespace {
@@ -139,10 +140,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
 }
 
 void DeepseekConfig::check_loadable(const HfConfig& config) const {
-  if (config.has("quantization_config"))
-    throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
-                     std::string(mistral4 ? "mistral4" : v3 ? "deepseek_v3" : "deepseek_v2") +
-                     "-style checkpoints (bf16/fp16/fp32)");
+  read_fp8_format(config);  // FP8 checkpoints load (fp8_store.h); any other quantization: ModelError naming it
   if (num_experts % n_group != 0 || topk_group > n_group ||
       top_k > topk_group * (num_experts / n_group))
     throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +

@@ -44,6 +44,7 @@ class Gemma3Model : public Decoder<Gemma3Config, Gemma3LayerWeights> {
     const auto window_mask = attention_mask(t, config_.sliding_window, device_);  // undefined: plain causal
     for (int64_t i = 0; i < config_.num_layers; ++i) {
       const auto& w = layers_[i];
+      auto fp8 = fp8_layer(i);
       const bool sliding = config_.sliding[i];
       auto h = attention(w, gemma_rms_norm(x, w.input_layernorm, eps), sliding ? cos_local : cos_full,
                          sliding ? sin_local : sin_full, sliding ? window_mask : torch::Tensor());

@@ -1,6 +1,7 @@
 #include "core/model/families/glm4_moe.h"
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 
 namespace icsweep {
 
@@ -28,9 +29,7 @@ Glm4MoeConfig Glm4MoeConfig::from_hf(const HfConfig& config) {
 }
 
 void Glm4MoeConfig::check_loadable(const HfConfig& config) const {
-  if (config.has("quantization_config"))
-    throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
-                     "glm4_moe checkpoints (bf16/fp16/fp32)");
+  read_fp8_format(config);  // FP8 checkpoints load (fp8_store.h); any other quantization: ModelError naming it
   if (num_experts < 1 || top_k < 1 || n_group < 1 || topk_group < 1 || num_experts % n_group != 0 ||
       topk_group > n_group || top_k > topk_group * (num_experts / n_group))
     throw ModelError(config.source() + ": n_routed_experts (" + std::to_string(num_experts) + "), n_group (" +

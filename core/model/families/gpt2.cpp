@@ -46,6 +46,7 @@ class Gpt2Model : public DecoderModel {
     auto x = embed(ids) + torch::embedding(wpe_, positions);  // (B, T, D)
     for (int64_t i = 0; i < config_.n_layer; ++i) {
       const auto& w = h_[i];
+      auto fp8 = fp8_layer(i);
       x = x + attention(w, layer_norm(x, w.ln_1_weight, w.ln_1_bias, eps), i);
       x = x + mlp(w, layer_norm(x, w.ln_2_weight, w.ln_2_bias, eps));
     }

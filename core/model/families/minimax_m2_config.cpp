@@ -1,6 +1,7 @@
 #include "core/model/families/minimax_m2.h"
 
 #include "core/common/errors.h"
+#include "core/config/fp8_format.h"
 
 namespace icsweep {
 
@@ -25,9 +26,7 @@ MinimaxM2Config MinimaxM2Config::from_hf(const HfConfig& config) {
 }
 
 void MinimaxM2Config::check_loadable(const HfConfig& config) const {
-  if (config.has("quantization_config"))
-    throw ModelError(config.source() + ": key 'quantization_config' is set; icsweep loads only unquantized " +
-                     "minimax_m2 checkpoints (bf16/fp16/fp32)");
+  read_fp8_format(config);  // FP8 checkpoints load (fp8_store.h); any other quantization: ModelError naming it
   if (config.has("rotary_dim") && config.get_int("rotary_dim") != rotary_dim)
     throw ModelError(config.source() + ": key 'rotary_dim' is " + std::to_string(config.get_int("rotary_dim")) +
                      " but partial_rotary_factor makes head_dim * partial_rotary_factor = " +

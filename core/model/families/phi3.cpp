@@ -23,7 +23,9 @@ class Phi3Model : public Decoder<Phi3Config, Phi3LayerWeights> {
     const auto [cos, sin] = cos_sin(t);  // (T, Dr) each
     const auto mask = attention_mask(t, config_.sliding_window, device_);
     ResidualStream x(embed(ids), config_.rms_norm_eps);  // (B, T, D)
-    for (const auto& w : layers_) {
+    for (int64_t i = 0; i < static_cast<int64_t>(layers_.size()); ++i) {
+      const auto& w = layers_[i];
+      auto fp8 = fp8_layer(i);
       const auto h = x.norm(w.input_layernorm);
       x.add(rotary_attention(w.attn, config_.heads, h, cos, sin, mask, apply_partial_rotary));
       x.add(swiglu(x.norm(w.post_attention_layernorm), w.mlp));
