@@ -4,6 +4,7 @@
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
+#include "core/model/fp8_store.h"
 #include "core/model/fused_ops.h"
 #include "core/model/layers.h"
 
@@ -90,6 +91,10 @@ void RoutedExperts::stack() {
   if (!gate_up.defined()) {  // loaded one by one: stack, expert by expert releasing the originals
     if (each.empty()) return;
     const auto& first = each.front();
+    if (Fp8Store::is_placeholder(first.gate)) {  // FP8-resident: no stacked copy; gate/up fused per expert
+      for (auto& w : each) w.fuse_gate_up();
+      return;
+    }
     const int64_t e = size(), f = first.gate.size(0), d = first.gate.size(1);
     gate_up = torch::empty({e, 2 * f, d}, first.gate.options());
     down = torch::empty({e, d, f}, first.down.options());

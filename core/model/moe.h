@@ -60,7 +60,8 @@ Routing sigmoid_group_routing(const torch::Tensor& x, const torch::Tensor& gate,
 // The routed SwiGLU experts of one MoE block. Loaded one matrix per expert under the Hub's names
 // (add_expert_specs), or stacked as transformers 5 saves them; stack() then leaves both forms: the
 // stacked tensors (one grouped GEMM per projection for all experts, on CUDA in bf16) and `each`
-// expert as views of them (the per-expert loop elsewhere), no second copy.
+// expert as views of them (the per-expert loop elsewhere), no second copy. FP8-resident experts
+// (fp8_store.h) stay one per expert, gate and up fused, dequantized with their layer.
 struct RoutedExperts {
   std::vector<SwigluWeights> each;  // E
   torch::Tensor gate_up;            // (E, 2F, D): gate rows, then up rows
