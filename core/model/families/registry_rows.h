@@ -53,3 +53,6 @@ ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_sha
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
 ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
 ICSWEEP_FAMILY("SmolLM3ForCausalLM", "smollm3", "smollm3", true, smollm3_shape, load_smollm3)
+// Gemma 4 (model zoo III): the text model, and the multimodal wrapper scored on its text model.
+ICSWEEP_FAMILY("Gemma4ForCausalLM", "gemma4_text", "gemma4", false, gemma4_shape, load_gemma4)
+ICSWEEP_FAMILY("Gemma4ForConditionalGeneration", "gemma4", "gemma4", false, gemma4_shape, load_gemma4)
