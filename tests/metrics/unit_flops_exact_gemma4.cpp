@@ -59,6 +59,18 @@ TEST(ExactFlopsGemma4, GlobalKvHeadsApplyOnlyWithKeyEqualsValue) {
   EXPECT_EQ(shape_of(config).layers[1].attention_weights, 24576);
 }
 
+TEST(ExactFlopsGemma4, PerLayerConfigIsReadAsWritten) {
+  // transformers >= 5.15 writes per_layer_config instead of global_head_dim; the flat key is then ignored.
+  json config = tiny_gemma4({"sliding_attention", "full_attention"});
+  config["global_head_dim"] = 512;
+  config["per_layer_config"] = {{"1", {{"head_dim", 32}, {"num_key_value_heads", 1}}}};
+  const auto shape = shape_of(config);
+  EXPECT_EQ(shape.layers[0].attention_weights, 12288);
+  // q 64·(4·32) = 8,192, k and v 64·(1·32) = 2,048 each, o 8,192 -> 20,480.
+  EXPECT_EQ(shape.layers[1].attention_weights, 20480);
+  EXPECT_EQ(shape.layers[1].qk_dim, 32);
+}
+
 TEST(ExactFlopsGemma4, KvSharedLayersWithDoubleWideMlpAndPerLayerEmbeddings) {
   json config = tiny_gemma4({"sliding_attention", "full_attention", "sliding_attention", "full_attention"});
   config["num_kv_shared_layers"] = 2;

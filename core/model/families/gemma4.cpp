@@ -5,6 +5,7 @@
 #include <map>
 
 #include "core/model/decoder.h"
+#include "core/model/families/gemma_logits.h"
 #include "core/model/moe.h"
 #include "core/model/multimodal.h"
 
@@ -98,11 +99,7 @@ class Gemma4Model : public Decoder<Gemma4Config, Gemma4LayerWeights> {
   }
 
   torch::Tensor logits(const torch::Tensor& hidden) override {
-    torch::InferenceMode guard;
-    auto logits = torch::matmul(hidden, ends_.lm_head.t());  // (N, V)
-    const double cap = config_.final_logit_softcapping;
-    if (cap > 0) logits = torch::tanh(logits / cap) * cap;
-    return logits;
+    return softcapped_logits(hidden, ends_.lm_head, config_.final_logit_softcapping);
   }
 
  private:

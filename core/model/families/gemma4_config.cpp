@@ -31,17 +31,37 @@ void read_ropes(const HfConfig& config, int64_t global_head_dim, Gemma4Config& c
   c.rope_sliding = layer_type_rope(config, sliding, "sliding_attention", c.heads.head_dim);
 }
 
-// The full layers' heads: head_dim global_head_dim; with attention_k_eq_v, num_global_key_value_heads
-// key/value heads where given (Gemma4TextConfig.__post_init__'s per_layer_config).
-HeadLayout full_layer_heads(const HfConfig& config, const Gemma4Config& c) {
-  HeadLayout heads = c.heads;
-  heads.head_dim = config.get_int("global_head_dim", 512);
-  if (c.attention_k_eq_v && config.has("num_global_key_value_heads"))
-    heads.num_kv_heads = config.get_int("num_global_key_value_heads");
+// One layer's heads with an override object's head_dim, num_key_value_heads, num_attention_heads.
+HeadLayout override_heads(const HfConfig& config, HeadLayout heads, const HfConfig& entry, const std::string& key) {
+  heads.head_dim = entry.get_int("head_dim", heads.head_dim);
+  heads.num_kv_heads = entry.get_int("num_key_value_heads", heads.num_kv_heads);
+  heads.num_heads = entry.get_int("num_attention_heads", heads.num_heads);
   if (heads.head_dim <= 0 || heads.num_kv_heads <= 0 || heads.num_heads % heads.num_kv_heads != 0)
-    throw ModelError(config.source() + ": keys 'global_head_dim' (" + std::to_string(heads.head_dim) +
-                     ") and 'num_global_key_value_heads' (" + std::to_string(heads.num_kv_heads) +
-                     ") must be positive, the latter dividing num_attention_heads");
+    throw ModelError(config.source() + ": key '" + key + "' gives head_dim " + std::to_string(heads.head_dim) + ", " +
+                     std::to_string(heads.num_heads) + " heads and " + std::to_string(heads.num_kv_heads) +
+                     " kv heads (positive, the kv heads dividing the heads)");
+  return heads;
+}
+
+// Each layer's heads. config.json written by transformers >= 5.15 holds Gemma4TextConfig's
+// per_layer_config ({"<layer>": {"head_dim": ..., "num_key_value_heads": ...}}), used as written;
+// earlier ones the flat global_head_dim (default 512) and, gated by attention_k_eq_v,
+// num_global_key_value_heads, which __post_init__ turns into that override of the full layers.
+std::vector<HeadLayout> read_layer_heads(const HfConfig& config, const Gemma4Config& c) {
+  nlohmann::json flat = {{"head_dim", config.get_int("global_head_dim", 512)}};
+  if (c.attention_k_eq_v && config.has("num_global_key_value_heads"))
+    flat["num_key_value_heads"] = config.get_int("num_global_key_value_heads");
+  const auto per_layer = config.object("per_layer_config");
+  std::vector<HeadLayout> heads;
+  for (int64_t i = 0; i < c.num_layers; ++i) {
+    const std::string key = std::to_string(i);
+    if (per_layer && per_layer->object(key))
+      heads.push_back(override_heads(config, c.heads, *per_layer->object(key), "per_layer_config." + key));
+    else if (!per_layer && !c.sliding[i])
+      heads.push_back(override_heads(config, c.heads, HfConfig(flat, config.source()), "global_head_dim"));
+    else
+      heads.push_back(c.heads);
+  }
   return heads;
 }
 
@@ -95,15 +115,14 @@ Gemma4Config Gemma4Config::from_hf(const HfConfig& config) {
   c.attention_k_eq_v = config.get_bool("attention_k_eq_v", false);
   c.sliding = sliding_layers(config, c.num_layers, /*default_pattern=*/6);
   c.sliding.back() = false;  // Gemma4TextConfig forces the last layer to full_attention
-  const HeadLayout full = full_layer_heads(config, c);
-  for (bool sliding : c.sliding) c.layer_heads.push_back(sliding ? c.heads : full);
+  c.layer_heads = read_layer_heads(config, c);
   c.first_kv_shared_layer = c.num_layers - config.get_int("num_kv_shared_layers", 0);
   check_kv_sharing(config, c);
   c.use_double_wide_mlp = config.get_bool("use_double_wide_mlp", false);
   c.per_layer_input_size = config.get_int("hidden_size_per_layer_input", 0);
   c.vocab_size_per_layer_input = config.get_int("vocab_size_per_layer_input", c.vocab_size);
   read_moe(config, c);
-  read_ropes(config, full.head_dim, c);
+  read_ropes(config, c.layer_heads.back().head_dim, c);  // the last layer is a full one
   return c;
 }
 
