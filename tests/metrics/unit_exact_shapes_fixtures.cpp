@@ -86,7 +86,7 @@ void add_expert_tensor(LayerTensors& l, const std::string& name, const std::vect
 
 void add_tensor(LayerTensors& l, const std::string& module, const std::vector<int64_t>& shape) {
   const bool attention = contains(module, "self_attn.") || contains(module, "attn.") || contains(module, "attention.");
-  if (contains(module, ".experts.")) {
+  if (contains("." + module, ".experts.")) {  // Gemma 4's experts sit at the layer's top: "experts.down_proj"
     add_expert_tensor(l, module, shape);
     return;
   }
