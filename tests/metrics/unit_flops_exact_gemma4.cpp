@@ -119,5 +119,14 @@ TEST(ExactFlopsGemma4, RefusesSharingEveryLayer) {
   EXPECT_THROW(shape_of(config), ModelError);
 }
 
+TEST(ExactFlopsGemma4, BidirectionalOnlyForImagesIsStillCausalText) {
+  json config = tiny_gemma4({"sliding_attention", "full_attention"});
+  config["use_bidirectional_attention"] = "vision";  // the published 31B: image tokens only
+  // 2·4·(12,288 + 24,576) = 294,912 + 2·4·(24,576 + 24,576) = 393,216 + 1,792 + 5,120 + 51,200 -> 746,240.
+  EXPECT_EQ(total4(config), 746240.0);
+  config["use_bidirectional_attention"] = "all";  // an encoder
+  EXPECT_THROW(shape_of(config), ModelError);
+}
+
 }  // namespace
 }  // namespace icsweep
