@@ -3,7 +3,8 @@
 // per fixture). The expected values come from the tensors alone, read here from the
 // safetensors headers: per layer, the attention matrices' elements, the MLP matrices' elements a token
 // passes through (a dense MLP; or the router, num_experts_per_tok experts and any shared expert), the
-// heads x head widths behind the output projection, and the output head's V x D.
+// heads x head widths behind the output projection, and the output head's V x D. Gemma 4's
+// per_layer_model_projection (L·P, D) feeds every layer P of its rows: D·P counted in each layer's MLP.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -111,7 +112,7 @@ bool add_conv_ssm_tensor(LayerTensors& l, const std::string& module, const std::
 void add_tensor(LayerTensors& l, const std::string& module, const std::vector<int64_t>& shape) {
   if (add_conv_ssm_tensor(l, module, shape) || add_granite_moe_tensor(l, module, shape)) return;
   const bool attention = contains(module, "self_attn.") || contains(module, "attn.") || contains(module, "attention.");
-  if (contains(module, ".experts.")) {
+  if (contains("." + module, ".experts.")) {  // Gemma 4's experts sit at the layer's top: "experts.down_proj"
     add_expert_tensor(l, module, shape);
     return;
   }
@@ -140,6 +141,7 @@ struct CheckpointShape {
 CheckpointShape read_checkpoint(const fs::path& file) {
   static const std::regex layer(R"((?:^|\.)(?:layers|h)\.(\d+)\.(.*)$)");
   CheckpointShape c;
+  int64_t ple_projection = 0;  // Gemma 4's per_layer_model_projection
   for (const auto& [name, shape] : tensor_shapes(file)) {
     if (name.rfind("vision", 0) == 0 || contains(name, "vision_tower.") || contains(name, "multi_modal_projector"))
       continue;  // a multimodal wrapper's image side
@@ -152,16 +154,20 @@ CheckpointShape read_checkpoint(const fs::path& file) {
                ends_with(name, "embed_in.weight") || ends_with(name, "tok_embeddings.weight") ||
                ends_with(name, "word_embeddings.weight")) {
       c.embedding = elements(shape);
+    } else if (ends_with(name, "per_layer_model_projection.weight")) {
+      ple_projection = elements(shape);
     }
   }
+  for (auto& [index, l] : c.layers) l.dense_mlp += ple_projection / static_cast<int64_t>(c.layers.size());
   return c;
 }
 
-// num_experts_per_tok as config.json (or its text_config) writes it (ERNIE 4.5: moe_k, Hunyuan: moe_topk);
+// num_experts_per_tok as config.json (or its text_config) writes it (ERNIE 4.5: moe_k, Hunyuan: moe_topk,
+// Gemma 4: top_k_experts);
 // 0 for dense models.
 int64_t top_k_as_written(const nlohmann::json& config) {
   const auto& text = config.contains("text_config") ? config["text_config"] : config;
-  for (const char* key : {"num_experts_per_tok", "experts_per_token", "moe_k", "moe_topk"})
+  for (const char* key : {"num_experts_per_tok", "experts_per_token", "moe_k", "moe_topk", "top_k_experts"})
     if (text.contains(key) && text[key].is_number_integer()) return text[key].get<int64_t>();
   return 0;
 }

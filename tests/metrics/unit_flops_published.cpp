@@ -153,6 +153,35 @@ TEST(PublishedConfigs, DenseAndMoeFamiliesAsWritten) {
             reference_dense(2880, 36, 64, 8, 4 * 2880 * 2880 * 4, 201088, 1024));
 }
 
+// gemma-4-31B-it (exact): 60 layers, every 6th full. Sliding layers: 32 heads of 256, 16 kv heads,
+// window 1024 (>= T: plain causal). Full layers: heads of global_head_dim 512 and, with
+// attention_k_eq_v, num_global_key_value_heads 4 and no v_proj. MLP 3·5376·21504; tied head V 262144.
+TEST(PublishedConfigs, Gemma4ThirtyOneBillionGlobalLayersShareKeyAndValue) {
+  const HfConfig c = published("gemma-4-31b-it.json");
+  const int64_t d = 5376, T = 1024, mlp = 3 * d * 21504;
+  const int64_t sliding = d * 32 * 256 + 2 * d * 16 * 256 + 32 * 256 * d + mlp;
+  const int64_t full = d * 32 * 512 + d * 4 * 512 + 32 * 512 * d + mlp;
+  const int64_t attention = 50 * 2 * 32 * (2 * 256) * causal_keys(T) + 10 * 2 * 32 * (2 * 512) * causal_keys(T);
+  EXPECT_EQ(exact_flops(c, {T}).total_flops, 2 * T * (50 * sliding + 10 * full) + attention + 2 * T * d * 262144);
+}
+
+// gemma-4-E2B-it: 35 layers, full ones at 4, 9, ..., 34; the last 20 (15..34) share keys and values
+// (4 full, 16 sliding) and have the double-wide MLP 3·1536·12288; per-layer embeddings P 256 add
+// 3·1536·256 everywhere. 8 heads, 1 kv head (num_global_key_value_heads null): sliding heads of 256,
+// full of 512; window 512. Reference: the leaderboard formula on the text config (d_k 1536 // 8 = 192).
+TEST(PublishedConfigs, Gemma4E2bPerLayerEmbeddingsAndSharedKv) {
+  const HfConfig c = published("gemma-4-e2b-it.json");
+  const int64_t d = 1536, T = 1024, ple = 3 * d * 256, mlp = 3 * d * 6144, wide = 3 * d * 12288;
+  const int64_t q_o_sliding = 2 * d * 8 * 256, q_o_full = 2 * d * 8 * 512;
+  const int64_t weights = 12 * (q_o_sliding + 2 * d * 256 + mlp + ple) + 3 * (q_o_full + 2 * d * 512 + mlp + ple) +
+                          16 * (q_o_sliding + wide + ple) + 4 * (q_o_full + wide + ple);
+  const int64_t window_keys = 512 * 513 / 2 + (T - 512) * 512;
+  const int64_t attention = 28 * 2 * 8 * (2 * 256) * window_keys + 7 * 2 * 8 * (2 * 512) * causal_keys(T);
+  EXPECT_EQ(exact_flops(c, {T}).total_flops, 2 * T * weights + attention + 2 * T * d * 262144);
+  EXPECT_EQ(reference_flops(c, "google/gemma-4-E2B-it", T).total_flops,
+            reference_dense(d, 35, 8, 1, 6 * d * 6144, 262144, T));
+}
+
 // DeepSeek-V3, MLA branch: d_k = 7168 // 128 = 56, kv = 128·56 = 7168, mlp = 6·d·2048·(1 + 8),
 // attention core 4·h·d_k·T·512 per layer.
 TEST(PublishedConfigs, DeepSeekV3MlaBranch) {

@@ -68,6 +68,22 @@ GEMMA4 = dict(DENSE, num_hidden_layers=4, head_dim=16, hidden_activation="gelu_p
                                                       partial_rotary_factor=0.25)})
 
 
+def with_scales_off_one(model_cls, suffixes=("layer_scalar", "router.scale", "router.per_expert_scale")):
+    """An `after` for Gemma 4: the scales transformers initialises to ones and perturb() leaves alone
+    (no "norm" in their names) become 1 + 0.1·N(0, 1), then the model reloads, so that the published
+    checkpoints' non-unit layer_scalar and router scales are exercised."""
+    def after(path, model):
+        f = os.path.join(path, "model.safetensors")
+        tensors = load_file(f)
+        g = torch.Generator().manual_seed(11)
+        for name in sorted(tensors):
+            if name.endswith(suffixes):
+                tensors[name] = 1.0 + 0.1 * torch.randn(tensors[name].shape, generator=g)
+        save_file(tensors, f, metadata={"format": "pt"})
+        return model_cls.from_pretrained(path, attn_implementation="eager").float().eval()
+    return after
+
+
 def gemma4_text(**kw):
     base = dict(GEMMA4)
     base.update(kw)
@@ -130,12 +146,13 @@ FIXTURES = {
     "gemma4_ple_kv_shared": spec(lambda s: (gemma4_text(hidden_size_per_layer_input=8, vocab_size_per_layer_input=256,
                                                         num_kv_shared_layers=2, use_double_wide_mlp=True,
                                                         global_head_dim=32, final_logit_softcapping=30.0),
-                                            tf.Gemma4ForCausalLM)),
+                                            tf.Gemma4ForCausalLM), after=with_scales_off_one(tf.Gemma4ForCausalLM)),
     "gemma4_k_eq_v": spec(lambda s: (gemma4_text(hidden_size_per_layer_input=0, attention_k_eq_v=True,
                                                  global_head_dim=32, num_global_key_value_heads=1),
                                      tf.Gemma4ForCausalLM)),
     "gemma4_moe_wrapper": spec(lambda s: (tf.Gemma4Config(
         text_config=gemma4_text(hidden_size_per_layer_input=0, enable_moe_block=True, num_experts=4, top_k_experts=2,
                                 moe_intermediate_size=32, global_head_dim=32).to_dict(),
-        vision_config=GEMMA4_VISION, audio_config=None), tf.Gemma4ForConditionalGeneration)),
+        vision_config=GEMMA4_VISION, audio_config=None), tf.Gemma4ForConditionalGeneration),
+                               after=with_scales_off_one(tf.Gemma4ForConditionalGeneration)),
 }

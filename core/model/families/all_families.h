@@ -7,6 +7,7 @@
 #include "core/model/families/falcon.h"
 #include "core/model/families/falcon_h1.h"
 #include "core/model/families/gemma3.h"
+#include "core/model/families/gemma4.h"
 #include "core/model/families/glm4.h"
 #include "core/model/families/glm4_moe.h"
 #include "core/model/families/gpt2.h"

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/model/decoder.h"
+#include "core/model/families/gemma_logits.h"
 #include "core/model/multimodal.h"
 
 namespace icsweep {
@@ -56,11 +57,7 @@ class Gemma3Model : public Decoder<Gemma3Config, Gemma3LayerWeights> {
   }
 
   torch::Tensor logits(const torch::Tensor& hidden) override {
-    torch::InferenceMode guard;
-    auto logits = torch::matmul(hidden, ends_.lm_head.t());  // (N, V)
-    const double cap = config_.final_logit_softcapping;
-    if (cap > 0) logits = torch::tanh(logits / cap) * cap;
-    return logits;
+    return softcapped_logits(hidden, ends_.lm_head, config_.final_logit_softcapping);
   }
 
  private:

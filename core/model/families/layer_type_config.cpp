@@ -7,16 +7,16 @@
 namespace icsweep {
 namespace {
 
-// One layer type's rope from a rope_parameters-style object ({"rope_type", "rope_theta", ...}).
-RopeConfig rope_for(const HfConfig& config, const nlohmann::json& params, const std::string& layer_type, int64_t dim) {
+bool has_value(const nlohmann::json& j, const char* key) { return j.contains(key) && !j[key].is_null(); }
+
+}  // namespace
+
+RopeConfig layer_type_rope(const HfConfig& config, const nlohmann::json& params, const std::string& layer_type,
+                           int64_t dim) {
   const nlohmann::json view = {{"max_position_embeddings", config.get_int("max_position_embeddings", 131072)},
                                {"rope_parameters", params}};
   return RopeConfig::from_hf(HfConfig(view, config.source() + " [rope of " + layer_type + "]"), dim);
 }
-
-bool has_value(const nlohmann::json& j, const char* key) { return j.contains(key) && !j[key].is_null(); }
-
-}  // namespace
 
 std::vector<std::string> checked_layer_types(const HfConfig& config, int64_t num_layers, const std::string& type_a,
                                              const std::string& type_b) {
@@ -60,7 +60,8 @@ LayerTypeRopes rope_per_layer_type(const HfConfig& config, int64_t rotary_dim, d
   }
   if (!has_value(full, "rope_theta")) full["rope_theta"] = config.get_double("rope_theta", full_theta);
   if (!has_value(sliding, "rope_theta")) sliding["rope_theta"] = config.get_double(sliding_theta_key, sliding_theta);
-  return {rope_for(config, full, "full_attention", rotary_dim), rope_for(config, sliding, "sliding_attention", rotary_dim)};
+  return {layer_type_rope(config, full, "full_attention", rotary_dim),
+          layer_type_rope(config, sliding, "sliding_attention", rotary_dim)};
 }
 
 }  // namespace icsweep

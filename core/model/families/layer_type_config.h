@@ -2,6 +2,8 @@
 // rope of each layer type. Torch-free (icsweep_families).
 #pragma once
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,6 +21,11 @@ std::vector<std::string> checked_layer_types(const HfConfig& config, int64_t num
 // present (ModelError naming the key for a wrong count or an unknown type); else every
 // sliding_window_pattern-th layer (1-based; default `default_pattern`) full, the others sliding.
 std::vector<bool> sliding_layers(const HfConfig& config, int64_t num_layers, int64_t default_pattern);
+
+// One layer type's rope from its rope_parameters-style object ({"rope_type", "rope_theta", ...}),
+// over `dim` rotary dimensions; ModelError naming the layer type for an unsupported rope type.
+RopeConfig layer_type_rope(const HfConfig& config, const nlohmann::json& params, const std::string& layer_type,
+                           int64_t dim);
 
 struct LayerTypeRopes {
   RopeConfig full, sliding;

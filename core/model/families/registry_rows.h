@@ -64,3 +64,6 @@ ICSWEEP_FAMILY("Qwen3_5ForConditionalGeneration", "qwen3_5", "qwen3_5", true, qw
 ICSWEEP_FAMILY("Qwen3_5MoeForCausalLM", "qwen3_5_moe_text", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
 ICSWEEP_FAMILY("Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
 ICSWEEP_FAMILY("Qwen3NextForCausalLM", "qwen3_next", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
+// Gemma 4 (model zoo III): the text model, and the multimodal wrapper scored on its text model.
+ICSWEEP_FAMILY("Gemma4ForCausalLM", "gemma4_text", "gemma4", false, gemma4_shape, load_gemma4)
+ICSWEEP_FAMILY("Gemma4ForConditionalGeneration", "gemma4", "gemma4", false, gemma4_shape, load_gemma4)
