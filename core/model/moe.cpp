@@ -1,6 +1,8 @@
 #include "core/model/moe.h"
 
 #include <algorithm>
+#include <atomic>
+#include <iostream>
 
 #include "core/common/errors.h"
 #include "core/common/torch_compat.h"
@@ -140,8 +142,19 @@ torch::Tensor grouped_gemm_swiglu(const torch::Tensor& x, const Routing& routing
 }  // namespace
 
 torch::Tensor routed_swiglu_experts(const torch::Tensor& x, const Routing& routing, const RoutedExperts& experts) {
-  if (experts.gate_up.defined() && compat::grouped_mm_supported(x) && fused::enabled(fused::Kernel::kExperts, x))
-    return grouped_gemm_swiglu(x, routing, experts);
+  // A GPU or libtorch whose grouped GEMM refuses these operands (e.g. torch 2.8 off Hopper) runs the
+  // loop from then on, saying so once.
+  static std::atomic<bool> grouped_refused{false};
+  if (experts.gate_up.defined() && !grouped_refused && compat::grouped_mm_supported(x) &&
+      fused::enabled(fused::Kernel::kExperts, x)) {
+    try {
+      return grouped_gemm_swiglu(x, routing, experts);
+    } catch (const c10::Error& e) {
+      if (!grouped_refused.exchange(true))
+        std::cerr << "icsweep: grouped expert GEMMs unavailable here, running the experts one by one: "
+                  << e.what_without_backtrace() << "\n";
+    }
+  }
   return grouped_experts(x, routing.ids, routing.weights, experts.size(), x.size(-1),
                          [&](int64_t e, const torch::Tensor& xe) { return swiglu(xe, experts.each[e]); });
 }
