@@ -28,8 +28,7 @@ struct Gemma4MoeWeights {
   torch::Tensor proj;              // (E, D) router.proj
   torch::Tensor scale;             // (D) router.scale
   torch::Tensor per_expert_scale;  // (E) router.per_expert_scale
-  torch::Tensor gate_up, down;     // (E, 2F, D) experts.gate_up_proj [gate | up], (E, D, F) experts.down_proj
-  std::vector<SwigluWeights> experts;  // views of gate_up[e], down[e]
+  RoutedExperts experts;           // experts.gate_up_proj (E, 2F, D) [gate | up], experts.down_proj (E, D, F)
   torch::Tensor post_feedforward_layernorm_1, pre_feedforward_layernorm_2, post_feedforward_layernorm_2;  // (D)
 };
 
@@ -64,13 +63,7 @@ class Gemma4Model : public Decoder<Gemma4Config, Gemma4LayerWeights> {
   Gemma4Model(Gemma4Config config, std::vector<Gemma4LayerWeights> layers, LoadedDecoder loaded, DecoderEnds ends,
               Gemma4PleInputs ple)
       : Decoder(std::move(config), std::move(layers), std::move(loaded), std::move(ends)), ple_(std::move(ple)) {
-    for (auto& l : layers_) {
-      l.moe.experts.resize(l.moe.gate_up.defined() ? config_.num_experts : 0);
-      for (size_t e = 0; e < l.moe.experts.size(); ++e) {
-        l.moe.experts[e].gate_up = l.moe.gate_up[e];  // (2F, D)
-        l.moe.experts[e].down = l.moe.down[e];        // (D, F)
-      }
-    }
+    for (auto& l : layers_) l.moe.experts.stack();  // each expert a view of the stacked tensors
   }
 
   // Gemma4TextModel.forward over Gemma4TextDecoderLayer.forward.
@@ -178,7 +171,7 @@ class Gemma4Model : public Decoder<Gemma4Config, Gemma4LayerWeights> {
     const auto routed = grouped_experts(
         norm(flat, moe.pre_feedforward_layernorm_2, eps), routing.ids, routing.weights, config_.num_experts,
         x.size(-1),
-        [&](int64_t e, const torch::Tensor& xe) { return gated_mlp(xe, moe.experts[e], config_.hidden_activation); });
+        [&](int64_t e, const torch::Tensor& xe) { return gated_mlp(xe, moe.experts.each[e], config_.hidden_activation); });
     return norm(h, moe.post_feedforward_layernorm_1, eps) +
            norm(routed.view(x.sizes()), moe.post_feedforward_layernorm_2, eps);
   }
@@ -201,8 +194,8 @@ void add_moe_specs(std::vector<WeightSpec>& specs, const std::string& p, const G
   specs.push_back({p + "router.proj.weight", {e, d}, &w.proj});
   specs.push_back({p + "router.scale", {d}, &w.scale});
   specs.push_back({p + "router.per_expert_scale", {e}, &w.per_expert_scale});
-  specs.push_back({p + "experts.gate_up_proj", {e, 2 * f, d}, &w.gate_up});
-  specs.push_back({p + "experts.down_proj", {e, d, f}, &w.down});
+  specs.push_back({p + "experts.gate_up_proj", {e, 2 * f, d}, &w.experts.gate_up});
+  specs.push_back({p + "experts.down_proj", {e, d, f}, &w.experts.down});
   specs.push_back({p + "post_feedforward_layernorm_1.weight", {d}, &w.post_feedforward_layernorm_1});
   specs.push_back({p + "pre_feedforward_layernorm_2.weight", {d}, &w.pre_feedforward_layernorm_2});
   specs.push_back({p + "post_feedforward_layernorm_2.weight", {d}, &w.post_feedforward_layernorm_2});
