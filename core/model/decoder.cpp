@@ -54,7 +54,7 @@ void WeightTable::add_ends(DecoderEnds& ends, int64_t vocab, int64_t hidden, boo
 LoadedDecoder WeightTable::load(const std::string& family, int64_t num_layers, DecoderEnds& ends,
                                 const IgnoreFn& ignore) {
   const auto& devices = request_.devices;
-  auto layer_devices = place_split_layers(specs, devices, num_layers, names_.base, names_.head);
+  auto layer_devices = place_split_layers(specs, devices, num_layers, names_.base, names_.head, names_.norm);
   load_weights(request_.checkpoint, specs, request_.dtype, devices.front(), ignore, request_.fp8.get());
   if (tied_) ends.lm_head = tied_lm_head(ends.embed_tokens, devices);
   LoadedDecoder loaded{request_.info, request_.dtype, devices.front(), std::move(layer_devices), request_.fp8};

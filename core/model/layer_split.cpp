@@ -13,12 +13,14 @@ torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t la
 }
 
 std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
-                                              int64_t num_layers, const std::string& base, const std::string& head) {
+                                              int64_t num_layers, const std::string& base, const std::string& head,
+                                              const std::string& norm) {
   std::vector<torch::Device> layer_devices;
   for (int64_t i = 0; i < num_layers; ++i) layer_devices.push_back(layer_device(devices, i, num_layers));
-  const std::string prefix = base + "layers.";
+  const std::string prefix = base + "layers.", norm_weight = base + norm;
+  const std::string norm_bias = norm_weight.substr(0, norm_weight.rfind('.')) + ".bias";
   for (auto& spec : specs) {
-    if (spec.name == base + "norm.weight" || spec.name == base + "norm.bias" || spec.name == head) {
+    if (spec.name == norm_weight || spec.name == norm_bias || spec.name == head) {
       spec.device = devices.back();
     } else if (spec.name.rfind(prefix, 0) == 0) {
       const int64_t layer = std::strtoll(spec.name.c_str() + prefix.size(), nullptr, 10);

@@ -19,11 +19,12 @@ namespace icsweep {
 torch::Device layer_device(const std::vector<torch::Device>& devices, int64_t layer, int64_t layers);
 
 // Places the rows of a model split across `devices`: "<base>layers.<i>.*" on layer i's device,
-// "<base>norm.weight" (and a LayerNorm's "<base>norm.bias") and `head` on the last, the rest (the
-// embedding) on the first (the load's default device). Returns the (L) layer devices.
+// the final norm "<base><norm>" (and a LayerNorm's bias beside it) and `head` on the last, the rest
+// (the embedding) on the first (the load's default device). Returns the (L) layer devices.
 std::vector<torch::Device> place_split_layers(std::vector<WeightSpec>& specs, const std::vector<torch::Device>& devices,
                                               int64_t num_layers, const std::string& base = "model.",
-                                              const std::string& head = "lm_head.weight");
+                                              const std::string& head = "lm_head.weight",
+                                              const std::string& norm = "norm.weight");
 
 // The output head of a model with tied embeddings: transformers points lm_head at the embedding,
 // ignoring any saved lm_head.weight; a split model keeps a copy beside its last layers. (V, D)

@@ -44,6 +44,21 @@ TEST(LayerSplit, NestedCheckpointNamesArePlacedByTheirBase) {
   EXPECT_EQ(got, (std::vector<std::string>{"default", "cpu", "cuda:1", "cuda:1", "cuda:1", "default"}));
 }
 
+TEST(LayerSplit, AFamilysOwnFinalNormNameGoesWithTheLastLayers) {
+  // Falcon-H1 names its final norm model.final_layernorm, LFM2 model.embedding_norm: either must sit
+  // beside the last layer, or a split forward mixes devices (seen on an H100 before this was passed).
+  torch::Tensor slot;
+  std::vector<WeightSpec> specs;
+  for (const std::string name : {"model.embed_tokens.weight", "model.layers.0.input_layernorm.weight",
+                                 "model.final_layernorm.weight", "model.final_layernorm.bias", "model.norm.weight"})
+    specs.push_back({name, {1}, &slot});
+  const std::vector<torch::Device> two = {torch::Device("cpu"), torch::Device("cuda:1")};
+  place_split_layers(specs, two, 2, "model.", "lm_head.weight", "final_layernorm.weight");
+  std::vector<std::string> got;
+  for (const auto& spec : specs) got.push_back(spec.device ? spec.device->str() : "default");
+  EXPECT_EQ(got, (std::vector<std::string>{"default", "cpu", "cuda:1", "cuda:1", "default"}));
+}
+
 TEST(LayerSplit, SameDeviceListedTwiceOrThriceGivesIdenticalHiddenStates) {
   TinyModelOptions tiny;
   tiny.out_dir = testing::scratch_dir("layer_split_model");

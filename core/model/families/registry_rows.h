@@ -53,12 +53,11 @@ ICSWEEP_FAMILY("Ernie4_5ForCausalLM", "ernie4_5", "ernie4_5", true, ernie4_5_sha
 ICSWEEP_FAMILY("StableLmForCausalLM", "stablelm", "stablelm", true, stablelm_shape, load_stablelm)
 ICSWEEP_FAMILY("FalconForCausalLM", "falcon", "falcon", false, falcon_shape, load_falcon)
 ICSWEEP_FAMILY("SmolLM3ForCausalLM", "smollm3", "smollm3", true, smollm3_shape, load_smollm3)
-// State-space and short-convolution hybrids: Falcon-H1, Granite 4, LFM2 (core/model/mamba2.h). Falcon-H1 and LFM2
-// do not split: split across CUDA and the CPU their forward mixed devices (gpu_layer_split.cpp on an H100).
-ICSWEEP_FAMILY("FalconH1ForCausalLM", "falcon_h1", "falcon_h1", false, falcon_h1_shape, load_falcon_h1)
+// State-space and short-convolution hybrids: Falcon-H1, Granite 4, LFM2 (core/model/mamba2.h).
+ICSWEEP_FAMILY("FalconH1ForCausalLM", "falcon_h1", "falcon_h1", true, falcon_h1_shape, load_falcon_h1)
 ICSWEEP_FAMILY("GraniteMoeHybridForCausalLM", "granitemoehybrid", "granitemoehybrid", true, granitemoehybrid_shape,
                load_granitemoehybrid)
-ICSWEEP_FAMILY("Lfm2ForCausalLM", "lfm2", "lfm2", false, lfm2_shape, load_lfm2)
+ICSWEEP_FAMILY("Lfm2ForCausalLM", "lfm2", "lfm2", true, lfm2_shape, load_lfm2)
 // Gated DeltaNet hybrids: Qwen3.5 (dense and MoE, text-only and multimodal wrappers) and Qwen3-Next.
 ICSWEEP_FAMILY("Qwen3_5ForCausalLM", "qwen3_5_text", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
 ICSWEEP_FAMILY("Qwen3_5ForConditionalGeneration", "qwen3_5", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
