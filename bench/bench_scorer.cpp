@@ -3,8 +3,12 @@
 //   bench_scorer --model DIR [--dtype auto] [--device cuda:0] [--length 1024] [--batch 8] [--iters 5] [--json]
 //                [--profile TRACE.json [--profile-iters N]]   (CUDA builds: N more forwards, default 1, under
 //                                          the Kineto profiler, saved as a Chrome trace for bench/profile_kernels.py)
+//                [--fp8-mode auto|dequant|w8a8]             (FP8 checkpoints; bench/bench_fp8.py)
+// --json also gives the resident weight bytes the loader counted and, in CUDA builds, the bytes the CUDA
+// caching allocator held after loading (before any forward).
 #include <boost/program_options.hpp>
 #ifdef ICSWEEP_BENCH_KINETO
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
 #endif
 
@@ -29,6 +33,7 @@ int main(int argc, char** argv) {
       ("batch", po::value<int>()->default_value(8), "sequences per forward")
       ("iters", po::value<int>()->default_value(5), "timed forwards (after 2 warm-ups)")
       ("vocab-limit", po::value<int64_t>()->default_value(0), "V_tok (0 = model vocabulary)")
+      ("fp8-mode", po::value<std::string>()->default_value("auto"), "FP8 checkpoints: auto | dequant | w8a8")
       ("profile", po::value<std::string>(), "after timing, profile forwards into this Chrome trace (CUDA builds)")
       ("profile-iters", po::value<int>()->default_value(1), "forwards in the profile (more than 1 shows the gaps between them)")
       ("json", po::bool_switch(), "print one JSON object");
@@ -49,7 +54,15 @@ int main(int argc, char** argv) {
   so.dtype = icsweep::resolve_model_dtype(vm["dtype"].as<std::string>(), so.model_dir).dtype;
   so.device = vm["device"].as<std::string>();
   so.vocab_limit = vm["vocab-limit"].as<int64_t>();
+  so.fp8_mode = vm["fp8-mode"].as<std::string>();
   auto scorer = icsweep::Scorer::create(so);
+  long long allocated_after_load = -1;  // bytes; -1 where not measured (CPU builds, CPU device)
+#ifdef ICSWEEP_BENCH_KINETO
+  if (so.device.rfind("cuda", 0) == 0) {
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(torch::Device(so.device).index());
+    allocated_after_load = stats.allocated_bytes[0].current;  // StatType::AGGREGATE
+  }
+#endif
   const int length = vm["length"].as<int>(), batch = vm["batch"].as<int>(), iters = vm["iters"].as<int>();
   const int64_t vocab = scorer->options().vocab_limit;
   std::mt19937 rng(0);
@@ -81,10 +94,12 @@ int main(int argc, char** argv) {
   }
   if (vm["json"].as<bool>()) {
     std::printf("{\"tokens_per_second\": %.1f, \"batch\": %d, \"length\": %d, \"iters\": %d, \"seconds\": %.4f, "
-                "\"parameters\": %lld, \"load_seconds\": %.3f, \"forward_token_limit\": %lld, \"checksum\": %.6f}\n",
+                "\"parameters\": %lld, \"load_seconds\": %.3f, \"forward_token_limit\": %lld, \"checksum\": %.6f, "
+                "\"load_gigabytes\": %.4f, \"allocated_after_load\": %lld}\n",
                 tokens_per_second, batch, length, iters, seconds,
                 static_cast<long long>(scorer->model_info().num_parameters), scorer->model_info().load_seconds,
-                static_cast<long long>(scorer->model_info().forward_token_limit), checksum);
+                static_cast<long long>(scorer->model_info().forward_token_limit), checksum,
+                scorer->model_info().load_gigabytes, allocated_after_load);
   } else {
     std::printf("%-8s %-6s %-6s %12s\n", "batch", "length", "iters", "tokens/s");
     std::printf("%-8d %-6d %-6d %12.0f\n", batch, length, iters, tokens_per_second);

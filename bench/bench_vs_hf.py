@@ -12,6 +12,8 @@ Batch 32 of 1024-token sequences is what `icsweep run` does by default on CUDA (
 
   python3 bench/bench_vs_hf.py --bench-scorer build-gpu/bench/bench_scorer [--shapes qwen2.5-0.5b,qwen2.5-7b] [--compile] [--json]
 
+Hybrid shapes (HYBRID_SHAPES: Qwen3.5-9B, depth cut) run transformers' torch fallbacks of the linear layers
+(no flash-linear-attention on the GPU machine), as a user without that package gets.
 MoE shapes (MOE_SHAPES, depth cut): transformers is timed with each --experts implementation and the
 best counts; MFU counts active parameters (experts at top_k / E); --icsweep-loop also times icsweep
 with its grouped-GEMM experts switched off (the per-expert loop), in the same run.
@@ -111,13 +113,15 @@ def active_flops_per_token(model, c, length):
         weights += c.hidden_size * c.vocab_size
     qk = getattr(c, "qk_nope_head_dim", 0) + getattr(c, "qk_rope_head_dim", 0) or getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
     v = getattr(c, "v_head_dim", None) or getattr(c, "head_dim", None) or c.hidden_size // c.num_attention_heads
-    attention = c.num_hidden_layers * 2 * c.num_attention_heads * (qk + v) * (length + 1) / 2
+    layer_types = getattr(c, "layer_types", None) or ["full_attention"] * c.num_hidden_layers
+    attention_layers = sum(t == "full_attention" for t in layer_types)
+    attention = attention_layers * 2 * c.num_attention_heads * (qk + v) * (length + 1) / 2
     return 2 * weights + attention
 
 
 def make_model(name, directory):
-    if name in MOE_SHAPES:
-        config_cls, model_cls, kwargs = MOE_SHAPES[name]
+    if name in CONFIGURED_SHAPES:
+        config_cls, model_cls, kwargs = CONFIGURED_SHAPES[name]
         config = getattr(transformers, config_cls)(**kwargs)
         cls = getattr(transformers, model_cls)
     elif name.startswith("llama"):
@@ -201,7 +205,7 @@ def main():
             model = make_model(name, directory)
             model.config._attn_implementation = "sdpa"
             moe = name in MOE_SHAPES
-            per_token = (active_flops_per_token(model, model.config, args.length) if moe
+            per_token = (active_flops_per_token(model, model.config, args.length) if name in CONFIGURED_SHAPES
                          else flops_per_token(SHAPES[name], args.length))
             for batch in [int(b) for b in args.batches.split(",")]:
                 vocab = model.config.vocab_size

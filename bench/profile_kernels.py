@@ -4,7 +4,10 @@
 Profiles one scoring forward of each (same random-init shape, batch and length as bench_vs_hf.py) with
 the Kineto profiler (bench_scorer --profile for icsweep, torch.profiler for transformers eager and,
 with --compile, torch.compile(model)), then sums the GPU kernel time per category (GEMM, attention,
-normalisation, elementwise, reductions, copies, other) and lists the costliest kernels.
+normalisation, elementwise, reductions, copies, other) and lists the costliest kernels. Named spans
+(icsweep's RECORD_USER_SCOPE "gated_deltanet" and "mamba2"; transformers' GatedDeltaNet and Mamba2 mixer
+modules wrapped in record_function of the same names) are printed with the GPU time of the kernels launched
+inside them: the share of the forward spent in the linear layers.
 
   python3 bench/profile_kernels.py --bench-scorer build-gpu/bench/bench_scorer [--shape qwen2.5-0.5b]
                                    [--batch 32] [--compile] [--traces DIR]
@@ -21,7 +24,9 @@ import tempfile
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from bench_vs_hf import SHAPES, make_model  # noqa: E402
+from bench_vs_hf import CONFIGURED_SHAPES, SHAPES, make_model  # noqa: E402
+
+SPAN_MODULES = {"GatedDeltaNet": "gated_deltanet", "Mamba2Mixer": "mamba2", "MambaMixer": "mamba2"}
 
 CATEGORIES = [
     ("gemm", re.compile(r"gemm|cutlass|xmma|nvjet|sm\d+_.*(tn|nt|nn|tt)|cublas", re.I)),
@@ -55,6 +60,26 @@ def kernel_times(trace_path):
     return totals, end - start
 
 
+def span_times(trace_path):
+    """{span name: GPU microseconds of the kernels launched inside it}: user annotations on the CPU, the
+    runtime launches within them, and the kernels those launches correlate with."""
+    with open(trace_path) as f:
+        events = json.load(f)["traceEvents"]
+    spans = [e for e in events if e.get("cat") == "user_annotation" and e.get("ph") == "X"]
+    launches = [e for e in events if e.get("cat") in ("cuda_runtime", "cuda_driver") and e.get("ph") == "X"]
+    kernel_us = {}
+    for e in events:
+        if e.get("cat") in ("kernel", "gpu_memcpy", "gpu_memset") and e.get("ph") == "X":
+            kernel_us[e.get("args", {}).get("correlation")] = kernel_us.get(e.get("args", {}).get("correlation"), 0) + e["dur"]
+    totals = collections.defaultdict(float)
+    for span in spans:
+        start, end = span["ts"], span["ts"] + span["dur"]
+        for launch in launches:
+            if launch.get("tid") == span.get("tid") and start <= launch["ts"] <= end:
+                totals[span["name"]] += kernel_us.get(launch.get("args", {}).get("correlation"), 0)
+    return totals
+
+
 def summarise(label, trace_path, tokens, top):
     totals, span = kernel_times(trace_path)
     busy = sum(t for t, _ in totals.values())
@@ -70,7 +95,22 @@ def summarise(label, trace_path, tokens, top):
     print(f"top {top} kernels:")
     for name, (t, n) in sorted(totals.items(), key=lambda kv: -kv[1][0])[:top]:
         print(f"  {t / 1e3:>8.2f} ms {n:>5}x  {category(name):<11} {name[:110]}")
+    for name, t in sorted(span_times(trace_path).items()):
+        print(f"span {name}: {t / 1e3:.2f} ms of kernels, {100 * t / busy:.1f}% of the busy time")
     return by_category
+
+
+def wrap_spans(model):
+    """Each linear-layer module's forward inside record_function(<span name>) (SPAN_MODULES)."""
+    for module in model.modules():
+        name = next((v for k, v in SPAN_MODULES.items() if type(module).__name__.endswith(k)), None)
+        if name:
+            forward = module.forward
+
+            def spanned(*a, _forward=forward, _name=name, **kw):
+                with torch.profiler.record_function(_name):
+                    return _forward(*a, **kw)
+            module.forward = spanned
 
 
 def profile_transformers(model, vocab, batch, length, path):
@@ -85,7 +125,8 @@ def profile_transformers(model, vocab, batch, length, path):
     for _ in range(3):
         step()
     torch.cuda.synchronize()
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
+    activities = [torch.profiler.ProfilerActivity.CPU, torch.profiler.ProfilerActivity.CUDA]
+    with torch.profiler.profile(activities=activities) as prof:
         step()
         torch.cuda.synchronize()
     prof.export_chrome_trace(path)
@@ -94,7 +135,7 @@ def profile_transformers(model, vocab, batch, length, path):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bench-scorer", required=True)
-    parser.add_argument("--shape", default="qwen2.5-0.5b", choices=sorted(SHAPES))
+    parser.add_argument("--shape", default="qwen2.5-0.5b", choices=sorted(SHAPES) + sorted(CONFIGURED_SHAPES))
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--length", type=int, default=1024)
     parser.add_argument("--compile", action="store_true")
@@ -104,11 +145,12 @@ def main():
     traces = args.traces or tempfile.mkdtemp()
     os.makedirs(traces, exist_ok=True)
     tokens = args.batch * args.length
-    vocab = SHAPES[args.shape]["vocab_size"]
     print(f"# {args.shape}, batch {args.batch} x {args.length} tokens, bf16, {torch.cuda.get_device_name(0)}")
     with tempfile.TemporaryDirectory(dir="/tmp") as directory:
         model = make_model(args.shape, directory)
         model.config._attn_implementation = "sdpa"
+        vocab = model.config.vocab_size
+        wrap_spans(model)
         runs = [("transformers eager", model)]
         if args.compile:
             runs.append(("transformers compiled", torch.compile(model)))

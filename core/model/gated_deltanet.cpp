@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include <ATen/record_function.h>
+
 #include "core/model/layers.h"
 
 namespace icsweep {
@@ -126,6 +128,7 @@ torch::Tensor chunk_gated_delta_rule(const torch::Tensor& q_in, const torch::Ten
 
 torch::Tensor gated_deltanet(const GatedDeltaNetWeights& w, const GatedDeltaNetDims& d, const torch::Tensor& x,
                              double eps) {
+  RECORD_USER_SCOPE("gated_deltanet");  // a span in bench_scorer --profile traces (bench/profile_kernels.py)
   const int64_t b = x.size(0), t = x.size(1), hv = d.value_heads, r = d.value_heads / d.key_heads;
   const auto proj = torch::matmul(x, w.in_proj.t());  // (B, T, 2K + 2V + 2Hv)
   const auto parts = proj.split_with_sizes({d.conv_dim(), d.value_dim(), hv, hv}, -1);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <filesystem>
 
+#include <ATen/Context.h>
+
 #include "core/common/errors.h"
 #include "core/config/fp8_format.h"
 #include "core/config/hf_config.h"
@@ -93,6 +95,9 @@ std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::Sc
 std::unique_ptr<CausalLM> load_causal_lm(const std::string& model_dir, torch::ScalarType dtype,
                                          const std::vector<torch::Device>& devices, Fp8Mode fp8_mode) {
   if (devices.empty()) throw ModelError(model_dir + ": no device to load the model onto");
+  // fp32 means fp32: cuDNN convolutions (the hybrids' conv1d) default to TF32's 10-bit mantissa on CUDA,
+  // which moved a Qwen3.5-MoE fixture 1.9e-4 bits from the CPU; matmuls already default to full fp32.
+  at::globalContext().setAllowTF32CuDNN(false);
   const HfConfig top = HfConfig::load(model_dir);
   if (is_torchscript_model(model_dir)) return load_torchscript_model(model_dir, top, dtype, devices);
 

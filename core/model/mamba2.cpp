@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <ATen/record_function.h>
+
 #include "core/model/layers.h"
 
 namespace icsweep {
@@ -106,6 +108,7 @@ torch::Tensor mamba2_chunk_scan(const torch::Tensor& x, const torch::Tensor& dt,
 
 torch::Tensor mamba2_mixer(const Mamba2Weights& w, const Mamba2Dims& dims, const Mamba2Options& options,
                            const torch::Tensor& h) {
+  RECORD_USER_SCOPE("mamba2");  // a span in bench_scorer --profile traces (bench/profile_kernels.py)
   const int64_t batch = h.size(0), T = h.size(1), I = dims.intermediate(), GN = dims.groups * dims.state;
   auto proj = linear(h, w.in_proj, w.in_proj_bias);  // (B, T, I + conv_dim + H): z, xBC, dt
   if (options.in_proj_scale.defined()) proj = proj * options.in_proj_scale;
