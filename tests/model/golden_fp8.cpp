@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/model/causal_lm.h"
+#include "model/fp8_fixtures.h"
 #include "model/nll_bits.h"
 #include "test_paths.h"
 
@@ -27,14 +28,7 @@ constexpr double kDequantToleranceBits = 1e-4;
 // down_proj input at position 0 holds a value 3.8e-7 (relative) from an e4m3 rounding midpoint.)
 constexpr double kW8a8ToleranceBits = 1e-4;
 
-// The fixtures the generator writes (a missing folder fails instead of shrinking the list).
-const std::vector<std::string> kFixtures = {
-    "fp8_deepseek_v3_block_f32", "fp8_deepseek_v3_ue8m0", "fp8_llama_block_bf16_scales", "fp8_qwen3_tensor_static",
-    "ct_llama_channel",          "ct_llama_tensor",       "ct_qwen3_block_padded"};
-
-fs::path fixture_dir(const std::string& name) {
-  return fs::path(testing::source_dir()) / "tests" / "fixtures_fp8" / name;
-}
+using testing::fp8_fixture_dir;
 
 nlohmann::json read_json(const fs::path& p) {
   std::ifstream in(p);
@@ -44,7 +38,7 @@ nlohmann::json read_json(const fs::path& p) {
 class Fp8Parity : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(Fp8Parity, DequantMatchesTransformersInFp32) {
-  const fs::path dir = fixture_dir(GetParam());
+  const fs::path dir = fp8_fixture_dir(GetParam());
   ASSERT_TRUE(fs::exists(dir / "model.safetensors")) << "FP8 fixture missing: " << dir;
   auto model = load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU, Fp8Mode::kDequant);
   EXPECT_NE(model->info().weight_format.find("dequant"), std::string::npos) << model->info().weight_format;
@@ -54,7 +48,7 @@ TEST_P(Fp8Parity, DequantMatchesTransformersInFp32) {
 }
 
 TEST_P(Fp8Parity, W8a8MatchesTheEmulatedReference) {
-  const fs::path dir = fixture_dir(GetParam());
+  const fs::path dir = fp8_fixture_dir(GetParam());
   ASSERT_TRUE(fs::exists(dir / "model.safetensors")) << "FP8 fixture missing: " << dir;
   auto model = load_causal_lm(dir.string(), torch::kFloat32, torch::kCPU, Fp8Mode::kW8a8);
   EXPECT_NE(model->info().weight_format.find("w8a8"), std::string::npos) << model->info().weight_format;
@@ -73,13 +67,13 @@ TEST_P(Fp8Parity, W8a8MatchesTheEmulatedReference) {
   EXPECT_GT(effect, 100 * kW8a8ToleranceBits) << "the w8a8 emulation barely changes this fixture's numbers";
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixture, Fp8Parity, ::testing::ValuesIn(kFixtures),
+INSTANTIATE_TEST_SUITE_P(Fixture, Fp8Parity, ::testing::ValuesIn(testing::kFp8Fixtures),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 // Resident bytes: one byte per FP8 parameter, the scales in fp32 as held, every other tensor in the
 // compute dtype (fp32 here), counted from the fixture's safetensors header (logprobs.json "tensors").
 TEST(Fp8Parity, ResidentBytesAreCodesScalesAndTheRest) {
-  const fs::path dir = fixture_dir("fp8_llama_block_bf16_scales");
+  const fs::path dir = fp8_fixture_dir("fp8_llama_block_bf16_scales");
   ASSERT_TRUE(fs::exists(dir / "model.safetensors")) << "FP8 fixture missing: " << dir;
   int64_t expected = 0, fp8_params = 0, params = 0;
   const auto ref = read_json(dir / "logprobs.json");

@@ -57,6 +57,21 @@ inline std::vector<double> sequence_diffs(CausalLM& model, const nlohmann::json&
   return worst;
 }
 
+// Mean |model - reference| over every scored token of ref["sequences"][i][key], each sequence alone
+// through the model on `device` (where its weights are).
+inline double mean_abs_diff(CausalLM& model, const nlohmann::json& ref, const std::string& key, torch::Device device) {
+  double sum = 0;
+  int64_t count = 0;
+  for (const auto& s : ref["sequences"]) {
+    const auto ids_vec = s["ids"].get<std::vector<int64_t>>();
+    const auto expected = s[key].get<std::vector<double>>();
+    if (ids_vec.size() < 2) continue;
+    const auto got = nll_bits(model, torch::tensor(ids_vec, torch::kInt64).unsqueeze(0).to(device))[0].cpu();
+    for (size_t t = 0; t < expected.size(); ++t, ++count) sum += std::abs(got[t].item<double>() - expected[t]);
+  }
+  return sum / std::max<int64_t>(1, count);
+}
+
 // Max |model - reference| over every scored token of the fixture (sequence_diffs).
 inline double max_abs_diff(CausalLM& model, const nlohmann::json& ref, const std::string& key = "nll_bits") {
   const auto diffs = sequence_diffs(model, ref, key);
