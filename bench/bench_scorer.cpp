@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   long long allocated_after_load = -1;  // bytes; -1 where not measured (CPU builds, CPU device)
 #ifdef ICSWEEP_BENCH_KINETO
   if (so.device.rfind("cuda", 0) == 0) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(torch::Device(so.device).index());
+    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::Device(so.device).index());
     allocated_after_load = stats.allocated_bytes[0].current;  // StatType::AGGREGATE
   }
 #endif

@@ -75,6 +75,18 @@ MOE_SHAPES = {
         tie_word_embeddings=False)),
 }
 
+# Hybrid linear-attention shapes (depth cut; layer_types keep the published 3 linear : 1 full pattern).
+# MFU counts the matmul weights and the full-attention layers' attention, not the chunked recurrence.
+HYBRID_SHAPES = {
+    "qwen3.5-9b": ("Qwen3_5TextConfig", "Qwen3_5ForCausalLM", dict(
+        hidden_size=4096, intermediate_size=12288, num_hidden_layers=16, num_attention_heads=16,  # 16 of 32
+        num_key_value_heads=4, head_dim=256, linear_conv_kernel_dim=4, linear_key_head_dim=128,
+        linear_num_key_heads=16, linear_num_value_heads=32, linear_value_head_dim=128, full_attention_interval=4,
+        attn_output_gate=True, vocab_size=248320, tie_word_embeddings=False, max_position_embeddings=262144,
+        rope_parameters=dict(rope_type="default", rope_theta=10000000, partial_rotary_factor=0.25))),
+}
+CONFIGURED_SHAPES = {**MOE_SHAPES, **HYBRID_SHAPES}
+
 
 def measured_peak():
     """bf16 matmul rate of this GPU: best of a few 8192^3 GEMMs (FLOP/s)."""
