@@ -36,6 +36,17 @@ int64_t exact_dense(int64_t d, int64_t n, int64_t h, int64_t h_kv, int64_t hd, i
 
 int64_t causal_keys(int64_t L) { return L * (L + 1) / 2; }
 
+// Both profiles at T = 1024 of a dense model whose layers are all causal at that length: the
+// reference with the SwiGLU 6·d·f, the exact profile with the real head_dim and the gated MLP 3·d·f.
+void expect_dense_swiglu(const std::string& file, const std::string& name, int64_t d, int64_t n, int64_t h,
+                         int64_t h_kv, int64_t head_dim, int64_t f, int64_t V) {
+  const HfConfig c = published(file);
+  EXPECT_EQ(reference_flops(c, name, 1024).total_flops, reference_dense(d, n, h, h_kv, 6 * d * f, V, 1024)) << file;
+  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
+            exact_dense(d, n, h, h_kv, head_dim, 3 * d * f, V, 1024, causal_keys(1024)))
+      << file;
+}
+
 std::string notes(const FlopsEstimate& e) {
   std::string all;
   for (const auto& n : e.notes) all += n + "\n";
@@ -72,11 +83,7 @@ TEST(PublishedConfigs, Gemma3FourBillionMinimalTextConfig) {
 }
 
 TEST(PublishedConfigs, Gemma3TwentySevenBillion) {
-  const HfConfig c = published("gemma-3-27b-it.json");
-  EXPECT_EQ(reference_flops(c, "google/gemma-3-27b-it", 1024).total_flops,
-            reference_dense(5376, 62, 32, 16, 6 * 5376 * 21504, 262208, 1024));
-  EXPECT_EQ(exact_flops(c, {1024}).total_flops,
-            exact_dense(5376, 62, 32, 16, 128, 3 * 5376 * 21504, 262208, 1024, causal_keys(1024)));
+  expect_dense_swiglu("gemma-3-27b-it.json", "google/gemma-3-27b-it", 5376, 62, 32, 16, 128, 21504, 262208);
 }
 
 // Wrappers whose top level holds no hidden_size: the reference stops; the formula on text_config.
@@ -140,14 +147,8 @@ TEST(PublishedConfigs, Qwen35NineBillionGatedDeltaNetBothProfiles) {
 }
 
 TEST(PublishedConfigs, DenseAndMoeFamiliesAsWritten) {
-  EXPECT_EQ(reference_flops(published("llama-3.1-8b-instruct.json"), "meta-llama/Llama-3.1-8B-Instruct", 1024).total_flops,
-            reference_dense(4096, 32, 32, 8, 6 * 4096 * 14336, 128256, 1024));
-  EXPECT_EQ(exact_flops(published("llama-3.1-8b-instruct.json"), {1024}).total_flops,
-            exact_dense(4096, 32, 32, 8, 128, 3 * 4096 * 14336, 128256, 1024, causal_keys(1024)));
-  EXPECT_EQ(reference_flops(published("qwen2.5-7b-instruct.json"), "Qwen/Qwen2.5-7B-Instruct", 1024).total_flops,
-            reference_dense(3584, 28, 28, 4, 6 * 3584 * 18944, 152064, 1024));
-  EXPECT_EQ(exact_flops(published("qwen2.5-7b-instruct.json"), {1024}).total_flops,
-            exact_dense(3584, 28, 28, 4, 128, 3 * 3584 * 18944, 152064, 1024, causal_keys(1024)));
+  expect_dense_swiglu("llama-3.1-8b-instruct.json", "meta-llama/Llama-3.1-8B-Instruct", 4096, 32, 32, 8, 128, 14336, 128256);
+  expect_dense_swiglu("qwen2.5-7b-instruct.json", "Qwen/Qwen2.5-7B-Instruct", 3584, 28, 28, 4, 128, 18944, 152064);
   // gpt-oss: mlp = 4·d·f·k; d_k = 2880 // 64 = 45.
   EXPECT_EQ(reference_flops(published("gpt-oss-120b.json"), "openai/gpt-oss-120b", 1024).total_flops,
             reference_dense(2880, 36, 64, 8, 4 * 2880 * 2880 * 4, 201088, 1024));
@@ -188,6 +189,101 @@ TEST(PublishedConfigs, DeepSeekV3MlaBranch) {
   const int64_t d = 7168, n = 61, T = 1024, proj = 4 * d * d + 4 * d * 7168, mlp = 6 * d * 2048 * 9;
   const int64_t expected = n * (T * (proj + mlp) + 4 * 128 * 56 * T * 512) + 2 * T * d * 129280;
   EXPECT_EQ(reference_flops(published("deepseek-v3.json"), "deepseek-ai/DeepSeek-V3", T).total_flops, expected);
+}
+
+// SmolLM3-3B: Llama-shaped (16 heads of 128, 4 kv heads, SwiGLU 11008, V 128256). Every 4th layer
+// skips RoPE, which costs no FLOPs; use_sliding_window false and sliding_window null: all causal.
+TEST(PublishedConfigs, SmolLM3ThreeBillionNoRopeLayersCostTheSame) {
+  expect_dense_swiglu("smollm3-3b.json", "HuggingFaceTB/SmolLM3-3B", 2048, 36, 16, 4, 128, 11008, 128256);
+}
+
+// Olmo-3.1-32B-Instruct (olmo3): 64 layers, 40 heads of 128, 8 kv heads, SwiGLU 27648, untied V
+// 100278; layer_types: three sliding (window 4096), then one full, 16 times. T = 1024 < 4096: all causal.
+TEST(PublishedConfigs, Olmo3ThirtyTwoBillionSlidingLayers) {
+  expect_dense_swiglu("olmo-3.1-32b-instruct.json", "allenai/Olmo-3.1-32B-Instruct", 5120, 64, 40, 8, 128, 27648,
+                      100278);
+  // L = 8192: the 48 sliding layers see 4096·4097/2 + 4096·4096 keys, the 16 full ones 8192·8193/2.
+  const int64_t L = 8192;
+  const int64_t weights = 5120 * 40 * 128 + 2 * 5120 * 8 * 128 + 40 * 128 * 5120 + 3 * 5120 * 27648;
+  const int64_t attention = 2 * 40 * 2 * 128 * (48 * (4096LL * 4097 / 2 + 4096LL * 4096) + 16 * causal_keys(L));
+  EXPECT_EQ(exact_flops(published("olmo-3.1-32b-instruct.json"), {L}).total_flops,
+            64 * 2 * L * weights + attention + 2 * L * 5120 * 100278);
+}
+
+// Qwen3-Next-80B-A3B-Thinking: 48 layers, no layer_types, full_attention_interval 4: 36 Gated
+// DeltaNet layers (Hk 16, Hv 32, Dk = Dv = 128, 4 taps) and 12 full-attention layers (16 heads of
+// 256, 2 kv heads, q_proj with its output gate). Every layer sparse (decoder_sparse_step 1,
+// mlp_only_layers []): router 512, top 10 of 512-wide experts, a 512-wide shared expert and its gate.
+// Untied head, V 151936. The reference formula counts all 48 layers as attention (and says so).
+TEST(PublishedConfigs, Qwen3NextGatedDeltaNetAndExperts) {
+  const HfConfig c = published("qwen3-next-80b-a3b-thinking.json");
+  const FlopsEstimate r = reference_flops(c, "Qwen/Qwen3-Next-80B-A3B-Thinking", 1024);
+  EXPECT_EQ(r.total_flops, reference_dense(2048, 48, 16, 2, 6 * 2048 * 5120, 151936, 1024));
+  EXPECT_NE(notes(r).find("treats every layer as attention"), std::string::npos) << notes(r);
+  // Linear layer: in 2048·(2·2048 + 4096 + 4096 + 2·32) = 2048·12352, out 4096·2048.
+  const int64_t linear_weights = 2048LL * 12352 + 4096LL * 2048;
+  // Attention: q + gate 2048·2·4096, k and v 2·2048·512, o 4096·2048.
+  const int64_t attention_weights = 2048LL * 8192 + 2 * 2048LL * 512 + 4096LL * 2048;
+  const int64_t moe = 2048LL * 512 + 10 * 3 * 2048LL * 512 + 3 * 2048LL * 512 + 2048;
+  const int64_t L = 1024;
+  // Linear core: conv 2·L·8192·4; 16 chunks of 64, per head and chunk 2·64²·128 + 64·63/2·256 + 64²·128
+  // + 3·64·128² multiply-adds, 32 value heads.
+  const int64_t per_chunk = 2 * 64 * 64 * 128 + 2016 * 256 + 64 * 64 * 128 + 3 * 64 * 128 * 128;
+  const int64_t linear_core = 2 * L * 8192 * 4 + 2 * 32 * 16 * per_chunk;
+  const int64_t attention_core = 2 * 16 * 512 * causal_keys(L);
+  const int64_t expected = 36 * (2 * L * (linear_weights + moe) + linear_core) +
+                           12 * (2 * L * (attention_weights + moe) + attention_core) + 2 * L * 2048 * 151936;
+  EXPECT_EQ(exact_flops(c, {L}).total_flops, static_cast<double>(expected));
+}
+
+// Kimi-K2 (DeepseekV3ForCausalLM, model_type kimi_k2, FP8): the deepseek family's MLA and MoE. 61
+// layers, d 7168, 64 heads; q_lora 1536, kv_lora 512, qk 128 + 64 rope, v 128; layer 0 dense (18432),
+// then 384 experts of 2048, top 8, one shared. Untied head, V 163840.
+TEST(PublishedConfigs, KimiK2MlaAndExperts) {
+  const HfConfig c = published("kimi-k2.json");
+  const int64_t d = 7168, T = 1024;
+  // Reference: the name has no "deepseek", so the dense formula (its default for the name), f =
+  // intermediate_size; with the "mla" override the MLA branch (n_group present: latent core, M 512).
+  EXPECT_EQ(reference_flops(c, "moonshotai/Kimi-K2-Base", T).total_flops,
+            reference_dense(d, 61, 64, 64, 6 * d * 18432, 163840, T));
+  const int64_t proj = 4 * d * d + 4 * d * (64 * 112), mlp = 6 * d * 2048 * (1 + 8);
+  const FlopsEstimate mla = reference_flops(c, "moonshotai/Kimi-K2-Base", T, "mla");
+  EXPECT_EQ(mla.total_flops, 61 * (T * (proj + mlp) + 4 * 64 * 112 * T * 512) + 2 * T * d * 163840);
+  EXPECT_NE(notes(mla).find("M = kv_lora_rank = 512"), std::string::npos) << notes(mla);
+  // Exact: q_a 7168·1536, q_b 1536·64·192, kv_a 7168·(512 + 64), kv_b 512·64·(128 + 128), o 64·128·7168.
+  const int64_t attention = d * 1536 + 1536 * 64 * 192 + d * 576 + 512 * 64 * 256 + 64 * 128 * d;
+  const int64_t moe = d * 384 + 8 * 3 * d * 2048 + 3 * d * 2048;
+  const int64_t core = 2 * 64 * (192 + 128) * causal_keys(T);
+  EXPECT_EQ(exact_flops(c, {T}).total_flops,
+            61 * (2 * T * attention + core) + 2 * T * (3 * d * 18432 + 60 * moe) + 2 * T * d * 163840);
+}
+
+// LFM2.5-VL-1.6B: an lfm2_vl wrapper whose text_config is LFM2-1.2B (16 layers: 10 short-conv, 6
+// attention with 32 heads of 64 and 8 kv heads; V 65536). The reference stops at the wrapper and
+// applies its formula to text_config (intermediate_size 12288 as written). The exact profile knows
+// no vision-language LFM2 architecture and names it; the same text_config as a checkpoint of its own
+// (Lfm2ForCausalLM) gets the exact count, with block_auto_adjust_ff_dim's MLP width 2·12288/3 = 8192.
+TEST(PublishedConfigs, Lfm2VlWrapperReferenceOnTextModelExactRefuses) {
+  const HfConfig c = published("lfm2.5-vl-1.6b.json");
+  const FlopsEstimate r = reference_flops(c, "LiquidAI/LFM2.5-VL-1.6B", 1024);
+  EXPECT_EQ(r.total_flops, reference_dense(2048, 16, 32, 8, 6 * 2048 * 12288, 65536, 1024));
+  EXPECT_NE(notes(r).find("has no 'hidden_size'"), std::string::npos) << notes(r);
+  EXPECT_NE(notes(r).find("treats every layer as attention"), std::string::npos) << notes(r);
+  try {
+    exact_flops(c, {1024});
+    FAIL() << "expected ModelError";
+  } catch (const ModelError& e) {
+    // The wrapper is what the registry looks up (its text model_type, lfm2, is known).
+    const std::string what = e.what();
+    EXPECT_NE(what.find("architecture Lfm2VlForConditionalGeneration (model_type 'lfm2_vl') is not known"),
+              std::string::npos)
+        << what;
+  }
+  const HfConfig text(c.json().at("text_config"), "lfm2.5-vl-1.6b.json [text_config]");
+  const int64_t d = 2048, L = 1024, mlp = 3 * d * 8192;
+  const int64_t attention = 6 * (2 * L * (2 * d * 2048 + 2 * d * 512 + mlp) + 2 * 32 * 128 * causal_keys(L));
+  const int64_t conv = 10 * (2 * L * (3 * d * d + d * d + mlp) + 2 * L * d * 3);  // in/out proj, conv taps 3
+  EXPECT_EQ(exact_flops(text, {L}).total_flops, attention + conv + 2 * L * d * 65536);
 }
 
 }  // namespace
