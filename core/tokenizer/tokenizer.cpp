@@ -54,6 +54,10 @@ std::shared_ptr<const Tokenizer> load_tokenizer(const std::string& dir, Tokenize
     return load_json_tokenizer(sentencepiece_bpe_tokenizer_json(proto, model_file), dir, model_file, fingerprint,
                                flavor);
   }
+  if (std::filesystem::is_regular_file(path / "tiktoken.model"))  // Kimi-K2: tokenization_kimi.py, remote code
+    throw TokenizerError(dir + ": only tiktoken.model found; its tokenizer is remote code (trust_remote_code) that "
+                         "icsweep does not run. Save it once as tokenizer.json with transformers "
+                         "(AutoTokenizer.from_pretrained(dir, trust_remote_code=True).save_pretrained(dir)) and score again");
   if (flavor == TokenizerFlavor::kTokenizersLibrary) throw TokenizerError(dir + ": tokenizer.json not found");
   throw TokenizerError(dir + ": neither tokenizer.json nor tokenizer.model found");
 }

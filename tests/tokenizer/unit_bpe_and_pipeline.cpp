@@ -306,5 +306,19 @@ TEST(Tokenizer, UnsupportedModelAndInvalidUtf8AreErrors) {
   EXPECT_THROW(t->encode("a\xFF", false), TokenizerError);
 }
 
+// Kimi-K2 ships only tiktoken.model and remote tokenizer code: the error says how to get a tokenizer.json.
+TEST(LoadTokenizer, OnlyTiktokenModelSaysHowToConvertIt) {
+  const std::string dir = testing::scratch_dir("tokenizer_tiktoken_only");
+  std::ofstream(dir + "/tiktoken.model") << "IQ== 0\n";
+  try {
+    load_tokenizer(dir);
+    ADD_FAILURE() << "a directory with only tiktoken.model loaded";
+  } catch (const TokenizerError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("tiktoken.model"), std::string::npos) << what;
+    EXPECT_NE(what.find("save_pretrained"), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace icsweep
