@@ -12,6 +12,7 @@
 
 #include "core/model/cuda/fused_kernels.h"
 #endif
+#include "core/model/cuda/gated_delta_rule.h"  // torch- and CUDA-free: its supports() is asked in any build
 
 namespace icsweep::fused {
 namespace {
@@ -23,6 +24,7 @@ const char* kernel_name(Kernel kernel) {
     case Kernel::kSilu: return "silu";
     case Kernel::kNll: return "nll";
     case Kernel::kExperts: return "experts";
+    case Kernel::kDeltaRule: return "deltarule";
   }
   return "?";
 }
@@ -158,6 +160,30 @@ torch::Tensor nll_bits(const torch::Tensor& logits_in, const torch::Tensor& targ
   return out;
 #else
   not_built("nll_bits");
+#endif
+}
+
+bool gated_delta_rule_supports(int64_t key_dim, int64_t value_dim) {
+  return cuda_kernels::gated_delta_rule_supports(key_dim, value_dim);
+}
+
+torch::Tensor gated_delta_rule(const torch::Tensor& qkv_in, const torch::Tensor& g_in, const torch::Tensor& beta_in,
+                               int64_t key_heads, int64_t value_heads, int64_t key_dim, int64_t value_dim) {
+#ifdef ICSWEEP_FUSED_CUDA
+  const c10::cuda::CUDAGuard guard(qkv_in.device());
+  const auto qkv = qkv_in.contiguous();
+  const int64_t b = qkv.size(0), t = qkv.size(1);
+  if (qkv.size(2) != 2 * key_heads * key_dim + value_heads * value_dim)
+    throw ModelError("fused gated_delta_rule: qkv has " + std::to_string(qkv.size(2)) + " channels, not 2·Hk·Dk + Hv·Dv");
+  const auto g = g_in.to(torch::kFloat32).contiguous(), beta = beta_in.to(torch::kFloat32).contiguous();
+  auto out = torch::empty({b, t, value_heads, value_dim}, qkv.options());
+  check(cuda_kernels::gated_delta_rule(kernel_dtype(qkv), qkv.data_ptr(), g.data_ptr<float>(), beta.data_ptr<float>(),
+                                       out.data_ptr(), b, t, key_heads, value_heads, key_dim, value_dim, stream_of(qkv)),
+        "gated_delta_rule");
+  return out;
+#else
+  (void)qkv_in, (void)g_in, (void)beta_in, (void)key_heads, (void)value_heads, (void)key_dim, (void)value_dim;
+  not_built("gated_delta_rule");
 #endif
 }
 

@@ -10,12 +10,12 @@
 namespace icsweep::fused {
 
 // kExperts is not a kernel of ours: the routed experts as grouped GEMMs (moe.h) instead of one GEMM
-// chain per expert, switched like the kernels.
-enum class Kernel { kNorm, kRope, kSilu, kNll, kExperts };
+// chain per expert, switched like the kernels. kDeltaRule: Gated DeltaNet's recurrence (gated_deltanet.h).
+enum class Kernel { kNorm, kRope, kSilu, kNll, kExperts, kDeltaRule };
 
 // True when `kernel` can run on x: a build with the CUDA kernels, x on a GPU in fp32/bf16/fp16, no
 // gradient wanted (they have no backward), and not switched off by the environment variable
-// ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, experts, the
+// ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, experts, deltarule, the
 // ones to keep on; for A/B benchmarks and to rule them out when chasing a numerical question).
 bool enabled(Kernel kernel, const torch::Tensor& x);
 
@@ -37,5 +37,13 @@ torch::Tensor silu_mul(const torch::Tensor& gate_up);
 // -log2 softmax(logits)[target] per row, in fp32. logits: (N, V) with unit column stride;
 // targets: (N) int64 on the same device -> (N) fp32.
 torch::Tensor nll_bits(const torch::Tensor& logits, const torch::Tensor& targets);
+
+// The gated delta rule from a zero state (cuda/gated_delta_rule.h), the same numbers as
+// chunk_gated_delta_rule up to fp32 summation order. qkv: (B, T, 2·Hk·Dk + Hv·Dv) after the conv and
+// SiLU, any layout (made contiguous); g, beta: (B, T, Hv) (made fp32) -> (B, T, Hv, Dv) in qkv's dtype.
+// Only where gated_delta_rule_supports(Dk, Dv) (head dims the kernel is written for).
+torch::Tensor gated_delta_rule(const torch::Tensor& qkv, const torch::Tensor& g, const torch::Tensor& beta,
+                               int64_t key_heads, int64_t value_heads, int64_t key_dim, int64_t value_dim);
+bool gated_delta_rule_supports(int64_t key_dim, int64_t value_dim);
 
 }  // namespace icsweep::fused

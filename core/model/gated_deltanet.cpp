@@ -5,6 +5,7 @@
 
 #include <ATen/record_function.h>
 
+#include "core/model/fused_ops.h"
 #include "core/model/layers.h"
 
 namespace icsweep {
@@ -135,14 +136,19 @@ torch::Tensor gated_deltanet(const GatedDeltaNetWeights& w, const GatedDeltaNetD
   // Depthwise causal conv over each channel's past (zeros before position 0), then SiLU: (B, T, 2K + V).
   auto qkv = torch::conv1d(parts[0].transpose(1, 2), w.conv1d, {}, 1, d.conv_kernel - 1, 1, d.conv_dim());
   qkv = torch::silu(qkv.narrow(2, 0, t)).transpose(1, 2);
-  const auto qkv_parts = qkv.split_with_sizes({d.key_dim(), d.key_dim(), d.value_dim()}, -1);
-  auto q = qkv_parts[0].reshape({b, t, d.key_heads, d.key_head_dim}).repeat_interleave(r, 2);  // (B, T, Hv, Dk)
-  auto k = qkv_parts[1].reshape({b, t, d.key_heads, d.key_head_dim}).repeat_interleave(r, 2);  // (B, T, Hv, Dk)
-  const auto v = qkv_parts[2].reshape({b, t, hv, d.value_head_dim});                         // (B, T, Hv, Dv)
-  const auto beta = torch::sigmoid(parts[2]);                                                 // (B, T, Hv)
+  const auto beta = torch::sigmoid(parts[2]);  // (B, T, Hv)
   // The log-decay per step, in fp32: -exp(A_log) * softplus(a + dt_bias).
   const auto g = -w.A_log.to(torch::kFloat32).exp() * F::softplus(parts[3].to(torch::kFloat32) + w.dt_bias);
-  const auto core = chunk_gated_delta_rule(q, k, v, g, beta, GatedDeltaNetDims::kChunk);  // (B, T, Hv, Dv)
+  torch::Tensor core;  // (B, T, Hv, Dv)
+  if (fused::enabled(fused::Kernel::kDeltaRule, qkv) && fused::gated_delta_rule_supports(d.key_head_dim, d.value_head_dim)) {
+    core = fused::gated_delta_rule(qkv, g, beta, d.key_heads, hv, d.key_head_dim, d.value_head_dim);
+  } else {
+    const auto qkv_parts = qkv.split_with_sizes({d.key_dim(), d.key_dim(), d.value_dim()}, -1);
+    auto q = qkv_parts[0].reshape({b, t, d.key_heads, d.key_head_dim}).repeat_interleave(r, 2);  // (B, T, Hv, Dk)
+    auto k = qkv_parts[1].reshape({b, t, d.key_heads, d.key_head_dim}).repeat_interleave(r, 2);  // (B, T, Hv, Dk)
+    const auto v = qkv_parts[2].reshape({b, t, hv, d.value_head_dim});                         // (B, T, Hv, Dv)
+    core = chunk_gated_delta_rule(q, k, v, g, beta, GatedDeltaNetDims::kChunk);
+  }
   const auto z = parts[1].reshape({b, t, hv, d.value_head_dim});
   const auto normed = gated_rms_norm(core, z, w.norm, eps).reshape({b, t, d.value_dim()});
   return torch::matmul(normed, w.out_proj.t());  // (B, T, D)
