@@ -1,5 +1,5 @@
 """Fixture specs for the hybrid linear-attention and state-space families (Qwen3.5, Qwen3-Next,
-Falcon-H1, Granite 4, LFM2) and for Gemma 4, imported by gen_parity_fixtures.py after
+Falcon-H1, Granite 4, LFM2) and for Gemma 4 and GLM-5, imported by gen_parity_fixtures.py after
 fixture_specs_2026.py (seeds follow the order of the lists, so new specs go at the end). Same spec
 format as fixture_specs_zoo.py.
 
@@ -13,6 +13,7 @@ import torch
 from safetensors.torch import load_file, save_file
 import transformers as tf
 
+from fixture_specs_2026 import DSA
 from fixture_specs_zoo import DENSE, MOE, cfg, rope, spec  # noqa: F401
 
 HYBRID_LENGTHS = [80, 9, 70, 2]
@@ -155,4 +156,16 @@ FIXTURES = {
                                 moe_intermediate_size=32, global_head_dim=32).to_dict(),
         vision_config=GEMMA4_VISION, audio_config=None), tf.Gemma4ForConditionalGeneration),
                                after=with_scales_off_one(tf.Gemma4ForConditionalGeneration)),
+    # GLM-5: DeepSeek-V3.2's sparse attention with an interleaved-rope indexer and "shared" layers that
+    # reuse the previous layer's top-k. Not batch invariant: the indexer's scores tie (every head's relu
+    # 0) at the top-k boundary, and torch.topk's CPU choice among equal scores depends on the row's
+    # length, so right padding changes the picked keys (glm_moe_dsa_indexer's padded batch through the
+    # same topk is 0.45 bits off its sequences alone). That fixture keeps seed 1070, its place in the
+    # lists when it was made, before this file's specs.
+    "glm_moe_dsa_indexer": spec(lambda s: (cfg(tf.GlmMoeDsaConfig, DSA, rope_parameters=rope(10000.0)),
+                                           tf.GlmMoeDsaForCausalLM), batch_invariant=False, seed=1070),
+    "glm_moe_dsa_shared_indexer": spec(lambda s: (cfg(tf.GlmMoeDsaConfig, DSA, num_hidden_layers=4,
+                                                      indexer_types=["full", "shared", "shared", "full"],
+                                                      rope_parameters=rope(10000.0)), tf.GlmMoeDsaForCausalLM),
+                                       batch_invariant=False),
 }

@@ -155,10 +155,12 @@ def gpt_oss_mxfp4(path, model):
                                                 quantization_config=tf.Mxfp4Config(dequantize=True)).float().eval()
 
 
-def spec(build, lengths=LENGTHS, batch_invariant=True, after=None, attn="eager"):
+def spec(build, lengths=LENGTHS, batch_invariant=True, after=None, attn="eager", seed=None):
     """attn: the attention implementation the reference numbers come from (eager unless transformers'
-    eager path of that family is wrong, as Falcon's ALiBi in 5.17, which adds the bias twice)."""
-    return dict(build=build, lengths=lengths, batch_invariant=batch_invariant, after=after, attn=attn)
+    eager path of that family is wrong, as Falcon's ALiBi in 5.17, which adds the bias twice).
+    seed: pinned where a spec left its place in the lists and came back elsewhere (it keeps the fixture
+    it made); None: 1000 + the spec's place in the lists."""
+    return dict(build=build, lengths=lengths, batch_invariant=batch_invariant, after=after, attn=attn, seed=seed)
 
 
 MOE = dict(DENSE, intermediate_size=96)

@@ -268,7 +268,8 @@ def main():
         if args.only and name not in args.only:
             continue
         try:
-            size = gen_fixture(name, spec, args.out, seed=1000 + i)
+            pinned = spec.get("seed") if isinstance(spec, dict) else None
+            size = gen_fixture(name, spec, args.out, seed=1000 + i if pinned is None else pinned)
             print(f"{name:28s} ok  model.safetensors {size} bytes")
         except Exception:
             failures += 1

@@ -54,7 +54,7 @@ TEST_P(GpuFixtureSplit, AcrossCudaAndCpuMatchesTheCpuModel) {
   const std::string dir = fixture.dir().string();
   auto cpu_whole = load_causal_lm(dir, torch::kFloat32, cpu);
   auto mixed = load_causal_lm(dir, torch::kFloat32, std::vector<torch::Device>{cuda, cpu});
-  // Sparse attention (DeepSeek-V3.2) picks each query's index_topk best-scored keys: equal scores
+  // Sparse attention (DeepSeek-V3.2, GLM-5) picks each query's index_topk best-scored keys: equal scores
   // (every indexer head's relu 0) break one way on CUDA and another on the CPU, in transformers too, so
   // the devices are compared where every causal key is picked (lengths up to index_topk); the CPU
   // parity test checks the choice itself against transformers.

@@ -2,6 +2,7 @@
 #include "core/model/families/deepseek.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 
 #include "core/model/decoder.h"
@@ -24,6 +25,14 @@ torch::Tensor deinterleave(const torch::Tensor& x) {
   return x.reshape(sizes).transpose(-1, -2).reshape(x.sizes());
 }
 
+// model.layers.<i>.self_attn.indexer.* of a GLM-5 "shared" layer i (indexer_types).
+bool is_shared_indexer(const std::string& name, const DeepseekConfig& c) {
+  const std::string prefix = "model.layers.";
+  if (name.compare(0, prefix.size(), prefix) != 0 || name.find(".self_attn.indexer.") == std::string::npos) return false;
+  const int64_t i = std::strtoll(name.c_str() + prefix.size(), nullptr, 10);
+  return i >= 0 && i < static_cast<int64_t>(c.indexer_shared.size()) && c.indexer_shared[i];
+}
+
 struct DeepseekLayerWeights {
   torch::Tensor input_layernorm;           // (D)
   torch::Tensor q_proj;                    // (H*Dqk, D) without q_lora_rank
@@ -37,7 +46,7 @@ struct DeepseekLayerWeights {
   torch::Tensor post_attention_layernorm;  // (D)
   SwigluWeights mlp;                       // dense layers: F = intermediate_size
   DeepseekMoeWeights moe;                  // the other layers (V3: with e_score_correction_bias)
-  // Sparse attention's indexer (self_attn.indexer.*).
+  // Sparse attention's indexer (self_attn.indexer.*; absent in GLM-5's shared layers).
   torch::Tensor index_wq_b;                // (Hi*Di, Rq)
   torch::Tensor index_wk;                  // (Di, D)
   torch::Tensor index_k_norm, index_k_norm_bias;  // (Di) each: LayerNorm, eps 1e-6
@@ -55,7 +64,8 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
   torch::Tensor decoder_layer(int64_t i, const torch::Tensor& x, PerDeviceAttentionInputs& inputs) const override {
     const auto& w = layers_[i];
     const auto& [cos, sin] = inputs.rotary(layer_devices_[i]);  // (T, Dr) each
-    auto h = x + attention(w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
+    if (i == 0) selection_ = torch::Tensor();  // a new forward: no selection to share yet
+    auto h = x + attention(i, w, rms_norm(x, w.input_layernorm, config_.rms_norm_eps), cos, sin);
     auto m = rms_norm(h, w.post_attention_layernorm, config_.rms_norm_eps);
     return h + (i >= config_.first_k_dense_replace ? moe(w, m) : swiglu(m, w.mlp));
   }
@@ -75,14 +85,16 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
 
   // The indexer's choice: (B, 1, T, T) bool "may attend", causal and among the index_topk best-scored
   // keys of each query (DeepseekV32Indexer: scores in fp32; equal scores broken by torch::topk, as there:
-  // another order changes the fixture's numbers by 0.85 bits).
+  // another order changes the fixture's numbers by 0.85 bits). Equal scores are common (every head's
+  // relu 0), and topk's CPU choice among them depends on the row's length, so a right-padded batch can
+  // pick other keys than the sequence alone: in transformers too, and icsweep follows the batch it gets.
   torch::Tensor sparse_attention_mask(const DeepseekLayerWeights& w, const torch::Tensor& x, const torch::Tensor& q_latent,
                                       const torch::Tensor& cos, const torch::Tensor& sin) const {
     const int64_t b = x.size(0), t = x.size(1), hi = config_.index_n_heads, di = config_.index_head_dim;
     const int64_t dr = config_.qk_rope_head_dim;
     auto rope_first = [&](const torch::Tensor& v) {  // (B, n, T, Di): rope on the first Dr dims
       auto rot = v.narrow(-1, 0, dr);
-      rot = apply_rotary(rot, cos, sin);  // rotate_half halves, unlike the MLA's pairs
+      rot = apply_rotary(config_.index_rope_interleave ? deinterleave(rot) : rot, cos, sin);
       return torch::cat({rot, v.narrow(-1, dr, di - dr)}, -1);
     };
     auto q = rope_first(torch::matmul(q_latent, w.index_wq_b.t()).view({b, t, hi, di}).transpose(1, 2));  // (B, Hi, T, Di)
@@ -102,7 +114,7 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     return (selected & causal).unsqueeze(1);                                                             // (B, 1, T, T)
   }
 
-  torch::Tensor attention(const DeepseekLayerWeights& w, const torch::Tensor& x,
+  torch::Tensor attention(int64_t layer, const DeepseekLayerWeights& w, const torch::Tensor& x,
                           const torch::Tensor& cos, const torch::Tensor& sin) const {
     const int64_t b = x.size(0), t = x.size(1), h = config_.num_heads;
     const int64_t dn = config_.qk_nope_head_dim, dr = config_.qk_rope_head_dim, dv = config_.v_head_dim;
@@ -127,9 +139,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
     auto v = kv.narrow(-1, dn, dv);                                                             // (B, H, T, Dv)
     // causal_attention scales by qk_head_dim^-0.5; the yarn correction goes on q.
     if (config_.score_scale != 1.0) q = q * config_.score_scale;
-    torch::Tensor selection;  // (B, 1, T, T); undefined: plain causal
-    if (config_.index_topk > 0) selection = sparse_attention_mask(w, x, q_latent, cos, sin);
-    auto out = causal_attention(q, k, v.contiguous(), selection).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
+    if (config_.index_topk > 0 && !config_.indexer_shared[layer])
+      selection_ = sparse_attention_mask(w, x, q_latent, cos, sin);  // (B, 1, T, T); shared layers keep the last
+    if (selection_.defined()) selection_ = selection_.to(x.device());  // layers split across devices
+    auto out = causal_attention(q, k, v.contiguous(), selection_).transpose(1, 2).reshape({b, t, h * dv});  // (B, T, H*Dv)
     return linear(out, w.o_proj, w.o_bias);                                                     // (B, T, D)
   }
 
@@ -147,6 +160,10 @@ struct DeepseekModel final : LayerwiseDecoder<DeepseekConfig, DeepseekLayerWeigh
       routing = softmax_group_routing(flat, w.moe.router, c.top_k, c.n_group, c.topk_group, c.routed_scaling_factor);
     return deepseek_moe(w.moe, flat, routing).view(x.sizes());  // (B, T, D)
   }
+
+  // Sparse attention: the last indexer's choice within the running forward (GLM-5's shared layers
+  // reuse it); undefined for dense MLA. Reset by layer 0; a model runs one forward at a time.
+  mutable torch::Tensor selection_;
 };
 
 }  // namespace
@@ -176,7 +193,7 @@ std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
       specs.push_back({a + "kv_a_proj_with_mqa.bias", {rkv + c.qk_rope_head_dim}, &l.kv_a_bias});
       specs.push_back({a + "o_proj.bias", {d}, &l.o_bias});
     }
-    if (c.index_topk > 0) {
+    if (c.index_topk > 0 && !c.indexer_shared[i]) {
       const std::string x = a + "indexer.";
       const int64_t hi = c.index_n_heads, di = c.index_head_dim;
       specs.push_back({x + "wq_b.weight", {hi * di, rq}, &l.index_wq_b});
@@ -193,9 +210,10 @@ std::unique_ptr<CausalLM> load_deepseek(const LoadRequest& request) {
                            /*score_bias=*/c.v3 && !c.mistral4, l.moe, /*stacked_experts=*/c.mistral4);
   };
   // Published V3 checkpoints carry the multi-token-prediction layer(s) after the last decoder
-  // layer (model.layers.61.* for 61 layers); transformers drops them, so do we.
+  // layer (model.layers.61.* for 61 layers); transformers drops them, so do we. GLM-5's shared layers
+  // build no indexer in transformers (GlmMoeDsaAttention): indexer tensors saved for them go unused.
   auto ignore = [&](const std::string& name) {
-    return is_beyond_last_layer(name, c.num_layers) || is_saved_rotary_buffer(name);
+    return is_beyond_last_layer(name, c.num_layers) || is_saved_rotary_buffer(name) || is_shared_indexer(name, c);
   };
   return load_decoder<DeepseekModel>(request, c, "deepseek", add_layer, ignore);
 }

@@ -13,11 +13,12 @@
 // softmax (greedy or group_limited_greedy), V3 by sigmoid with e_score_correction_bias for the
 // choice only (group-limited, norm_topk_prob); both scale by routed_scaling_factor.
 //
-// DeepSeek sparse attention (DeepseekV32ForCausalLM: V3 MLA and MoE): a lightning indexer scores every
-// causal key per query, sum_h w_h(x) * relu(q_h . k * D_i^-0.5) with q from the q LoRA latent (wq_b),
-// one LayerNormed key per position (wk) and per-head weights (weights_proj, times H_i^-0.5), rope
-// (rotate_half halves) on their first qk_rope_head_dim dims; attention then sees only the index_topk
-// best keys of each query.
+// DeepSeek sparse attention (DeepseekV32ForCausalLM, GlmMoeDsaForCausalLM: V3 MLA and MoE): a lightning
+// indexer scores every causal key per query, sum_h w_h(x) * relu(q_h . k * D_i^-0.5) with q from the q
+// LoRA latent (wq_b), one LayerNormed key per position (wk) and per-head weights (weights_proj, times
+// H_i^-0.5), rope on their first qk_rope_head_dim dims (rotate_half halves in V3.2, adjacent pairs in
+// GLM-5); attention then sees only the index_topk best keys of each query. GLM-5's "shared" layers
+// (indexer_types) have no indexer and reuse the previous layer's selection.
 // Mistral4ForCausalLM (modeling_mistral4.py, Mistral Small 4) is V3's attention and MoE with three
 // changes: the router takes the softmax of model-dtype logits (no bias; V3's group rule), the
 // experts are stored stacked as transformers 5 saves them (experts.gate_up_proj / down_proj), and
@@ -62,13 +63,15 @@ struct DeepseekConfig {
   double rms_norm_eps = 1e-6;
   bool tie_word_embeddings = false;
   RopeConfig rope;  // over qk_rope_head_dim
-  // Sparse attention (deepseek_v32); index_topk 0: dense MLA.
+  // Sparse attention (deepseek_v32, glm_moe_dsa); index_topk 0: dense MLA.
   int64_t index_topk = 0;
   int64_t index_n_heads = 0;  // H_i
   int64_t index_head_dim = 0;  // D_i
+  bool index_rope_interleave = false;  // GLM-5: adjacent pairs; V3.2: rotate_half halves
+  std::vector<bool> indexer_shared;    // (L) GLM-5 "shared" layers: the previous layer's selection
 
   int64_t qk_head_dim() const { return qk_nope_head_dim + qk_rope_head_dim; }
-  // model_type: deepseek_v2 | deepseek_v3 | deepseek_v32 | mistral4.
+  // model_type: deepseek_v2 | deepseek_v3 | deepseek_v32 | glm_moe_dsa | mistral4.
   static DeepseekConfig from_hf(const HfConfig& config, const std::string& model_type);
   // What the loader needs beyond the shape (the exact FLOPs profile counts quantized configs too):
   // ModelError naming config.json for a quantization_config, or unless the router's groups split the

@@ -51,8 +51,40 @@ int64_t mistral4_rope_width(const HfConfig& config, const DeepseekConfig& c) {
   return width;
 }
 
+// GlmMoeDsaConfig's indexer_types: as written, else index_topk_pattern ("F"ull / "S"hared per layer),
+// else full where max(i - index_skip_topk_offset + 1, 0) % index_topk_freq == 0. (L) true = shared.
+std::vector<bool> glm_shared_indexers(const HfConfig& config, int64_t num_layers) {
+  std::vector<std::string> types = config.get_strings("indexer_types");
+  if (types.empty() && config.has("index_topk_pattern")) {
+    for (char t : config.get_string("index_topk_pattern")) {
+      if (t != 'F' && t != 'S')
+        throw ModelError(config.source() + ": key 'index_topk_pattern' holds '" + std::string(1, t) +
+                         "' (expected F for full or S for shared, one per layer)");
+      types.push_back(t == 'S' ? "shared" : "full");
+    }
+  }
+  std::vector<bool> shared;
+  if (types.empty()) {
+    const int64_t freq = std::max<int64_t>(config.get_int("index_topk_freq", 1), 1);
+    const int64_t offset = config.get_int("index_skip_topk_offset", 2);
+    for (int64_t i = 0; i < num_layers; ++i) shared.push_back(std::max<int64_t>(i - offset + 1, 0) % freq != 0);
+    return shared;
+  }
+  if (static_cast<int64_t>(types.size()) != num_layers)
+    throw ModelError(config.source() + ": key 'indexer_types' has " + std::to_string(types.size()) + " entries for " +
+                     std::to_string(num_layers) + " layers");
+  for (const auto& t : types) {
+    if (t != "full" && t != "shared")
+      throw ModelError(config.source() + ": key 'indexer_types' holds '" + t + "' (expected full or shared)");
+    shared.push_back(t == "shared");
+  }
+  if (!shared.empty() && shared[0])
+    throw ModelError(config.source() + ": key 'indexer_types': the first layer cannot share a previous selection");
+  return shared;
+}
+
 // DeepSeek-V3.2's lightning indexer: index_topk, index_n_heads, index_head_dim (it reads the q latent).
-void read_indexer(const HfConfig& config, DeepseekConfig& c) {
+void read_indexer(const HfConfig& config, const std::string& model_type, DeepseekConfig& c) {
   c.index_topk = positive(config, "index_topk", config.get_int("index_topk"));
   c.index_n_heads = positive(config, "index_n_heads", config.get_int("index_n_heads"));
   c.index_head_dim = positive(config, "index_head_dim", config.get_int("index_head_dim"));
@@ -60,13 +92,16 @@ void read_indexer(const HfConfig& config, DeepseekConfig& c) {
     throw ModelError(config.source() + ": key 'q_lora_rank' must be set: the sparse-attention indexer reads the q latent");
   if (c.index_head_dim < c.qk_rope_head_dim)
     throw ModelError(config.source() + ": key 'index_head_dim' must be at least qk_rope_head_dim");
+  c.index_rope_interleave = model_type == "glm_moe_dsa";
+  c.indexer_shared = model_type == "glm_moe_dsa" ? glm_shared_indexers(config, c.num_layers)
+                                                 : std::vector<bool>(c.num_layers, false);
 }
 
 }  // namespace
 
 DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string& model_type) {
   DeepseekConfig c;
-  const bool sparse_attention = model_type == "deepseek_v32";
+  const bool sparse_attention = model_type == "deepseek_v32" || model_type == "glm_moe_dsa";
   c.mistral4 = model_type == "mistral4";
   c.v3 = model_type == "deepseek_v3" || c.mistral4 || sparse_attention;  // V3 MLA (and router, but Mistral 4's)
   c.vocab_size = config.get_int("vocab_size");
@@ -80,7 +115,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
   c.qk_rope_head_dim = config.get_int("qk_rope_head_dim");
   c.v_head_dim = config.get_int("v_head_dim");
   c.attention_bias = config.get_bool("attention_bias", false);
-  // V3 and Mistral 4 read rope_interleave; V2 and V3.2 always rotate adjacent pairs.
+  // V3 and Mistral 4 read rope_interleave; V2, V3.2 and GLM-5 always rotate adjacent pairs.
   c.rope_interleave = model_type == "deepseek_v3" || c.mistral4 ? config.get_bool("rope_interleave", true) : true;
   c.rms_norm_eps = config.get_double("rms_norm_eps", 1e-6);
   c.tie_word_embeddings = config.get_bool("tie_word_embeddings", false);
@@ -116,7 +151,7 @@ DeepseekConfig DeepseekConfig::from_hf(const HfConfig& config, const std::string
     }
   }
 
-  if (sparse_attention) read_indexer(config, c);
+  if (sparse_attention) read_indexer(config, model_type, c);
   c.rope = RopeConfig::from_hf(config, c.qk_rope_head_dim);
   c.rope = RopeConfig::from_hf(config, mistral4_rope_width(config, c));
   // Yarn with mscale_all_dim also sharpens the softmax (V2 and V3; the "factor" key as written).
@@ -160,23 +195,29 @@ ModelShape deepseek_shape(const HfConfig& config, const std::string& model_type)
   attention.heads = h;
   attention.qk_dim = qk;
   attention.v_dim = vd;
-  if (c.index_topk > 0) {  // the indexer: wq_b, wk, weights_proj; scores over every causal key
+  if (c.index_topk > 0) attention.top_k_keys = c.index_topk;
+  LayerShape indexed = attention;  // the indexer: wq_b, wk, weights_proj; scores over every causal key
+  if (c.index_topk > 0) {
     const int64_t hi = c.index_n_heads, di = c.index_head_dim;
-    attention.attention_weights += q_rank * hi * di + d * di + d * hi;
-    attention.top_k_keys = c.index_topk;
-    attention.indexer_per_key = 2 * hi * di + 2 * hi;
+    indexed.attention_weights += q_rank * hi * di + d * di + d * hi;
+    indexed.indexer_per_key = 2 * hi * di + 2 * hi;
   }
   const int64_t f = c.intermediate_size, fe = c.moe_intermediate_size;
   const ExpertDims experts{c.num_experts, c.top_k, fe, fe * c.n_shared_experts};
-  std::vector<LayerShape> layers(c.num_layers, attention);
-  for (int64_t i = 0; i < c.num_layers; ++i)
+  std::vector<LayerShape> layers;
+  for (int64_t i = 0; i < c.num_layers; ++i) {  // GLM-5's shared layers reuse a selection: no indexer
+    layers.push_back(c.index_topk > 0 && c.indexer_shared[i] ? attention : indexed);
     layers[i].mlp_weights = i >= c.first_k_dense_replace ? experts.weights(d) : gated_mlp_weights(d, f);
+  }
   auto shape = model_shape({d, c.num_layers, h, h, qk, f, c.vocab_size}, std::move(layers), experts);
   shape.notes.push_back("multi-head latent attention, latent expanded per head (as implemented)");
   if (c.index_topk > 0)
     shape.notes.push_back("sparse attention: each query attends to at most index_topk = " + std::to_string(c.index_topk) +
                           " keys; the indexer scores every causal key (" + std::to_string(c.index_n_heads) + " heads of " +
-                          std::to_string(c.index_head_dim) + ")");
+                          std::to_string(c.index_head_dim) + ")" +
+                          (std::count(c.indexer_shared.begin(), c.indexer_shared.end(), true) > 0
+                               ? " in the layers that run one; the shared layers reuse the previous choice"
+                               : ""));
   return shape;
 }
 

@@ -41,6 +41,7 @@ ICSWEEP_FAMILY("Llama4ForConditionalGeneration", "llama4", "llama4", true, llama
 ICSWEEP_FAMILY("Ministral3ForCausalLM", "ministral3", "ministral3", true, ministral3_shape, load_ministral3)
 ICSWEEP_FAMILY("Mistral3ForConditionalGeneration", "mistral3", "ministral3", true, ministral3_shape, load_ministral3)
 ICSWEEP_FAMILY("DeepseekV32ForCausalLM", "deepseek_v32", "deepseek", true, deepseek_shape, load_deepseek)
+ICSWEEP_FAMILY("GlmMoeDsaForCausalLM", "glm_moe_dsa", "deepseek", true, deepseek_shape, load_deepseek)
 // Model zoo III MoE families: ERNIE 4.5 MoE, Hunyuan-A13B, MiniMax-M2, Mistral 4.
 ICSWEEP_FAMILY("Ernie4_5_MoeForCausalLM", "ernie4_5_moe", "ernie4_5_moe", true, ernie4_5_moe_shape,
                load_ernie4_5_moe)
