@@ -35,7 +35,10 @@ bool switched_on(Kernel kernel) {
     const char* value = std::getenv("ICSWEEP_FUSED");
     return std::string(value ? value : "1");
   }();
-  if (setting.empty() || setting == "1") return true;
+  // The delta-rule kernel has not yet run on a GPU (tests/model/gpu_gated_delta_rule.cpp is written, not
+  // yet passed): on only where ICSWEEP_FUSED lists it, until that test and the hybrid bf16 parity pass.
+  const bool opt_in = kernel == Kernel::kDeltaRule;
+  if (setting.empty() || setting == "1") return !opt_in;
   if (setting == "0") return false;
   std::stringstream list(setting);
   for (std::string item; std::getline(list, item, ',');)

@@ -17,6 +17,7 @@ enum class Kernel { kNorm, kRope, kSilu, kNll, kExperts, kDeltaRule };
 // gradient wanted (they have no backward), and not switched off by the environment variable
 // ICSWEEP_FUSED (unset or "1": all on; "0": all off; else a comma list of norm, rope, silu, nll, experts, deltarule, the
 // ones to keep on; for A/B benchmarks and to rule them out when chasing a numerical question).
+// deltarule is the exception: off unless listed (not yet verified on a GPU; fused_ops.cpp).
 bool enabled(Kernel kernel, const torch::Tensor& x);
 
 // LlamaRMSNorm. x: (..., D) contiguous; weight: (D) -> (..., D).
