@@ -22,6 +22,16 @@
 
 namespace po = boost::program_options;
 
+// Bytes the CUDA caching allocator holds on `device`; -1 where not measured (CPU builds, CPU device).
+long long allocated_bytes(const std::string& device) {
+#ifdef ICSWEEP_BENCH_KINETO
+  if (device.rfind("cuda", 0) == 0)
+    return c10::cuda::CUDACachingAllocator::getDeviceStats(c10::Device(device).index()).allocated_bytes[0].current;
+#endif
+  (void)device;
+  return -1;
+}
+
 int main(int argc, char** argv) {
   po::options_description options("bench_scorer options");
   options.add_options()
@@ -56,13 +66,7 @@ int main(int argc, char** argv) {
   so.vocab_limit = vm["vocab-limit"].as<int64_t>();
   so.fp8_mode = vm["fp8-mode"].as<std::string>();
   auto scorer = icsweep::Scorer::create(so);
-  long long allocated_after_load = -1;  // bytes; -1 where not measured (CPU builds, CPU device)
-#ifdef ICSWEEP_BENCH_KINETO
-  if (so.device.rfind("cuda", 0) == 0) {
-    const auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(c10::Device(so.device).index());
-    allocated_after_load = stats.allocated_bytes[0].current;  // StatType::AGGREGATE
-  }
-#endif
+  const long long allocated_after_load = allocated_bytes(so.device);
   const int length = vm["length"].as<int>(), batch = vm["batch"].as<int>(), iters = vm["iters"].as<int>();
   const int64_t vocab = scorer->options().vocab_limit;
   std::mt19937 rng(0);
