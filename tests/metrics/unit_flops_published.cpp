@@ -260,30 +260,33 @@ TEST(PublishedConfigs, KimiK2MlaAndExperts) {
 
 // LFM2.5-VL-1.6B: an lfm2_vl wrapper whose text_config is LFM2-1.2B (16 layers: 10 short-conv, 6
 // attention with 32 heads of 64 and 8 kv heads; V 65536). The reference stops at the wrapper and
-// applies its formula to text_config (intermediate_size 12288 as written). The exact profile knows
-// no vision-language LFM2 architecture and names it; the same text_config as a checkpoint of its own
-// (Lfm2ForCausalLM) gets the exact count, with block_auto_adjust_ff_dim's MLP width 2·12288/3 = 8192.
-TEST(PublishedConfigs, Lfm2VlWrapperReferenceOnTextModelExactRefuses) {
+// applies its formula to text_config (intermediate_size 12288 as written). The exact profile counts the
+// text model the wrapper is scored on (Lfm2VlForConditionalGeneration's registry row), with
+// block_auto_adjust_ff_dim's MLP width 2·12288/3 = 8192; an architecture it does not know is named.
+TEST(PublishedConfigs, Lfm2VlWrapperReferenceAndExactOnTheTextModel) {
   const HfConfig c = published("lfm2.5-vl-1.6b.json");
   const FlopsEstimate r = reference_flops(c, "LiquidAI/LFM2.5-VL-1.6B", 1024);
   EXPECT_EQ(r.total_flops, reference_dense(2048, 16, 32, 8, 6 * 2048 * 12288, 65536, 1024));
   EXPECT_NE(notes(r).find("has no 'hidden_size'"), std::string::npos) << notes(r);
   EXPECT_NE(notes(r).find("treats every layer as attention"), std::string::npos) << notes(r);
+  const int64_t d = 2048, L = 1024, mlp = 3 * d * 8192;
+  const int64_t attention = 6 * (2 * L * (2 * d * 2048 + 2 * d * 512 + mlp) + 2 * 32 * 128 * causal_keys(L));
+  const int64_t conv = 10 * (2 * L * (3 * d * d + d * d + mlp) + 2 * L * d * 3);  // in/out proj, conv taps 3
+  EXPECT_EQ(exact_flops(c, {L}).total_flops, attention + conv + 2 * L * d * 65536);
+  const HfConfig text(c.json().at("text_config"), "lfm2.5-vl-1.6b.json [text_config]");
+  EXPECT_EQ(exact_flops(text, {L}).total_flops, attention + conv + 2 * L * d * 65536);
+  auto renamed = c.json();
+  renamed["architectures"] = {"Lfm2AudioForConditionalGeneration"};
   try {
-    exact_flops(c, {1024});
+    exact_flops(HfConfig(renamed, "renamed.json"), {1024});
     FAIL() << "expected ModelError";
   } catch (const ModelError& e) {
     // The wrapper is what the registry looks up (its text model_type, lfm2, is known).
     const std::string what = e.what();
-    EXPECT_NE(what.find("architecture Lfm2VlForConditionalGeneration (model_type 'lfm2_vl') is not known"),
+    EXPECT_NE(what.find("architecture Lfm2AudioForConditionalGeneration (model_type 'lfm2_vl') is not known"),
               std::string::npos)
         << what;
   }
-  const HfConfig text(c.json().at("text_config"), "lfm2.5-vl-1.6b.json [text_config]");
-  const int64_t d = 2048, L = 1024, mlp = 3 * d * 8192;
-  const int64_t attention = 6 * (2 * L * (2 * d * 2048 + 2 * d * 512 + mlp) + 2 * 32 * 128 * causal_keys(L));
-  const int64_t conv = 10 * (2 * L * (3 * d * d + d * d + mlp) + 2 * L * d * 3);  // in/out proj, conv taps 3
-  EXPECT_EQ(exact_flops(text, {L}).total_flops, attention + conv + 2 * L * d * 65536);
 }
 
 }  // namespace

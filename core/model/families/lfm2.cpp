@@ -1,8 +1,10 @@
-// Lfm2ForCausalLM's forward and weight table (config: lfm2_config.cpp).
+// Lfm2ForCausalLM's forward and weight table (config: lfm2_config.cpp), also the text model of
+// Lfm2VlForConditionalGeneration.
 #include "core/model/families/lfm2.h"
 
 #include "core/model/decoder.h"
 #include "core/model/mamba2.h"
+#include "core/model/multimodal.h"
 
 namespace icsweep {
 namespace {
@@ -60,9 +62,13 @@ std::unique_ptr<CausalLM> load_lfm2(const LoadRequest& request) {
     specs.push_back({s + "conv.bias", {d}, &l.conv_bias});
     specs.push_back({s + "out_proj.bias", {d}, &l.conv_out_bias});
   };
-  EndNames names;
+  // Lfm2VlForConditionalGeneration: the text model under model.language_model.*, its vision side skipped.
+  EndNames names = language_model_end_names(request.checkpoint);
   names.norm = "embedding_norm.weight";
-  return load_decoder<Lfm2Model>(request, c, "lfm2", add_layer, is_saved_rotary_buffer, names);
+  const auto ignore = [](const std::string& name) {
+    return is_image_side_tensor(name, "vision_tower") || is_saved_rotary_buffer(name);
+  };
+  return load_decoder<Lfm2Model>(request, c, "lfm2", add_layer, ignore, names);
 }
 
 }  // namespace icsweep

@@ -59,6 +59,7 @@ ICSWEEP_FAMILY("FalconH1ForCausalLM", "falcon_h1", "falcon_h1", true, falcon_h1_
 ICSWEEP_FAMILY("GraniteMoeHybridForCausalLM", "granitemoehybrid", "granitemoehybrid", true, granitemoehybrid_shape,
                load_granitemoehybrid)
 ICSWEEP_FAMILY("Lfm2ForCausalLM", "lfm2", "lfm2", true, lfm2_shape, load_lfm2)
+ICSWEEP_FAMILY("Lfm2VlForConditionalGeneration", "lfm2_vl", "lfm2", true, lfm2_shape, load_lfm2)
 // Gated DeltaNet hybrids: Qwen3.5 (dense and MoE, text-only and multimodal wrappers) and Qwen3-Next.
 ICSWEEP_FAMILY("Qwen3_5ForCausalLM", "qwen3_5_text", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
 ICSWEEP_FAMILY("Qwen3_5ForConditionalGeneration", "qwen3_5", "qwen3_5", true, qwen3_5_shape, load_qwen3_5)
