@@ -14,6 +14,7 @@
 
 #include "core/model/causal_lm.h"
 #include "model/fixture_index.h"
+#include "model/nll_bits.h"
 #include "test_paths.h"
 
 namespace icsweep {
@@ -30,31 +31,9 @@ TEST_P(GpuParity, Bf16OnCudaWithinTwoHundredthsOfABit) {
   const fs::path dir = GetParam().dir();
   std::ifstream in(dir / "logprobs.json");
   const auto ref = nlohmann::json::parse(in);
-  auto model = load_causal_lm(dir.string(), torch::kBFloat16, torch::Device("cuda:0"));
-  double sum = 0, worst = 0;
-  int64_t count = 0;
-  torch::InferenceMode guard;
-  for (const auto& s : ref["sequences"]) {
-    const auto ids_vec = s["ids"].get<std::vector<int64_t>>();
-    const auto expected = s["nll_bits"].get<std::vector<double>>();
-    if (ids_vec.size() < 2) continue;
-    auto ids = torch::tensor(ids_vec, torch::kInt64).unsqueeze(0).to(torch::Device("cuda:0"));  // (1, T)
-    const int64_t t = ids.size(1);
-    auto hidden = model->forward_hidden(ids);                                                   // (1, T, D)
-    auto logits = model->logits(hidden.reshape({t, hidden.size(2)})).to(torch::kFloat32);       // (T, V)
-    // Row i of the logits scores ids[i + 1].
-    auto next = ids[0].narrow(0, 1, t - 1).unsqueeze(1);                                        // (T-1, 1)
-    auto nll = (torch::logsumexp(logits.narrow(0, 0, t - 1), 1) - logits.narrow(0, 0, t - 1).gather(1, next).squeeze(1)) /
-          std::log(2.0);
-    auto got = nll.to(torch::kCPU, torch::kFloat64);
-    for (int64_t i = 0; i + 1 < t; ++i) {
-      const double d = std::abs(got[i].item<double>() - expected[i]);
-      sum += d;
-      worst = std::max(worst, d);
-      ++count;
-    }
-  }
-  const double mean = sum / std::max<int64_t>(1, count);
+  const torch::Device cuda("cuda:0");
+  auto model = load_causal_lm(dir.string(), torch::kBFloat16, cuda);
+  const auto [mean, worst, count] = testing::token_diffs(*model, ref, "nll_bits", cuda);
   const double hf_drift = ref.value("transformers_bf16_cuda_mean_abs_diff", 0.0);
   const double limit = std::max(kMeanToleranceBits, 1.25 * hf_drift);
   std::printf("%-34s bf16 cuda: mean |diff| %.3e  max %.3e bits (%lld tokens; transformers bf16 %.3e)\n",

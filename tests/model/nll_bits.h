@@ -57,19 +57,28 @@ inline std::vector<double> sequence_diffs(CausalLM& model, const nlohmann::json&
   return worst;
 }
 
-// Mean |model - reference| over every scored token of ref["sequences"][i][key], each sequence alone
-// through the model on `device` (where its weights are).
-inline double mean_abs_diff(CausalLM& model, const nlohmann::json& ref, const std::string& key, torch::Device device) {
-  double sum = 0;
+// |model - reference| over every scored token of ref["sequences"][i][key], each sequence alone through
+// the model on `device` (where its weights are): the mean, the worst and how many tokens.
+struct TokenDiffs {
+  double mean = 0, worst = 0;
   int64_t count = 0;
+};
+inline TokenDiffs token_diffs(CausalLM& model, const nlohmann::json& ref, const std::string& key, torch::Device device) {
+  TokenDiffs d;
+  double sum = 0;
   for (const auto& s : ref["sequences"]) {
     const auto ids_vec = s["ids"].get<std::vector<int64_t>>();
     const auto expected = s[key].get<std::vector<double>>();
     if (ids_vec.size() < 2) continue;
     const auto got = nll_bits(model, torch::tensor(ids_vec, torch::kInt64).unsqueeze(0).to(device))[0].cpu();
-    for (size_t t = 0; t < expected.size(); ++t, ++count) sum += std::abs(got[t].item<double>() - expected[t]);
+    for (size_t t = 0; t < expected.size(); ++t, ++d.count) {
+      const double diff = std::abs(got[t].item<double>() - expected[t]);
+      sum += diff;
+      d.worst = std::max(d.worst, diff);
+    }
   }
-  return sum / std::max<int64_t>(1, count);
+  d.mean = sum / std::max<int64_t>(1, d.count);
+  return d;
 }
 
 // Max |model - reference| over every scored token of the fixture (sequence_diffs).
